@@ -1,0 +1,33 @@
+import ArgumentParser
+import HitchAPI
+
+struct ConnectionList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List connections.")
+
+    @Option(help: "Only this kind.") var kind: String?
+    @Option(name: .customLong("tag"), help: "Only connections with this tag (repeatable: all must match).")
+    var tags: [String] = []
+    @Option(name: .customLong("text"), help: "Only connections whose name, description or a tag contains this text.")
+    var text: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let client = try APIClient.make()
+        let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags, q: text)
+        let connections: [Components.Schemas.Connection]
+        switch try await APIClient.call({ try await client.listConnections(query: query) }) {
+        case .ok(let ok): connections = try ok.body.json.connections
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+        if output.output == .json { return try Printer.json(connections) }
+        Printer.table(
+            headers: ["NAME", "KIND", "ENDPOINT", "TAGS", "STATUS", "UPDATED"],
+            rows: connections.map { connection in
+                [
+                    connection.name, connection.kind, connection.endpoint ?? "-",
+                    connection.tags.isEmpty ? "-" : connection.tags.joined(separator: ","), connection.status.state,
+                    Printer.time(connection.updatedAt),
+                ]
+            })
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import HitchAPI
+
+struct ConnectionShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a connection. Secrets show as ********.")
+
+    @Argument(help: "The connection's name.") var name: String
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let connection = try await ConnectionFetch.get(name, client: try APIClient.make())
+        if output.output == .json { return try Printer.json(connection) }
+        var rows: [[String]] = [
+            ["name", connection.name], ["kind", connection.kind], ["description", connection.description],
+            ["tags", connection.tags.joined(separator: ", ")],
+        ]
+        for (field, value) in connection.fields.additionalProperties.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .case1(let text): rows.append([field, text])
+            case .case2(let flag): rows.append([field, flag ? "true" : "false"])
+            }
+        }
+        for (field, state) in connection.secrets.additionalProperties.sorted(by: { $0.key < $1.key }) {
+            rows.append([field, state.set ? "\(state.value) (set)" : "(not set)"])
+        }
+        let status = connection.status
+        rows += [
+            ["status", [status.state, status.stage, status.message].compactMap { $0 }.joined(separator: ": ")],
+            ["credential version", "\(connection.credentialVersion)"],
+            ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],
+            ["updated", "\(Printer.time(connection.updatedAt)) by \(connection.updatedBy)"],
+        ]
+        let width = rows.map { $0[0].count }.max() ?? 0
+        for row in rows { print(row[0].padding(toLength: width, withPad: " ", startingAt: 0) + "  " + row[1]) }
+    }
+}
+
+enum ConnectionFetch {
+    static func get(_ name: String, client: Client) async throws -> Components.Schemas.Connection {
+        switch try await APIClient.call({ try await client.getConnection(path: .init(name: name)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import HitchAPI
+import HitchDomain
+
+struct ConnectionUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Change a connection's fields, secrets, description or tags.",
+        discussion: """
+            Only what is given changes. A new secret or identity makes a new credential version:
+              printf '%s' "$NEW_PW" | hitch connection update prod-vcenter --password-stdin
+            The change is sent with the ETag read first; if someone saved in between, nothing changes (exit 4).
+            """)
+
+    @Argument(help: "The connection's name.") var name: String
+    @OptionGroup var flags: KindFlags
+    @Option(help: "A new description.") var description: String?
+    @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
+    @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
+    var clear: [String] = []
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let client = try APIClient.make()
+        let current = try await ConnectionFetch.get(name, client: client)
+        guard let kind = ConnectionKind(rawValue: current.kind) else {
+            throw CLIError("the server returned an unknown kind '\(current.kind)'")
+        }
+        let values = try flags.values(for: kind)
+        let body = Components.Schemas.ConnectionUpdate(
+            description: description, tags: tags.isEmpty ? nil : tags,
+            fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
+            clear: clear.isEmpty ? nil : clear,
+            secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),
+            generate: values.generate.isEmpty ? nil : values.generate)
+        let response = try await APIClient.call {
+            try await client.updateConnection(path: .init(name: name), headers: .init(ifMatch: current.etag), body: .json(body))
+        }
+        switch response {
+        case .ok(let ok): try SavedPrinter.print(try ok.body.json, verb: "updated", output: output.output)
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import HitchServer
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Hitch server.",
+        discussion: """
+            With no database URL, Hitch keeps its data in SQLite in the data directory, with the master key in \
+            <data-dir>/master.key (created on first start, mode 0600) unless HITCH_MASTER_KEY holds it (base64 of \
+            32 bytes). On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
+            or takes it from HITCH_BOOTSTRAP_TOKEN.
+            """)
+
+    @Option(help: "The data directory (env HITCH_DATA_DIR).") var dataDir: String?
+    @Option(help: "HOST:PORT to listen on (env HITCH_BIND).") var bind: String?
+    @Option(help: "postgres://user:password@host:port/database (env HITCH_DATABASE_URL); SQLite when not given.")
+    var databaseUrl: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
+
+    func run() async throws {
+        // The database, its WAL and every file the server writes are for its owner only.
+        umask(0o077)
+        let configuration = try makeConfiguration(ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "hitch")
+        do {
+            try await runServer(configuration: configuration, logger: logger)
+        } catch {
+            throw CLIError("cannot start: \(error)")
+        }
+    }
+
+    func makeConfiguration(_ environment: [String: String]) throws -> HitchConfiguration {
+        var configuration = HitchConfiguration(environment: environment)
+        if let dataDir = dataDir ?? environment["HITCH_DATA_DIR"] { configuration.dataDirectory = dataDir }
+        configuration.databaseURL = databaseUrl ?? environment["HITCH_DATABASE_URL"]
+        if let bind = bind ?? environment["HITCH_BIND"] {
+            guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { throw ValidationError("--bind must be HOST:PORT, e.g. 127.0.0.1:8750") }
+            configuration.host = String(bind[..<colon])
+            configuration.port = port
+        }
+        if let level = logLevel ?? environment["HITCH_LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = parsed
+        }
+        return configuration
+    }
+}

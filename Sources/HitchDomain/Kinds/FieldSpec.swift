@@ -1,0 +1,57 @@
+/// One field of a kind's schema.
+public struct FieldSpec: Sendable {
+    public enum ValueType: Sendable, Equatable {
+        case string
+        case boolean
+        /// One of a fixed list of words.
+        case choice([String])
+        /// A name of another connection.
+        case connectionReference(ConnectionKind)
+    }
+
+    /// How a secret field gets its value.
+    public enum Origin: Sendable, Equatable {
+        /// The user supplies it.
+        case supplied
+        /// The user supplies it or asks Hitch to generate it.
+        case suppliedOrGenerated
+        /// Hitch always generates it; it is shown once, on create.
+        case generated
+    }
+
+    public let name: String
+    public let label: String
+    public let type: ValueType
+    public let isSecret: Bool
+    public let isRequired: Bool
+    /// A change of an identity or secret field makes a new credential version.
+    public let isIdentity: Bool
+    public let origin: Origin
+    public let help: String
+    let rule: FieldRule
+
+    init(
+        _ name: String, label: String, type: ValueType = .string, secret: Bool = false, required: Bool = false,
+        identity: Bool = false, origin: Origin = .supplied, help: String, rule: FieldRule = .none
+    ) {
+        self.name = name
+        self.label = label
+        self.type = type
+        self.isSecret = secret
+        self.isRequired = required
+        self.isIdentity = identity || secret
+        self.origin = origin
+        self.help = help
+        self.rule = rule
+    }
+}
+
+/// The fields of one kind.
+public struct KindSchema: Sendable {
+    public let kind: ConnectionKind
+    public let fields: [FieldSpec]
+
+    public func field(named name: String) -> FieldSpec? { fields.first { $0.name == name } }
+    public var secretFields: [FieldSpec] { fields.filter(\.isSecret) }
+    public var plainFields: [FieldSpec] { fields.filter { !$0.isSecret } }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+import HitchDomain
+
+/// Seals and opens secrets with envelope encryption: AES-256-GCM under a fresh data key per secret,
+/// the data key wrapped by the current master key (S2).
+public struct Keyring: Sendable {
+    public let current: MasterKey
+    private let byVersion: [Int: MasterKey]
+
+    public init(current: MasterKey, previous: [MasterKey] = []) {
+        self.current = current
+        var byVersion = [current.version: current]
+        for key in previous { byVersion[key.version] = key }
+        self.byVersion = byVersion
+    }
+
+    public func seal(_ secret: SecretValue, for binding: SecretBinding) throws -> SealedSecret {
+        let dataKey = SymmetricKey(size: .bits256)
+        let sealedSecret = try AES.GCM.seal(
+            Data(secret.exposedValue.utf8), using: dataKey, authenticating: binding.associatedData(purpose: "secret"))
+        let wrappedKey = try dataKey.withUnsafeBytes { bytes in
+            try AES.GCM.seal(
+                Data(bytes), using: current.key, authenticating: binding.associatedData(purpose: "data-key"))
+        }
+        return SealedSecret(
+            masterKeyVersion: current.version, wrappedKey: wrappedKey.combined!, ciphertext: sealedSecret.combined!)
+    }
+
+    public func open(_ sealed: SealedSecret, for binding: SecretBinding) throws -> SecretValue {
+        guard let master = byVersion[sealed.masterKeyVersion] else {
+            throw SecretsError(.unknownKeyVersion, "no master key of version \(sealed.masterKeyVersion) is loaded")
+        }
+        do {
+            let dataKeyBytes = try AES.GCM.open(
+                AES.GCM.SealedBox(combined: sealed.wrappedKey), using: master.key,
+                authenticating: binding.associatedData(purpose: "data-key"))
+            let plaintext = try AES.GCM.open(
+                AES.GCM.SealedBox(combined: sealed.ciphertext), using: SymmetricKey(data: dataKeyBytes),
+                authenticating: binding.associatedData(purpose: "secret"))
+            return SecretValue(String(decoding: plaintext, as: UTF8.self))
+        } catch {
+            throw SecretsError(
+                .openFailed,
+                "secret '\(binding.field)' of connection \(binding.connectionId) does not open with its binding")
+        }
+    }
+}

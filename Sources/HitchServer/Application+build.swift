@@ -1,0 +1,40 @@
+import HitchAPI
+import HitchAPIDocument
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+
+/// Builds the HTTP application on a started runtime. The CLI's `serve` and the tests both call this.
+public func buildApplication(
+    runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(runtime: runtime, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hitch"),
+        logger: logger)
+}
+
+func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthMiddleware(authenticator: runtime.authenticator))
+    let document = try OpenAPIDocument.text()
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml"],
+            body: .init(byteBuffer: ByteBuffer(string: document)))
+    }
+    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(on: router)
+    return router
+}
+
+/// Runs a server until SIGTERM or SIGINT: opens storage, checks the key, migrates, serves.
+public func runServer(configuration: HitchConfiguration, logger: Logger) async throws {
+    try await StorageRuntime.withBackend(configuration, logger: logger) { backend in
+        let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: logger)
+        let app = try buildApplication(runtime: runtime, configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+}

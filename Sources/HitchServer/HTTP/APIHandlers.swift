@@ -1,0 +1,80 @@
+import Foundation
+import HitchAPI
+import HitchDomain
+import HitchStorage
+import Logging
+import OpenAPIRuntime
+
+/// The operations of openapi.yaml. Errors are thrown and shaped by `ErrorMiddleware`.
+struct APIHandlers: APIProtocol {
+    let runtime: HitchRuntime
+    let logger: Logger
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: "ok"))))
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        _ = try await runtime.store.read(logger: logger) { try await $0.identities.count() }
+        return .ok(.init(body: .json(.init(status: "ready"))))
+    }
+
+    func listConnectionKinds(_ input: Operations.ListConnectionKinds.Input) async throws
+        -> Operations.ListConnectionKinds.Output
+    {
+        try Principal.required().role.require(.readConnections)
+        return .ok(.init(body: .json(.init(kinds: ConnectionKind.allCases.map(APIMapping.kind)))))
+    }
+
+    func listConnections(_ input: Operations.ListConnections.Input) async throws -> Operations.ListConnections.Output {
+        try Principal.required().role.require(.readConnections)
+        var filter = ConnectionFilter(tags: input.query.tag ?? [], text: input.query.q)
+        if let kindName = input.query.kind {
+            guard let kind = ConnectionKind(rawValue: kindName) else {
+                throw HitchError(.badRequest, "unknown kind '\(kindName)'")
+            }
+            filter.kind = kind
+        }
+        let records = try await runtime.connections.list(filter, logger: logger)
+        return .ok(.init(body: .json(.init(connections: records.map(APIMapping.connection)))))
+    }
+
+    func createConnection(_ input: Operations.CreateConnection.Input) async throws -> Operations.CreateConnection.Output {
+        let principal = try Principal.required()
+        try principal.role.require(.changeConnections)
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let saved = try await runtime.connections.create(APIMapping.createRequest(body), by: principal, logger: logger)
+        return .created(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved))))
+    }
+
+    func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
+        try Principal.required().role.require(.readConnections)
+        let record = try await runtime.connections.get(name: input.path.name, logger: logger)
+        return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record))))
+    }
+
+    func updateConnection(_ input: Operations.UpdateConnection.Input) async throws -> Operations.UpdateConnection.Output {
+        let principal = try Principal.required()
+        try principal.role.require(.changeConnections)
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let saved = try await runtime.connections.update(
+            name: input.path.name, APIMapping.updateRequest(body), ifMatch: input.headers.ifMatch, by: principal,
+            logger: logger)
+        return .ok(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved))))
+    }
+
+    func deleteConnection(_ input: Operations.DeleteConnection.Input) async throws -> Operations.DeleteConnection.Output {
+        let principal = try Principal.required()
+        try principal.role.require(.changeConnections)
+        try await runtime.connections.delete(name: input.path.name, by: principal, logger: logger)
+        return .noContent(.init())
+    }
+
+    func listConnectionVersions(_ input: Operations.ListConnectionVersions.Input) async throws
+        -> Operations.ListConnectionVersions.Output
+    {
+        try Principal.required().role.require(.readConnections)
+        let versions = try await runtime.connections.versions(name: input.path.name, logger: logger)
+        return .ok(.init(body: .json(.init(versions: versions.map(APIMapping.version)))))
+    }
+}

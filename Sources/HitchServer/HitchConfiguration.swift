@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+
+/// How a server runs: read from flags, then the environment, then defaults.
+public struct HitchConfiguration: Sendable {
+    public var dataDirectory: String
+    public var host: String
+    public var port: Int
+    /// A `postgres://` URL; nil for SQLite in the data directory.
+    public var databaseURL: String?
+    public var logLevel: Logger.Level
+    /// The process environment, for the master key and the bootstrap token.
+    public var environment: [String: String]
+
+    public init(
+        dataDirectory: String = "./hitch-data", host: String = "127.0.0.1", port: Int = 8750,
+        databaseURL: String? = nil, logLevel: Logger.Level = .info,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.logLevel = logLevel
+        self.environment = environment
+    }
+
+    public var sqlitePath: String { (dataDirectory as NSString).appendingPathComponent("hitch.sqlite") }
+}

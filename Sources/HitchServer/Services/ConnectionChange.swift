@@ -1,0 +1,40 @@
+import Foundation
+import HitchDomain
+import HitchStorage
+
+/// An update applied to a stored connection: the merged draft to validate and what changed.
+struct ConnectionChange {
+    let current: ConnectionRecord
+    var draft: ConnectionDraft
+
+    init(current: ConnectionRecord, request: UpdateConnectionRequest) {
+        self.current = current
+        var fields = current.fields.merging(request.fields) { $1 }
+        for name in request.clear { fields[name] = nil }
+        draft = ConnectionDraft(
+            kind: current.kind, name: current.name, description: request.description ?? current.description,
+            tags: request.tags ?? current.tags, fields: fields, secrets: request.secrets,
+            storedSecrets: current.secretFields.subtracting(request.secrets.keys),
+            generate: Set(request.generate))
+    }
+
+    /// Identity and secret fields whose value this change replaces: they make a new credential version.
+    func changedIdentityFields() -> [String] {
+        current.kind.schema.fields.filter { field in
+            if field.isSecret { return draft.secrets[field.name] != nil }
+            return field.isIdentity && draft.fields[field.name] != current.fields[field.name]
+        }.map(\.name)
+    }
+
+    func updatedRecord(at now: Date, by actor: String) -> ConnectionRecord {
+        var record = current
+        record.description = draft.description
+        record.tags = draft.tags
+        record.fields = draft.fields
+        record.revision += 1
+        record.updatedAt = now
+        record.updatedBy = actor
+        record.secretFields.formUnion(draft.secrets.keys)
+        return record
+    }
+}

@@ -1,0 +1,30 @@
+import HitchDomain
+import HitchStorage
+
+/// A request to create a connection, already decoded from the API.
+struct CreateConnectionRequest: Sendable {
+    var kind: String
+    var name: String
+    var description: String?
+    var tags: [String]?
+    var fields: [String: FieldValue]
+    var secrets: [String: SecretValue]
+    var generate: [String]
+}
+
+/// A change to a connection: only what is named changes.
+struct UpdateConnectionRequest: Sendable {
+    var description: String?
+    var tags: [String]?
+    var fields: [String: FieldValue]
+    var clear: [String]
+    var secrets: [String: SecretValue]
+    var generate: [String]
+}
+
+/// A saved connection with what Hitch generated for it (shown once) and warnings.
+struct SavedConnection: Sendable {
+    var record: ConnectionRecord
+    var issuedSecrets: [String: SecretValue]
+    var warnings: [String]
+}

@@ -1,0 +1,141 @@
+import Foundation
+import HitchDomain
+import HitchSecrets
+import HitchStorage
+import Logging
+
+/// Creates, reads, changes and deletes connections. Secrets are sealed here, before storage sees them.
+struct ConnectionService: Sendable {
+    let store: Store
+    let keyring: Keyring
+    let clock: @Sendable () -> Date
+
+    func get(name: String, logger: Logger) async throws -> ConnectionRecord {
+        guard let record = try await store.read(logger: logger, { try await $0.connections.find(name: name) }) else {
+            throw HitchError.connectionNotFound(name)
+        }
+        return record
+    }
+
+    func list(_ filter: ConnectionFilter, logger: Logger) async throws -> [ConnectionRecord] {
+        try await store.read(logger: logger) { try await $0.connections.list(filter) }
+    }
+
+    func versions(name: String, logger: Logger) async throws -> [CredentialVersionRecord] {
+        let record = try await get(name: name, logger: logger)
+        return try await store.read(logger: logger) { try await $0.connections.versions(connectionId: record.id) }
+    }
+
+    func create(_ request: CreateConnectionRequest, by principal: Principal, logger: Logger) async throws -> SavedConnection {
+        guard let kind = ConnectionKind(rawValue: request.kind) else {
+            let kinds = ConnectionKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw HitchError.validation(["kind": "must be one of: \(kinds)"])
+        }
+        var draft = ConnectionDraft(
+            kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
+            fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
+        let report = ConnectionValidator.validate(draft)
+        try report.throwIfInvalid()
+        let issued = SecretIssuer.issue(for: &draft)
+        let now = clock()
+        let record = ConnectionRecord(
+            id: UUID().uuidString.lowercased(), name: draft.name, kind: kind, description: draft.description,
+            tags: draft.tags, fields: draft.fields, credentialVersion: 1, revision: 1, status: .untested,
+            createdAt: now, createdBy: principal.name, updatedAt: now, updatedBy: principal.name,
+            secretFields: Set(draft.secrets.keys))
+        let sealed = try seal(draft.secrets, connectionId: record.id, version: 1)
+        let version = CredentialVersionRecord(
+            version: 1, createdAt: now, actorId: principal.id, actorName: principal.name,
+            changedFields: kind.schema.fields.map(\.name).filter { draft.fields[$0] != nil || draft.secrets[$0] != nil })
+        do {
+            try await store.write(logger: logger) { session in
+                try await ReferenceCheck.requireTargets(of: record, in: session)
+                try await session.connections.insert(record, secrets: sealed, version: version)
+            }
+        } catch let error as StorageError where error.code == .duplicate {
+            throw HitchError(
+                .conflict, "a connection named '\(record.name)' already exists",
+                fieldErrors: ["name": "is already used by another connection"])
+        }
+        logger.info("connection created", metadata: ["connection": "\(record.name)", "kind": "\(kind.rawValue)"])
+        return SavedConnection(record: record, issuedSecrets: issued, warnings: report.warnings)
+    }
+
+    func update(
+        name: String, _ request: UpdateConnectionRequest, ifMatch: String?, by principal: Principal, logger: Logger
+    ) async throws -> SavedConnection {
+        let current = try await get(name: name, logger: logger)
+        if let ifMatch, ifMatch != ETag.of(current) {
+            throw HitchError(.stale, "connection '\(name)' was changed since it was read; read it again")
+        }
+        var change = ConnectionChange(current: current, request: request)
+        let report = ConnectionValidator.validate(change.draft)
+        try report.throwIfInvalid()
+        let issued = SecretIssuer.issue(for: &change.draft)
+        let now = clock()
+        let changedIdentity = change.changedIdentityFields()
+        var record = change.updatedRecord(at: now, by: principal.name)
+        var sealed: [StoredSecret] = []
+        var version: CredentialVersionRecord?
+        if !changedIdentity.isEmpty {
+            // The associated data names the credential version, so every secret is sealed anew under the new one.
+            record.credentialVersion += 1
+            let kept = try await openSecrets(of: current, logger: logger).filter { change.draft.secrets[$0.key] == nil }
+            sealed = try seal(kept.merging(change.draft.secrets) { $1 }, connectionId: record.id, version: record.credentialVersion)
+            version = CredentialVersionRecord(
+                version: record.credentialVersion, createdAt: now, actorId: principal.id, actorName: principal.name,
+                changedFields: changedIdentity)
+        }
+        let saved = try await store.write(logger: logger) { [record, sealed, version] session in
+            try await ReferenceCheck.requireTargets(of: record, in: session)
+            return try await session.connections.update(
+                record, expectedRevision: current.revision, secrets: sealed, version: version)
+        }
+        guard saved else {
+            throw HitchError(.stale, "connection '\(name)' was changed by someone else meanwhile; read it again")
+        }
+        logger.info(
+            "connection updated",
+            metadata: ["connection": "\(name)", "changed": "\(changedIdentity.joined(separator: ","))"])
+        return SavedConnection(record: record, issuedSecrets: issued, warnings: report.warnings)
+    }
+
+    func delete(name: String, by principal: Principal, logger: Logger) async throws {
+        try await store.write(logger: logger) { session in
+            guard let record = try await session.connections.find(name: name) else {
+                throw HitchError.connectionNotFound(name)
+            }
+            try await ReferenceCheck.requireNoDependents(of: record, in: session)
+            guard try await session.connections.delete(id: record.id) else { throw HitchError.connectionNotFound(name) }
+        }
+        logger.info("connection deleted", metadata: ["connection": "\(name)"])
+    }
+
+    /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
+    func openSecrets(of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
+        let stored = try await store.read(logger: logger) { try await $0.connections.secrets(connectionId: record.id) }
+        var opened: [String: SecretValue] = [:]
+        for secret in stored {
+            let sealed = SealedSecret(
+                masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey, ciphertext: secret.ciphertext)
+            let binding = SecretBinding(connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion)
+            opened[secret.field] = try keyring.open(sealed, for: binding)
+        }
+        return opened
+    }
+
+    private func seal(_ secrets: [String: SecretValue], connectionId: String, version: Int) throws -> [StoredSecret] {
+        try secrets.sorted { $0.key < $1.key }.map { field, value in
+            let sealed = try keyring.seal(
+                value, for: SecretBinding(connectionId: connectionId, field: field, credentialVersion: version))
+            return StoredSecret(
+                field: field, credentialVersion: version, masterKeyVersion: sealed.masterKeyVersion,
+                wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
+        }
+    }
+}
+
+/// The ETag of a connection: its id and revision, so a re-created connection of the same name never matches.
+enum ETag {
+    static func of(_ record: ConnectionRecord) -> String { "\"\(record.id):\(record.revision)\"" }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HitchDomain
+import HitchSecrets
+import HitchStorage
+import Logging
+
+/// On first start with no identities: the `admin` identity and its bootstrap token, from
+/// `HITCH_BOOTSTRAP_TOKEN` or generated and written to `<data-dir>/bootstrap-token` (mode 0600).
+struct Bootstrap {
+    static let environmentVariable = "HITCH_BOOTSTRAP_TOKEN"
+    static let fileName = "bootstrap-token"
+
+    let configuration: HitchConfiguration
+    let clock: @Sendable () -> Date
+
+    var tokenPath: String { (configuration.dataDirectory as NSString).appendingPathComponent(Self.fileName) }
+
+    func createAdminIfEmpty(store: Store, logger: Logger) async throws {
+        let given = configuration.environment[Self.environmentVariable].map(SecretValue.init)
+        if let given, given.exposedValue.count < 32 {
+            throw HitchError(.badRequest, "\(Self.environmentVariable) must be at least 32 characters")
+        }
+        let token = given ?? SecretGenerator.token(prefix: "hitch_")
+        let now = clock()
+        let admin = Identity(
+            id: UUID().uuidString.lowercased(), name: "admin", displayName: "Administrator", kind: .user, role: "admin",
+            enabled: true, createdAt: now)
+        let created = try await store.write(logger: logger) { session in
+            guard try await session.identities.count() == 0 else { return false }
+            try await session.identities.insert(admin)
+            try await session.identities.insert(
+                TokenRecord(
+                    id: UUID().uuidString.lowercased(), identityId: admin.id, name: "bootstrap",
+                    tokenHash: SecretGenerator.tokenHash(token.exposedValue), createdAt: now))
+            return true
+        }
+        guard created else { return }
+        if given == nil {
+            try writeTokenFile(token)
+            logger.notice("created the admin identity; its token is in the bootstrap token file", metadata: ["path": "\(tokenPath)"])
+        } else {
+            logger.notice("created the admin identity with the token from \(Self.environmentVariable)")
+        }
+    }
+
+    private func writeTokenFile(_ token: SecretValue) throws {
+        try? FileManager.default.removeItem(atPath: tokenPath)
+        guard FileManager.default.createFile(
+            atPath: tokenPath, contents: Data((token.exposedValue + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw HitchError(.internal, "cannot write \(tokenPath)") }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL, shared by several Hitch servers. Its client must be running (see `run()`) before use.
+public final class PostgresBackend: SQLBackend {
+    public let name = "postgres"
+    public let client: PostgresClient
+
+    public init(url: String, logger: Logger) throws {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.coreConfiguration.host ?? "127.0.0.1",
+            port: configuration.coreConfiguration.port ?? 5432,
+            username: configuration.coreConfiguration.username,
+            password: configuration.coreConfiguration.password,
+            database: configuration.coreConfiguration.database,
+            tls: url.contains("sslmode=require") ? .require(.makeClientConfiguration()) : .disable)
+        clientConfiguration.options.connectTimeout = .seconds(5)
+        self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until the task is cancelled.
+    public func run() async { await client.run() }
+
+    /// Fails with a clear message when the database cannot be reached, instead of retrying forever.
+    public func checkReachable(timeout: Duration = .seconds(10), logger: Logger) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = try await self.read(logger: logger) { try await $0.raw("SELECT 1").all() }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StorageError.unreachable("PostgreSQL did not answer within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    public func read<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: .trace))
+        }
+    }
+
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection { connection in
+            let database = connection.sql(queryLogLevel: .trace)
+            try await database.raw("BEGIN").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {
+        try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
+    }
+
+    public func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    public func close() async throws {}
+}

@@ -1,0 +1,24 @@
+import Logging
+import SQLKit
+
+/// A database that Hitch stores its records in: SQLite (embedded default) or PostgreSQL.
+public protocol SQLBackend: Sendable {
+    var name: String { get }
+
+    /// Runs statements that only read. They may run beside a write transaction and never see its uncommitted state.
+    func read<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+
+    /// Runs statements in one transaction: all of them commit, durably, or none does.
+    func transaction<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result
+
+    /// Serializes work across every server sharing the database, inside a transaction.
+    func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws
+
+    func isUniqueViolation(_ error: any Error) -> Bool
+
+    func close() async throws
+}

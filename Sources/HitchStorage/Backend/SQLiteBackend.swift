@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// SQLite in one file, in WAL mode with `synchronous=FULL`: an acknowledged write survives a crash or a power cut.
+/// One connection writes, serialized by a lock; a few more read beside it.
+public final class SQLiteBackend: SQLBackend {
+    public let name = "sqlite"
+    public let path: String
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let writeLock = AsyncLock()
+    private let readerTurn = Atomic<Int>(0)
+
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+    }
+
+    public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
+        let writer = try await openConnection(path: path, logger: logger)
+        // WAL mode is a property of the file; set it once, from the writer.
+        _ = try await writer.query("PRAGMA journal_mode=WAL")
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<readerCount { readers.append(try await openConnection(path: path, logger: logger)) }
+        return SQLiteBackend(path: path, writer: writer, readers: readers)
+    }
+
+    private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: .singleton, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
+        for pragma in [
+            "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+            "PRAGMA secure_delete=ON", "PRAGMA case_sensitive_like=ON",
+        ] {
+            _ = try await connection.query(pragma)
+        }
+        return connection
+    }
+
+    public func read<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let turn = readerTurn.wrappingAdd(1, ordering: .relaxed).newValue
+        let reader = readers[(turn & Int.max) % readers.count]
+        return try await body(reader.sql(queryLogLevel: .trace))
+    }
+
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let database = writer.sql(queryLogLevel: .trace)
+        return try await writeLock.withLock {
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {
+        // BEGIN IMMEDIATE already holds the file's only write lock.
+    }
+
+    public func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+            || String(describing: error).contains("UNIQUE constraint failed")
+    }
+
+    public func close() async throws {
+        for reader in readers { try await reader.close() }
+        try await writer.close()
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// Applies the pending migrations at start. Several servers starting at once on one PostgreSQL take turns.
+public struct Migrator: Sendable {
+    static let table = "hitch_migrations"
+    private static let lockKey: Int64 = 0x6869_7463_686D_6967  // "hitchmig"
+
+    let backend: any SQLBackend
+
+    public init(backend: any SQLBackend) { self.backend = backend }
+
+    /// The versions already applied; empty for a new database.
+    public func appliedVersions(logger: Logger) async throws -> [Int] {
+        try await backend.read(logger: logger) { database in
+            guard try await Self.tableExists(database) else { return [] }
+            return try await database.select().column("version").from(Self.table).orderBy("version").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+        }
+    }
+
+    @discardableResult
+    public func migrate(logger: Logger) async throws -> [Int] {
+        var applied: [Int] = []
+        for migration in Migrations.all {
+            let didApply = try await backend.transaction(logger: logger) { database in
+                try await backend.lockExclusively(database, key: Self.lockKey)
+                try await database.create(table: Self.table).ifNotExists()
+                    .column("version", type: .bigint, .primaryKey(autoIncrement: false))
+                    .column("name", type: .text, .notNull)
+                    .column("applied_at", type: .bigint, .notNull)
+                    .run()
+                let done = try await database.select().column("version").from(Self.table)
+                    .where("version", .equal, migration.version).first()
+                if done != nil { return false }
+                try await migration.apply(database)
+                try await database.insert(into: Self.table)
+                    .columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Timestamp.now()))
+                    .run()
+                return true
+            }
+            if didApply {
+                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    static func tableExists(_ database: any SQLDatabase, named table: String = Migrator.table) async throws -> Bool {
+        let query: SQLQueryString =
+            database.dialect.name == "sqlite"
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)"
+            : "SELECT table_name FROM information_schema.tables WHERE table_name = \(bind: table)"
+        return try await database.raw(query).first() != nil
+    }
+}
+
+/// Times are stored as milliseconds since 1970 in a BIGINT, the same on both backends.
+enum Timestamp {
+    static func now() -> Int64 { milliseconds(Date()) }
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HitchDomain
+
+/// A connection as stored, without its secrets.
+public struct ConnectionRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var kind: ConnectionKind
+    public var description: String
+    public var tags: [String]
+    public var fields: [String: FieldValue]
+    public var credentialVersion: Int
+    /// Grows by one on every save; the ETag a client sends back with If-Match.
+    public var revision: Int
+    public var status: ConnectionStatus
+    public var createdAt: Date
+    public var createdBy: String
+    public var updatedAt: Date
+    public var updatedBy: String
+    /// The secret fields that hold a stored value (names only).
+    public var secretFields: Set<String>
+
+    public init(
+        id: String, name: String, kind: ConnectionKind, description: String, tags: [String],
+        fields: [String: FieldValue], credentialVersion: Int, revision: Int, status: ConnectionStatus,
+        createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, secretFields: Set<String>
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.description = description
+        self.tags = tags
+        self.fields = fields
+        self.credentialVersion = credentialVersion
+        self.revision = revision
+        self.status = status
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+        self.secretFields = secretFields
+    }
+}
+
+/// The result of the last test of a connection.
+public struct ConnectionStatus: Sendable, Equatable {
+    public var state: String
+    public var stage: String?
+    public var message: String?
+    public var at: Date?
+
+    public init(state: String, stage: String? = nil, message: String? = nil, at: Date? = nil) {
+        self.state = state
+        self.stage = stage
+        self.message = message
+        self.at = at
+    }
+
+    public static let untested = ConnectionStatus(state: "untested")
+}
+
+/// One secret field's ciphertext as stored. Storage keeps these bytes and never opens them.
+public struct StoredSecret: Sendable, Equatable {
+    public let field: String
+    public let credentialVersion: Int
+    public let masterKeyVersion: Int
+    public let wrappedKey: Data
+    public let ciphertext: Data
+
+    public init(field: String, credentialVersion: Int, masterKeyVersion: Int, wrappedKey: Data, ciphertext: Data) {
+        self.field = field
+        self.credentialVersion = credentialVersion
+        self.masterKeyVersion = masterKeyVersion
+        self.wrappedKey = wrappedKey
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A credential version: who made it, when, and which fields changed (names only).
+public struct CredentialVersionRecord: Sendable, Equatable {
+    public let version: Int
+    public let createdAt: Date
+    public let actorId: String
+    public let actorName: String
+    public let changedFields: [String]
+
+    public init(version: Int, createdAt: Date, actorId: String, actorName: String, changedFields: [String]) {
+        self.version = version
+        self.createdAt = createdAt
+        self.actorId = actorId
+        self.actorName = actorName
+        self.changedFields = changedFields
+    }
+}
+
+/// Which connections a list returns.
+public struct ConnectionFilter: Sendable, Equatable {
+    public var kind: ConnectionKind?
+    /// Every tag listed must be on the connection.
+    public var tags: [String]
+    /// Case-insensitive text found in the name, the description or a tag.
+    public var text: String?
+
+    public init(kind: ConnectionKind? = nil, tags: [String] = [], text: String? = nil) {
+        self.kind = kind
+        self.tags = tags
+        self.text = text
+    }
+}

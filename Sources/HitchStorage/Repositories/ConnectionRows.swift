@@ -1,0 +1,123 @@
+import Foundation
+import HitchDomain
+import SQLKit
+
+/// The `connections` table's columns, as SQLKit encodes and decodes them.
+struct ConnectionRow: Codable {
+    var id: String
+    var name: String
+    var kind: String
+    var description: String
+    var tags: String
+    var fields: String
+    var credentialVersion: Int
+    var revision: Int
+    var status: String
+    var statusStage: String?
+    var statusMessage: String?
+    var statusAt: Int64?
+    var createdAt: Int64
+    var createdBy: String
+    var updatedAt: Int64
+    var updatedBy: String
+
+    init(_ record: ConnectionRecord) throws {
+        id = record.id
+        name = record.name
+        kind = record.kind.rawValue
+        description = record.description
+        tags = try JSONText.encode(record.tags)
+        fields = try JSONText.encode(record.fields)
+        credentialVersion = record.credentialVersion
+        revision = record.revision
+        status = record.status.state
+        statusStage = record.status.stage
+        statusMessage = record.status.message
+        statusAt = record.status.at.map(Timestamp.milliseconds)
+        createdAt = Timestamp.milliseconds(record.createdAt)
+        createdBy = record.createdBy
+        updatedAt = Timestamp.milliseconds(record.updatedAt)
+        updatedBy = record.updatedBy
+    }
+
+    static func decode(_ row: any SQLRow) throws -> ConnectionRow {
+        try row.decode(model: ConnectionRow.self, with: .snakeCase)
+    }
+
+    func record(secretFields: Set<String>) throws -> ConnectionRecord {
+        guard let kind = ConnectionKind(rawValue: kind) else {
+            throw StorageError.corrupt("connection \(id) has an unknown kind '\(self.kind)'")
+        }
+        return ConnectionRecord(
+            id: id, name: name, kind: kind, description: description, tags: try JSONText.decode(tags),
+            fields: try JSONText.decode(fields), credentialVersion: credentialVersion, revision: revision,
+            status: ConnectionStatus(
+                state: status, stage: statusStage, message: statusMessage, at: statusAt.map(Timestamp.date)),
+            createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
+            updatedBy: updatedBy, secretFields: secretFields)
+    }
+}
+
+/// Ciphertexts are stored as base64 text, the same on both backends.
+struct SecretRow: Codable {
+    var connectionId: String?
+    var field: String
+    var credentialVersion: Int
+    var masterKeyVersion: Int
+    var wrappedKey: String
+    var ciphertext: String
+
+    init(_ secret: StoredSecret, connectionId: String) {
+        self.connectionId = connectionId
+        field = secret.field
+        credentialVersion = secret.credentialVersion
+        masterKeyVersion = secret.masterKeyVersion
+        wrappedKey = secret.wrappedKey.base64EncodedString()
+        ciphertext = secret.ciphertext.base64EncodedString()
+    }
+
+    func stored() throws -> StoredSecret {
+        guard let wrapped = Data(base64Encoded: wrappedKey), let sealed = Data(base64Encoded: ciphertext) else {
+            throw StorageError.corrupt("secret '\(field)' is not valid base64")
+        }
+        return StoredSecret(
+            field: field, credentialVersion: credentialVersion, masterKeyVersion: masterKeyVersion,
+            wrappedKey: wrapped, ciphertext: sealed)
+    }
+}
+
+struct VersionRow: Codable {
+    var connectionId: String?
+    var version: Int
+    var createdAt: Int64
+    var actorId: String
+    var actorName: String
+    var changedFields: String
+
+    init(_ record: CredentialVersionRecord, connectionId: String) throws {
+        self.connectionId = connectionId
+        version = record.version
+        createdAt = Timestamp.milliseconds(record.createdAt)
+        actorId = record.actorId
+        actorName = record.actorName
+        changedFields = try JSONText.encode(record.changedFields)
+    }
+
+    func record() throws -> CredentialVersionRecord {
+        CredentialVersionRecord(
+            version: version, createdAt: Timestamp.date(createdAt), actorId: actorId, actorName: actorName,
+            changedFields: try JSONText.decode(changedFields))
+    }
+}
+
+enum JSONText {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<Value: Decodable>(_ text: String) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    }
+}

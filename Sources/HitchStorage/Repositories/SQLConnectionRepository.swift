@@ -1,0 +1,135 @@
+import Foundation
+import HitchDomain
+import SQLKit
+
+struct SQLConnectionRepository: ConnectionRepository {
+    let database: any SQLDatabase
+
+    private static let columns = [
+        "id", "name", "kind", "description", "tags", "fields", "credential_version", "revision", "status",
+        "status_stage", "status_message", "status_at", "created_at", "created_by", "updated_at", "updated_by",
+    ]
+
+    func find(name: String) async throws -> ConnectionRecord? {
+        guard let row = try await database.select().columns(Self.columns).from("connections")
+            .where("name", .equal, name).first()
+        else { return nil }
+        let record = try ConnectionRow.decode(row)
+        return try record.record(secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []))
+    }
+
+    func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord] {
+        // SQL narrows the rows with LIKE; `filter.matches` then decides exactly, since `_` and `%` in a tag or
+        // in the searched text are LIKE wildcards.
+        let query = database.select().columns(Self.columns).from("connections").orderBy("name")
+        if let kind = filter.kind { query.where("kind", .equal, kind.rawValue) }
+        for tag in filter.tags { query.where("tags", .like, "%\"\(tag)\"%") }
+        if let text = filter.text?.lowercased(), !text.isEmpty {
+            let pattern = "%\(text)%"
+            query.where { group in
+                group.where(SQLFunction("LOWER", args: SQLColumn("name")), .like, SQLBind(pattern))
+                    .orWhere(SQLFunction("LOWER", args: SQLColumn("description")), .like, SQLBind(pattern))
+                    .orWhere(SQLFunction("LOWER", args: SQLColumn("tags")), .like, SQLBind(pattern))
+            }
+        }
+        let rows = try await query.all().map(ConnectionRow.decode)
+        let secretNames = try await secretFieldNames(rows.map(\.id))
+        return try rows.map { try $0.record(secretFields: Set(secretNames[$0.id] ?? [])) }.filter(filter.matches)
+    }
+
+    func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {
+        try await database.insert(into: "connections").model(ConnectionRow(record), with: .snakeCase).run()
+        try await insertSecrets(secrets, connectionId: record.id)
+        try await insertVersion(version, connectionId: record.id)
+    }
+
+    func update(
+        _ record: ConnectionRecord, expectedRevision: Int, secrets: [StoredSecret], version: CredentialVersionRecord?
+    ) async throws -> Bool {
+        let updated = try await database.update("connections")
+            .set(model: ConnectionRow(record), with: .snakeCase)
+            .where("id", .equal, record.id)
+            .where("revision", .equal, expectedRevision)
+            .returning("id")
+            .all()
+        guard !updated.isEmpty else { return false }
+        if !secrets.isEmpty {
+            try await database.delete(from: "connection_secrets")
+                .where("connection_id", .equal, record.id)
+                .where("field", .in, secrets.map(\.field))
+                .run()
+            try await insertSecrets(secrets, connectionId: record.id)
+        }
+        if let version { try await insertVersion(version, connectionId: record.id) }
+        return true
+    }
+
+    func delete(id: String) async throws -> Bool {
+        // Secrets and versions go first and explicitly, not only by cascade, so nothing is left if a backend
+        // runs without foreign key enforcement.
+        try await database.delete(from: "connection_secrets").where("connection_id", .equal, id).run()
+        try await database.delete(from: "credential_versions").where("connection_id", .equal, id).run()
+        let deleted = try await database.delete(from: "connections").where("id", .equal, id).returning("id").all()
+        return !deleted.isEmpty
+    }
+
+    func secrets(connectionId: String) async throws -> [StoredSecret] {
+        try await database.select()
+            .columns("field", "credential_version", "master_key_version", "wrapped_key", "ciphertext")
+            .from("connection_secrets").where("connection_id", .equal, connectionId).orderBy("field")
+            .all(decoding: SecretRow.self, with: .snakeCase)
+            .map { try $0.stored() }
+    }
+
+    func versions(connectionId: String) async throws -> [CredentialVersionRecord] {
+        try await database.select()
+            .columns("version", "created_at", "actor_id", "actor_name", "changed_fields")
+            .from("credential_versions").where("connection_id", .equal, connectionId).orderBy("version")
+            .all(decoding: VersionRow.self, with: .snakeCase)
+            .map { try $0.record() }
+    }
+
+    private func secretFieldNames(_ ids: [String]) async throws -> [String: [String]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.select().columns("connection_id", "field").from("connection_secrets")
+            .where("connection_id", .in, ids).all()
+        var names: [String: [String]] = [:]
+        for row in rows {
+            names[try row.decode(column: "connection_id", as: String.self), default: []]
+                .append(try row.decode(column: "field", as: String.self))
+        }
+        return names
+    }
+
+    private func insertSecrets(_ secrets: [StoredSecret], connectionId: String) async throws {
+        for secret in secrets {
+            try await database.insert(into: "connection_secrets")
+                .model(SecretRow(secret, connectionId: connectionId), with: .snakeCase).run()
+        }
+    }
+
+    private func insertVersion(_ version: CredentialVersionRecord, connectionId: String) async throws {
+        try await database.insert(into: "credential_versions")
+            .model(try VersionRow(version, connectionId: connectionId), with: .snakeCase).run()
+    }
+}
+
+extension ConnectionFilter {
+    func matches(_ record: ConnectionRecord) -> Bool {
+        if let kind, record.kind != kind { return false }
+        if !tags.allSatisfy(record.tags.contains) { return false }
+        if let text = text?.lowercased(), !text.isEmpty {
+            let haystacks = [record.name, record.description] + record.tags
+            return haystacks.contains { $0.lowercased().contains(text) }
+        }
+        return true
+    }
+}
+
+extension SQLQueryEncoder {
+    static let snakeCase = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+}
+
+extension SQLRowDecoder {
+    static let snakeCase = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+}

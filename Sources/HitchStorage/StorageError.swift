@@ -1,0 +1,18 @@
+/// A storage failure worth telling apart from others.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unreachable
+        case corrupt
+        case duplicate
+        case unsupportedURL = "unsupported-url"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public static func unreachable(_ message: String) -> StorageError { StorageError(code: .unreachable, message: message) }
+    public static func corrupt(_ message: String) -> StorageError { StorageError(code: .corrupt, message: message) }
+    public static func duplicate(_ message: String) -> StorageError { StorageError(code: .duplicate, message: message) }
+
+    public var description: String { message }
+}

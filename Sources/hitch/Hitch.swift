@@ -1,0 +1,8 @@
+import HitchCLI
+
+@main
+struct Hitch {
+    static func main() async {
+        await HitchCommand.runMain()
+    }
+}
