@@ -1,0 +1,183 @@
+import Foundation
+import HitchDomain
+import HitchServer
+import HitchStorage
+import Testing
+
+/// The repositories on both backends.
+@Suite struct ConnectionRepositoryTests {
+    static func record(_ name: String, kind: ConnectionKind = .vsphere, tags: [String] = [], description: String = "")
+        -> ConnectionRecord
+    {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        return ConnectionRecord(
+            id: UUID().uuidString.lowercased(), name: name, kind: kind, description: description, tags: tags,
+            fields: ["vcenter": .string("vc01"), "datacenter": .string("DC1"), "insecure": .boolean(true)],
+            credentialVersion: 1, revision: 1, status: .untested, createdAt: now, createdBy: "admin", updatedAt: now,
+            updatedBy: "admin", secretFields: ["password"])
+    }
+
+    static func secret(_ field: String = "password", version: Int = 1) -> StoredSecret {
+        StoredSecret(
+            field: field, credentialVersion: version, masterKeyVersion: 1, wrappedKey: Data([1, 2, 3]),
+            ciphertext: Data([4, 5, 6, 7]))
+    }
+
+    static func version(_ number: Int = 1, fields: [String] = ["password"]) -> CredentialVersionRecord {
+        CredentialVersionRecord(
+            version: number, createdAt: Date(timeIntervalSince1970: 1_800_000_000), actorId: "a1", actorName: "admin",
+            changedFields: fields)
+    }
+
+    @Test(arguments: TestBackend.all)
+    func insertsAndFinds(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            let record = Self.record("prod-vc", tags: ["prod", "Mig:1"], description: "Prod vCenter")
+            try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.insert(record, secrets: [Self.secret()], version: Self.version())
+            }
+            let found = try await store.read(logger: TestBackend.logger) { try await $0.connections.find(name: "prod-vc") }
+            #expect(found == record)
+            let secrets = try await store.read(logger: TestBackend.logger) {
+                try await $0.connections.secrets(connectionId: record.id)
+            }
+            #expect(secrets == [Self.secret()])
+            #expect(try await store.read(logger: TestBackend.logger) { try await $0.connections.find(name: "PROD-VC") } == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func refusesADuplicateName(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.insert(Self.record("dup"), secrets: [], version: Self.version())
+            }
+            await #expect(throws: StorageError.self) {
+                try await store.write(logger: TestBackend.logger) {
+                    try await $0.connections.insert(Self.record("dup"), secrets: [], version: Self.version())
+                }
+            }
+            let all = try await store.read(logger: TestBackend.logger) { try await $0.connections.list(.init()) }
+            #expect(all.count == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func filtersByKindTagAndText(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            let records = [
+                Self.record("alpha", tags: ["prod", "a_b"], description: "First vCenter"),
+                Self.record("beta", kind: .nutanix, tags: ["prod"]),
+                Self.record("gamma", tags: ["axb"], description: "100% lab"),
+            ]
+            try await store.write(logger: TestBackend.logger) { session in
+                for record in records { try await session.connections.insert(record, secrets: [], version: Self.version()) }
+            }
+            func names(_ filter: ConnectionFilter) async throws -> [String] {
+                try await store.read(logger: TestBackend.logger) { try await $0.connections.list(filter) }.map(\.name)
+            }
+            #expect(try await names(.init()) == ["alpha", "beta", "gamma"])
+            #expect(try await names(.init(kind: .nutanix)) == ["beta"])
+            #expect(try await names(.init(tags: ["prod"])) == ["alpha", "beta"])
+            #expect(try await names(.init(tags: ["a_b"])) == ["alpha"])
+            #expect(try await names(.init(tags: ["PROD"])) == [])
+            #expect(try await names(.init(kind: .vsphere, tags: ["prod"])) == ["alpha"])
+            #expect(try await names(.init(text: "VCENTER")) == ["alpha"])
+            #expect(try await names(.init(text: "0%")) == ["gamma"])
+            #expect(try await names(.init(text: "a_b")) == ["alpha"])
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func updateNeedsTheCurrentRevision(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            let record = Self.record("rev")
+            try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.insert(record, secrets: [Self.secret()], version: Self.version())
+            }
+            var changing = record
+            changing.revision = 2
+            changing.credentialVersion = 2
+            changing.fields["datacenter"] = .string("DC2")
+            let changed = changing
+            let saved = try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.update(
+                    changed, expectedRevision: 1, secrets: [Self.secret(version: 2)], version: Self.version(2))
+            }
+            #expect(saved)
+            var staleChange = changed
+            staleChange.revision = 3
+            staleChange.description = "lost"
+            let stale = staleChange
+            let staleSaved = try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.update(stale, expectedRevision: 1, secrets: [], version: nil)
+            }
+            #expect(!staleSaved)
+            let found = try await store.read(logger: TestBackend.logger) { try await $0.connections.find(name: "rev") }
+            #expect(found == changed)
+            let secrets = try await store.read(logger: TestBackend.logger) { try await $0.connections.secrets(connectionId: record.id) }
+            #expect(secrets == [Self.secret(version: 2)])
+            let versions = try await store.read(logger: TestBackend.logger) { try await $0.connections.versions(connectionId: record.id) }
+            #expect(versions.map(\.version) == [1, 2])
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func deleteRemovesSecretsAndVersions(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            let record = Self.record("gone")
+            try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.insert(record, secrets: [Self.secret()], version: Self.version())
+            }
+            let deleted = try await store.write(logger: TestBackend.logger) { try await $0.connections.delete(id: record.id) }
+            #expect(deleted)
+            let secrets = try await store.read(logger: TestBackend.logger) { try await $0.connections.secrets(connectionId: record.id) }
+            #expect(secrets.isEmpty)
+            let versions = try await store.read(logger: TestBackend.logger) { try await $0.connections.versions(connectionId: record.id) }
+            #expect(versions.isEmpty)
+            let again = try await store.write(logger: TestBackend.logger) { try await $0.connections.delete(id: record.id) }
+            #expect(!again)
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func aFailedTransactionLeavesNothing(backend: TestBackend) async throws {
+        struct Abort: Error {}
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            await #expect(throws: Abort.self) {
+                try await store.write(logger: TestBackend.logger) { session in
+                    try await session.connections.insert(Self.record("half"), secrets: [Self.secret()], version: Self.version())
+                    throw Abort()
+                }
+            }
+            let all = try await store.read(logger: TestBackend.logger) { try await $0.connections.list(.init()) }
+            #expect(all.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func migrationsRunOnce(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let migrator = Migrator(backend: sql)
+            let before = try await migrator.appliedVersions(logger: TestBackend.logger)
+            let first = try await migrator.migrate(logger: TestBackend.logger)
+            let second = try await migrator.migrate(logger: TestBackend.logger)
+            let after = try await migrator.appliedVersions(logger: TestBackend.logger)
+            #expect(before == [])
+            #expect(first == [1])
+            #expect(second == [])
+            #expect(after == [1])
+        }
+    }
+
+    static func migratedStore(_ backend: any SQLBackend) async throws -> Store {
+        try await Migrator(backend: backend).migrate(logger: TestBackend.logger)
+        return Store(backend: backend)
+    }
+}
