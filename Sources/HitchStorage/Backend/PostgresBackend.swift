@@ -45,7 +45,7 @@ public final class PostgresBackend: SQLBackend {
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: .trace))
+            try await body(connection.sql(queryLogLevel: nil))
         }
     }
 
@@ -53,7 +53,7 @@ public final class PostgresBackend: SQLBackend {
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            let database = connection.sql(queryLogLevel: .trace)
+            let database = connection.sql(queryLogLevel: nil)
             try await database.raw("BEGIN").run()
             do {
                 let result = try await body(database)

@@ -7,7 +7,8 @@ import SQLiteKit
 import Synchronization
 
 /// SQLite in one file, in WAL mode with `synchronous=FULL`: an acknowledged write survives a crash or a power cut.
-/// One connection writes, serialized by a lock; a few more read beside it.
+/// One connection writes, serialized by a lock; a few more read beside it. SQL is not logged: its binds carry
+/// ciphertexts and token hashes.
 public final class SQLiteBackend: SQLBackend {
     public let name = "sqlite"
     public let path: String
@@ -49,13 +50,13 @@ public final class SQLiteBackend: SQLBackend {
     ) async throws -> Result {
         let turn = readerTurn.wrappingAdd(1, ordering: .relaxed).newValue
         let reader = readers[(turn & Int.max) % readers.count]
-        return try await body(reader.sql(queryLogLevel: .trace))
+        return try await body(reader.sql(queryLogLevel: nil))
     }
 
     public func transaction<Result: Sendable>(
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        let database = writer.sql(queryLogLevel: .trace)
+        let database = writer.sql(queryLogLevel: nil)
         return try await writeLock.withLock {
             try await database.raw("BEGIN IMMEDIATE").run()
             do {

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The built `hitch` binary, run as a user would.
+enum HitchBinary {
+    static var path: String {
+        if let path = ProcessInfo.processInfo.environment["HITCH_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/hitch").path
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    /// Runs a CLI command to its end.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A `hitch serve` process on 127.0.0.1 with a port of its own choosing, logging to a file.
+final class ServerProcess {
+    let process = Process()
+    let logPath: String
+    private(set) var address = ""
+
+    init(arguments: [String], environment: [String: String], logPath: String) throws {
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: HitchBinary.path)
+        process.arguments = ["serve", "--bind", "127.0.0.1:0"] + arguments
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        address = try waitForAddress()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    private func waitForAddress() throws -> String {
+        for _ in 0..<300 {
+            if let range = log.range(of: "listening on 127.0.0.1:") {
+                let port = log[range.upperBound...].prefix { $0.isNumber }
+                if !port.isEmpty { return "http://127.0.0.1:\(port)" }
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        process.terminate()
+        throw ServerDidNotStart(log: log)
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.interrupt()
+        process.waitUntilExit()
+    }
+
+    struct ServerDidNotStart: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "hitch serve did not start:\n\(log)" }
+    }
+}
