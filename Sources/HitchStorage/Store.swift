@@ -15,10 +15,37 @@ public struct StoreSession: Sendable {
 }
 
 /// Hitch's records on one backend. Services read, or write in one transaction that commits whole or not at all.
+/// On a backend that only this process writes, the hot lookups (a connection by name, a token) are cached.
 public struct Store: Sendable {
     public let backend: any SQLBackend
+    private let cache: ReadCache?
 
-    public init(backend: any SQLBackend) { self.backend = backend }
+    public init(backend: any SQLBackend) {
+        self.backend = backend
+        self.cache = backend.isExclusive ? ReadCache() : nil
+    }
+
+    /// A connection by its exact name.
+    public func connection(named name: String, logger: Logger) async throws -> ConnectionRecord? {
+        guard let cache else { return try await read(logger: logger) { try await $0.connections.find(name: name) } }
+        if let record = cache.connection(named: name) { return record }
+        let generation = cache.generation
+        let record = try await read(logger: logger) { try await $0.connections.find(name: name) }
+        if let record { cache.keep(record, readAt: generation) }
+        return record
+    }
+
+    /// The enabled identity holding an unrevoked token with this hash.
+    public func identity(forTokenHash hash: String, logger: Logger) async throws -> (Identity, TokenRecord)? {
+        guard let cache else {
+            return try await read(logger: logger) { try await $0.identities.identity(forTokenHash: hash) }
+        }
+        if let entry = cache.token(hash: hash) { return entry }
+        let generation = cache.generation
+        let entry = try await read(logger: logger) { try await $0.identities.identity(forTokenHash: hash) }
+        if let entry { cache.keep(entry, hash: hash, readAt: generation) }
+        return entry
+    }
 
     public func read<Result: Sendable>(
         logger: Logger, _ body: @Sendable (StoreSession) async throws -> Result
@@ -30,6 +57,8 @@ public struct Store: Sendable {
     public func write<Result: Sendable>(
         logger: Logger, _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
+        // Emptied after the commit (or the failure), so no read that started before it is kept.
+        defer { cache?.invalidateAll() }
         do {
             return try await backend.transaction(logger: logger) { try await body(StoreSession(database: $0)) }
         } catch where backend.isUniqueViolation(error) {

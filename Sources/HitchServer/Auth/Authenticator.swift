@@ -11,7 +11,7 @@ struct Authenticator: Sendable {
 
     func principal(bearer token: String, logger: Logger) async throws -> Principal {
         let hash = SecretGenerator.tokenHash(token)
-        guard let (identity, record) = try await store.read(logger: logger, { try await $0.identities.identity(forTokenHash: hash) })
+        guard let (identity, record) = try await store.identity(forTokenHash: hash, logger: logger)
         else { throw HitchError(.unauthenticated, "the bearer token is not valid") }
         if let expiry = record.expiresAt, expiry <= clock() {
             throw HitchError(.unauthenticated, "the bearer token is not valid")

@@ -11,7 +11,7 @@ struct ConnectionService: Sendable {
     let clock: @Sendable () -> Date
 
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
-        guard let record = try await store.read(logger: logger, { try await $0.connections.find(name: name) }) else {
+        guard let record = try await store.connection(named: name, logger: logger) else {
             throw HitchError.connectionNotFound(name)
         }
         return record

@@ -5,12 +5,15 @@ import Logging
 
 /// Opens the configured backend for the duration of `body`; a PostgreSQL client's pool runs beside it.
 public enum StorageRuntime {
+    @discardableResult
     public static func withBackend<Result: Sendable>(
         _ configuration: HitchConfiguration, logger: Logger,
         _ body: @Sendable (any SQLBackend) async throws -> Result
     ) async throws -> Result {
         try DataDirectory.prepare(configuration.dataDirectory)
         guard let url = configuration.databaseURL else {
+            let lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
+            defer { withExtendedLifetime(lock) {} }
             let backend = try await SQLiteBackend.open(path: configuration.sqlitePath, logger: logger)
             do {
                 let result = try await body(backend)

@@ -8,6 +8,8 @@ import SQLKit
 /// PostgreSQL, shared by several Hitch servers. Its client must be running (see `run()`) before use.
 public final class PostgresBackend: SQLBackend {
     public let name = "postgres"
+    /// Several servers may share the database: nothing read is cached.
+    public let isExclusive = false
     public let client: PostgresClient
 
     public init(url: String, logger: Logger) throws {

@@ -5,6 +5,9 @@ import SQLKit
 public protocol SQLBackend: Sendable {
     var name: String { get }
 
+    /// True when no other process writes this database, so what was read stays true until this process writes.
+    var isExclusive: Bool { get }
+
     /// Runs statements that only read. They may run beside a write transaction and never see its uncommitted state.
     func read<Result: Sendable>(
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result

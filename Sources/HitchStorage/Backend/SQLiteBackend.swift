@@ -11,6 +11,8 @@ import Synchronization
 /// ciphertexts and token hashes.
 public final class SQLiteBackend: SQLBackend {
     public let name = "sqlite"
+    /// The data directory's lock file keeps a second server off this file (see `DataDirectoryLock`).
+    public let isExclusive = true
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]

@@ -1,4 +1,5 @@
 import Crypto
+import HitchDomain
 import Foundation
 import HitchSecrets
 import HitchServer
@@ -93,5 +94,18 @@ import Testing
             hashes[name] = SHA256.hash(data: data).description
         }
         return hashes
+    }
+}
+
+@Suite struct DataDirectoryLockTests {
+    @Test func aSecondServerOnTheSameSQLiteDataIsRefused() async throws {
+        try await TestBackend.sqlite.withConfiguration { configuration in
+            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { _ in
+                await #expect(throws: HitchError.self) {
+                    try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { _ in }
+                }
+            }
+            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { _ in }
+        }
     }
 }
