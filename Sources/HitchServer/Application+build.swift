@@ -26,7 +26,7 @@ func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<BasicRe
             status: .ok, headers: [.contentType: "application/yaml"],
             body: .init(byteBuffer: ByteBuffer(string: document)))
     }
-    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(on: router)
+    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(on: router, configuration: .hitchServer)
     return router
 }
 

@@ -55,7 +55,7 @@ public struct Store: Sendable {
 
     /// Unique-constraint failures surface as `StorageError.duplicate`, the same on both backends.
     public func write<Result: Sendable>(
-        logger: Logger, _ body: @Sendable (StoreSession) async throws -> Result
+        logger: Logger, _ body: @escaping @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
         // Emptied after the commit (or the failure), so no read that started before it is kept.
         defer { cache?.invalidateAll() }

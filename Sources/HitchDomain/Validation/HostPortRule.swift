@@ -15,9 +15,7 @@ enum HostPortRule {
     static func isHostName(_ host: String) -> Bool {
         guard !host.isEmpty, host.count <= 253 else { return false }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.allSatisfy { label in
-            Patterns.matches(String(label), #"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"#)
-        }
+        return labels.allSatisfy(Patterns.isHostLabel)
     }
 
     private static func split(_ text: String) -> (host: String, port: Int?)? {

@@ -1,7 +1,7 @@
 /// Connection names: `^[a-z0-9][a-z0-9-]{1,62}$`.
 public enum NameRule {
     public static func problem(with name: String) -> String? {
-        Patterns.matches(name, #"[a-z0-9][a-z0-9-]{1,62}"#)
+        ASCIISet.lowercaseDigitsHyphen.matches(name, length: 2...63) && name.first != "-"
             ? nil : "must be 2-63 of lowercase letters, digits and hyphens, starting with a letter or digit"
     }
 }
@@ -12,7 +12,7 @@ public enum TagRule {
         if tags.count > ConnectionValidator.maximumTags {
             return "at most \(ConnectionValidator.maximumTags) tags"
         }
-        for tag in tags where !Patterns.matches(tag, #"[A-Za-z0-9_.:-]{1,64}"#) {
+        for tag in tags where !ASCIISet.tag.matches(tag, length: 1...64) {
             return "each tag must be 1-64 of letters, digits and _ . : -; '\(tag.prefix(64))' is not"
         }
         if Set(tags).count != tags.count { return "tags must not repeat" }

@@ -52,7 +52,7 @@ public final class PostgresBackend: SQLBackend {
     }
 
     public func transaction<Result: Sendable>(
-        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
             let database = connection.sql(queryLogLevel: nil)

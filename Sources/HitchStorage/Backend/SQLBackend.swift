@@ -13,9 +13,10 @@ public protocol SQLBackend: Sendable {
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
 
-    /// Runs statements in one transaction: all of them commit, durably, or none does.
+    /// Runs statements in one transaction: all of them commit, durably, or none does. The body may run in another
+    /// task (SQLite batches concurrent transactions into one commit).
     func transaction<Result: Sendable>(
-        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
 
     /// Serializes work across every server sharing the database, inside a transaction.

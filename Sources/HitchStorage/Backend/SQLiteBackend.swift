@@ -7,7 +7,7 @@ import SQLiteKit
 import Synchronization
 
 /// SQLite in one file, in WAL mode with `synchronous=FULL`: an acknowledged write survives a crash or a power cut.
-/// One connection writes, serialized by a lock; a few more read beside it. SQL is not logged: its binds carry
+/// One connection writes, in batches that share a commit (`GroupCommit`); a few more read beside it. SQL is not logged: its binds carry
 /// ciphertexts and token hashes.
 public final class SQLiteBackend: SQLBackend {
     public let name = "sqlite"
@@ -16,7 +16,7 @@ public final class SQLiteBackend: SQLBackend {
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
-    private let writeLock = AsyncLock()
+    private let groupCommit = GroupCommit()
     private let readerTurn = Atomic<Int>(0)
 
     private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
@@ -56,20 +56,9 @@ public final class SQLiteBackend: SQLBackend {
     }
 
     public func transaction<Result: Sendable>(
-        logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
+        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        let database = writer.sql(queryLogLevel: nil)
-        return try await writeLock.withLock {
-            try await database.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-        }
+        try await groupCommit.run(on: writer.sql(queryLogLevel: nil), body)
     }
 
     public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {

@@ -92,6 +92,12 @@ import Testing
                                      stdin: "CANARYinvalidSecret", expect: 2).output)
             outputs.append(try hitch(["connection", "show", "e2e-missing"], expect: 5).output)
             outputs.append(try hitch(["connection", "delete", "e2e-aws"], expect: 4).output)
+            var wrongToken = environment
+            wrongToken["HITCH_TOKEN"] = "not-a-token"
+            let denied = try HitchBinary.run(["connection", "list"], environment: wrongToken)
+            #expect(denied.status == 6, "\(denied.output)")
+            let secretAsArgument = try HitchBinary.run(["connection", "create", "vsphere", "argv", "--password", "x"], environment: environment)
+            #expect(secretAsArgument.status == 2, "a secret cannot be given as an argument")
             outputs.append(try hitch(["connection", "delete", "e2e-gcp"]).output)
 
             let responses = try await Self.apiResponses(address: server.address, token: token)

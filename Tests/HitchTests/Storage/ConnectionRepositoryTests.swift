@@ -176,6 +176,39 @@ import Testing
         }
     }
 
+    /// Concurrent writes (batched into shared commits on SQLite) succeed or fail one by one.
+    @Test(arguments: TestBackend.all)
+    func concurrentWritesCommitOneByOne(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await Self.migratedStore(sql)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await store.write(logger: TestBackend.logger) {
+                                try await $0.connections.insert(
+                                    Self.record("c-\(index % 20)"), secrets: [Self.secret()], version: Self.version())
+                            }
+                            return true
+                        } catch let error as StorageError where error.code == .duplicate {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 20)
+            let all = try await store.read(logger: TestBackend.logger) { try await $0.connections.list(.init()) }
+            #expect(all.count == 20)
+            for record in all {
+                let secrets = try await store.read(logger: TestBackend.logger) {
+                    try await $0.connections.secrets(connectionId: record.id)
+                }
+                #expect(secrets.count == 1)
+            }
+        }
+    }
+
     static func migratedStore(_ backend: any SQLBackend) async throws -> Store {
         try await Migrator(backend: backend).migrate(logger: TestBackend.logger)
         return Store(backend: backend)
