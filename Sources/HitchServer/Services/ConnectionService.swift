@@ -80,7 +80,8 @@ struct ConnectionService: Sendable {
         if !changedIdentity.isEmpty {
             // The associated data names the credential version, so every secret is sealed anew under the new one.
             record.credentialVersion += 1
-            let kept = try await openSecrets(of: current, logger: logger).filter { change.draft.secrets[$0.key] == nil }
+            let keptFields = current.secretFields.subtracting(change.draft.secrets.keys)
+            let kept = keptFields.isEmpty ? [:] : try await openSecrets(of: current, logger: logger).filter { keptFields.contains($0.key) }
             sealed = try seal(kept.merging(change.draft.secrets) { $1 }, connectionId: record.id, version: record.credentialVersion)
             version = CredentialVersionRecord(
                 version: record.credentialVersion, createdAt: now, actorId: principal.id, actorName: principal.name,
