@@ -29,14 +29,20 @@ public enum ConnectionValidator {
         for field in schema.plainFields { checkPlain(field, value: draft.fields[field.name], into: &report) }
         for field in schema.secretFields { checkSecret(field, in: draft, into: &report) }
         if draft.kind == .gcp { GCPKeyRule.checkProject(in: draft, into: &report) }
+        if draft.fields["insecure"] == .boolean(true) {
+            report.warnings.append(
+                "TLS verification is off for this connection (insecure); pin the certificate with a thumbprint instead")
+        }
         return report
     }
 
     private static func checkUnknownFields(_ draft: ConnectionDraft, schema: KindSchema, into report: inout ValidationReport) {
-        for name in draft.fields.keys where schema.field(named: name) == nil || schema.field(named: name)!.isSecret {
-            report.errors[name] =
-                schema.field(named: name)?.isSecret == true
-                ? "is a secret field: send it as a secret" : "is not a field of kind \(draft.kind.rawValue)"
+        for name in draft.fields.keys {
+            switch schema.field(named: name)?.isSecret {
+            case nil: report.errors[name] = "is not a field of kind \(draft.kind.rawValue)"
+            case true: report.errors[name] = "is a secret field: send it as a secret"
+            case false: break
+            }
         }
         for name in Set(draft.secrets.keys).union(draft.generate) where schema.field(named: name)?.isSecret != true {
             report.errors[name] = "is not a secret field of kind \(draft.kind.rawValue)"

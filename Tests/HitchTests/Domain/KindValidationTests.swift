@@ -188,6 +188,15 @@ import Testing
         #expect(report.warnings.first?.contains("proj-one") == true)
     }
 
+    @Test func insecureWarns() {
+        var draft = Self.valid(.vsphere)
+        #expect(ConnectionValidator.validate(draft).warnings.isEmpty)
+        draft.fields["insecure"] = .boolean(true)
+        let report = ConnectionValidator.validate(draft)
+        #expect(report.isValid)
+        #expect(report.warnings.contains { $0.contains("insecure") })
+    }
+
     @Test func thumbprintAcceptsBothForms() {
         let hex = String(repeating: "ab", count: 32)
         let colons = stride(from: 0, to: 64, by: 2).map { _ in "AB" }.joined(separator: ":")

@@ -12,9 +12,7 @@ import Testing
     @Test(arguments: TestBackend.all)
     func aWrongMasterKeyIsRefusedAndNothingChanges(backend: TestBackend) async throws {
         try await backend.withConfiguration { configuration in
-            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-            }
+            try await Self.start(configuration)
             let keyPath = configuration.dataDirectory + "/master.key"
             let before = try Self.snapshot(configuration)
             try FileManager.default.removeItem(atPath: keyPath)
@@ -23,9 +21,7 @@ import Testing
                 attributes: [.posixPermissions: 0o600])
             let wrongKeyFile = try Data(contentsOf: URL(fileURLWithPath: keyPath))
             await #expect(throws: SecretsError.self) {
-                try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                    _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-                }
+                try await Self.start(configuration)
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: keyPath)) == wrongKeyFile)
             #expect(try Self.snapshot(configuration)["hitch.sqlite"] == before["hitch.sqlite"])
@@ -35,15 +31,11 @@ import Testing
     @Test(arguments: TestBackend.all)
     func aMissingKeyFileIsNotRecreatedForAnExistingDatabase(backend: TestBackend) async throws {
         try await backend.withConfiguration { configuration in
-            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-            }
+            try await Self.start(configuration)
             let keyPath = configuration.dataDirectory + "/master.key"
             try FileManager.default.removeItem(atPath: keyPath)
             await #expect(throws: SecretsError.self) {
-                try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                    _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-                }
+                try await Self.start(configuration)
             }
             #expect(!FileManager.default.fileExists(atPath: keyPath))
         }
@@ -53,9 +45,7 @@ import Testing
     func theRightKeyStartsAgain(backend: TestBackend) async throws {
         try await backend.withConfiguration { configuration in
             for _ in 0..<2 {
-                try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                    _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-                }
+                try await Self.start(configuration)
             }
             let tokenPath = configuration.dataDirectory + "/bootstrap-token"
             let mode = try FileManager.default.attributesOfItem(atPath: tokenPath)[.posixPermissions] as? Int
@@ -67,9 +57,7 @@ import Testing
     func theEnvironmentKeyIsNeverWrittenToDisk(backend: TestBackend) async throws {
         let key = Data(repeating: 5, count: 32).base64EncodedString()
         try await backend.withConfiguration(environment: ["HITCH_MASTER_KEY": key]) { configuration in
-            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
-            }
+            try await Self.start(configuration)
             #expect(!FileManager.default.fileExists(atPath: configuration.dataDirectory + "/master.key"))
         }
     }
@@ -83,6 +71,13 @@ import Testing
             }
             #expect(modes.0 == "wal")
             #expect(modes.1 == 2)  // FULL
+        }
+    }
+
+    /// Starts a runtime on the configuration's database, as `hitch serve` does, and closes it again.
+    static func start(_ configuration: HitchConfiguration) async throws {
+        try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
+            _ = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
         }
     }
 
