@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HitchDomain
 import HitchServer
 import Logging
 
@@ -19,6 +20,10 @@ struct Serve: AsyncParsableCommand {
     var databaseUrl: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
 
+    func validate() throws {
+        _ = try makeConfiguration(ProcessInfo.processInfo.environment)
+    }
+
     func run() async throws {
         // The database, its WAL and every file the server writes are for its owner only.
         umask(0o077)
@@ -32,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         do {
             try await runServer(configuration: configuration, logger: logger)
         } catch {
-            throw CLIError("cannot start: \(error)")
+            throw CLIError("cannot start: \((error as? HitchError)?.message ?? String(describing: error))")
         }
     }
 
