@@ -2,9 +2,10 @@ import SQLKit
 import Synchronization
 
 /// Group commit for the one SQLite writer: write transactions that arrive together share one SQLite transaction
-/// and so one fsync. Each runs in a savepoint of its own, so a failing one rolls back alone, and none is
-/// acknowledged before the shared COMMIT is durable. The first writer to find no batch running leads: it runs
-/// batches until the queue is empty.
+/// and so one fsync, and none is acknowledged before that COMMIT is durable. When one of them fails, the batch is
+/// rolled back and each of its transactions runs again alone, so each commits or fails by itself; a transaction's
+/// body only touches the database, so running it again is safe. The first writer to find no batch running leads:
+/// it runs batches until the queue is empty.
 final class GroupCommit: Sendable {
     private struct State {
         var queue: [WriteJob] = []
@@ -42,31 +43,32 @@ final class GroupCommit: Sendable {
     }
 
     private func runBatch(_ batch: [WriteJob], on database: any SQLDatabase) async {
-        do {
-            try await database.raw("BEGIN IMMEDIATE").run()
-        } catch {
-            for job in batch { job.finish(.failure(error)) }
+        if batch.count > 1, let values = try? await runTogether(batch, on: database) {
+            for (job, value) in zip(batch, values) { job.finish(.success(value)) }
             return
         }
-        var outcomes: [Swift.Result<any Sendable, any Error>] = []
-        for job in batch {
-            do {
-                try await database.raw("SAVEPOINT hitch_write").run()
-                let value = try await job.body(database)
-                try await database.raw("RELEASE hitch_write").run()
-                outcomes.append(.success(value))
-            } catch {
-                try? await database.raw("ROLLBACK TO hitch_write").run()
-                try? await database.raw("RELEASE hitch_write").run()
-                outcomes.append(.failure(error))
-            }
-        }
+        for job in batch { job.finish(await runAlone(job, on: database)) }
+    }
+
+    /// All of the batch in one transaction, or nothing when any of it fails.
+    private func runTogether(_ batch: [WriteJob], on database: any SQLDatabase) async throws -> [any Sendable] {
+        try await database.raw("BEGIN IMMEDIATE").run()
         do {
+            var values: [any Sendable] = []
+            for job in batch { values.append(try await job.body(database)) }
             try await database.raw("COMMIT").run()
-            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+            return values
         } catch {
             try? await database.raw("ROLLBACK").run()
-            for job in batch { job.finish(.failure(error)) }
+            throw error
+        }
+    }
+
+    private func runAlone(_ job: WriteJob, on database: any SQLDatabase) async -> Swift.Result<any Sendable, any Error> {
+        do {
+            return .success(try await runTogether([job], on: database)[0])
+        } catch {
+            return .failure(error)
         }
     }
 }

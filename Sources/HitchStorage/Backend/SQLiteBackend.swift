@@ -16,27 +16,42 @@ public final class SQLiteBackend: SQLBackend {
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    /// The writer has a thread of its own, so that its statements never queue behind readers'.
+    private let writerThread: NIOThreadPool
     private let groupCommit = GroupCommit()
     private let readerTurn = Atomic<Int>(0)
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.writerThread = writerThread
     }
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
-        let writer = try await openConnection(path: path, logger: logger)
+        let writerThread = NIOThreadPool(numberOfThreads: 1)
+        writerThread.start()
+        let writer: SQLiteConnection
+        do {
+            writer = try await openConnection(path: path, threadPool: writerThread, logger: logger)
+        } catch {
+            try? await writerThread.shutdownGracefully()
+            throw error
+        }
         // WAL mode is a property of the file; set it once, from the writer.
         _ = try await writer.query("PRAGMA journal_mode=WAL")
         var readers: [SQLiteConnection] = []
-        for _ in 0..<readerCount { readers.append(try await openConnection(path: path, logger: logger)) }
-        return SQLiteBackend(path: path, writer: writer, readers: readers)
+        for _ in 0..<readerCount {
+            readers.append(try await openConnection(path: path, threadPool: .singleton, logger: logger))
+        }
+        return SQLiteBackend(path: path, writer: writer, readers: readers, writerThread: writerThread)
     }
 
-    private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
+    private static func openConnection(path: String, threadPool: NIOThreadPool, logger: Logger) async throws
+        -> SQLiteConnection
+    {
         let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: .singleton, logger: logger,
+            storage: .file(path: path), threadPool: threadPool, logger: logger,
             on: MultiThreadedEventLoopGroup.singleton.any())
         for pragma in [
             "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
@@ -74,5 +89,6 @@ public final class SQLiteBackend: SQLBackend {
     public func close() async throws {
         for reader in readers { try await reader.close() }
         try await writer.close()
+        try await writerThread.shutdownGracefully()
     }
 }
