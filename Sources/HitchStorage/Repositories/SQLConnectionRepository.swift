@@ -53,13 +53,7 @@ struct SQLConnectionRepository: ConnectionRepository {
             .returning("id")
             .all()
         guard !updated.isEmpty else { return false }
-        if !secrets.isEmpty {
-            try await database.delete(from: "connection_secrets")
-                .where("connection_id", .equal, record.id)
-                .where("field", .in, secrets.map(\.field))
-                .run()
-            try await insertSecrets(secrets, connectionId: record.id)
-        }
+        try await insertSecrets(secrets, connectionId: record.id)
         if let version { try await insertVersion(version, connectionId: record.id) }
         return true
     }
@@ -101,11 +95,16 @@ struct SQLConnectionRepository: ConnectionRepository {
         return names
     }
 
+    /// Inserts the secrets, or replaces the stored ones of the same fields, in one statement.
     private func insertSecrets(_ secrets: [StoredSecret], connectionId: String) async throws {
-        for secret in secrets {
-            try await database.insert(into: "connection_secrets")
-                .model(SecretRow(secret, connectionId: connectionId), with: .snakeCase).run()
-        }
+        guard !secrets.isEmpty else { return }
+        try await database.insert(into: "connection_secrets")
+            .models(secrets.map { SecretRow($0, connectionId: connectionId) }, with: .snakeCase)
+            .onConflict(with: ["connection_id", "field"]) { update in
+                update.set(excludedValueOf: "credential_version").set(excludedValueOf: "master_key_version")
+                    .set(excludedValueOf: "wrapped_key").set(excludedValueOf: "ciphertext")
+            }
+            .run()
     }
 
     private func insertVersion(_ version: CredentialVersionRecord, connectionId: String) async throws {
