@@ -12,15 +12,25 @@ public final class PostgresBackend: SQLBackend {
     public let isExclusive = false
     public let client: PostgresClient
 
+    /// The URL's `sslmode` (disable, prefer or require) decides TLS. A URL that does not parse is refused with a
+    /// message that does not repeat it: it may carry the database password.
     public init(url: String, logger: Logger) throws {
-        let configuration = try SQLPostgresConfiguration(url: url)
+        let configuration: SQLPostgresConfiguration
+        do {
+            configuration = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw StorageError(
+                code: .unsupportedURL,
+                message: "the database URL is not a valid postgres:// URL (sslmode may be disable, prefer or require)")
+        }
+        let core = configuration.coreConfiguration
+        let tls: PostgresClient.Configuration.TLS =
+            core.tls.isEnforced
+            ? .require(.makeClientConfiguration())
+            : core.tls.isAllowed ? .prefer(.makeClientConfiguration()) : .disable
         var clientConfiguration = PostgresClient.Configuration(
-            host: configuration.coreConfiguration.host ?? "127.0.0.1",
-            port: configuration.coreConfiguration.port ?? 5432,
-            username: configuration.coreConfiguration.username,
-            password: configuration.coreConfiguration.password,
-            database: configuration.coreConfiguration.database,
-            tls: url.contains("sslmode=require") ? .require(.makeClientConfiguration()) : .disable)
+            host: core.host ?? "127.0.0.1", port: core.port ?? 5432, username: core.username, password: core.password,
+            database: core.database, tls: tls)
         clientConfiguration.options.connectTimeout = .seconds(5)
         self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }

@@ -104,3 +104,16 @@ import Testing
         }
     }
 }
+
+@Suite struct DatabaseURLTests {
+    @Test func aBadURLIsRefusedWithoutRepeatingIt() throws {
+        let url = "postgres://hitch:CANARYdbPassword@127.0.0.1:5432/hitch?sslmode=sometimes"
+        do {
+            _ = try PostgresBackend(url: url, logger: TestBackend.logger)
+            Issue.record("a URL with an unknown sslmode was accepted")
+        } catch {
+            #expect(!String(describing: error).contains("CANARY"))
+            #expect(!String(reflecting: error).contains("CANARY"))
+        }
+    }
+}
