@@ -19,10 +19,15 @@ enum ReferenceCheck {
     }
 
     static func requireNoDependents(of record: ConnectionRecord, in session: StoreSession) async throws {
-        let dependents = try await session.connections.list(ConnectionFilter()).filter { other in
-            other.kind.schema.fields.contains { field in
-                guard case .connectionReference = field.type else { return false }
-                return other.fields[field.name]?.stringValue == record.name
+        var dependents: [ConnectionRecord] = []
+        for kind in ConnectionKind.allCases {
+            let references = kind.schema.fields.filter { field in
+                guard case .connectionReference(let target) = field.type else { return false }
+                return target == record.kind
+            }
+            guard !references.isEmpty else { continue }
+            dependents += try await session.connections.list(ConnectionFilter(kind: kind)).filter { other in
+                references.contains { other.fields[$0.name]?.stringValue == record.name }
             }
         }
         guard dependents.isEmpty else {
