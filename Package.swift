@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
@@ -59,6 +60,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The hash-chained audit log: appending inside a change's transaction, and verification.
+        .target(
+            name: "HitchAudit",
+            dependencies: [
+                "HitchSecrets", "HitchStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Code generated from openapi.yaml: types, server protocol and client.
         .target(
             name: "HitchAPI",
@@ -79,8 +90,9 @@ let package = Package(
         .target(
             name: "HitchServer",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAPI", "HitchAPIDocument",
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchAPI", "HitchAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "HitchTests",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchServer", "HitchAPI", "HitchCLI",
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -8,6 +8,7 @@ public struct HitchError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound = "not-found"
         case conflict = "conflict"
         case stale = "precondition-failed"
+        case throttled = "too-many-requests"
         case unavailable = "unavailable"
         case `internal` = "internal"
     }

@@ -15,9 +15,10 @@ public func buildApplication(
         logger: logger)
 }
 
-func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<BasicRequestContext> {
-    let router = Router()
+func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<HitchRequestContext> {
+    let router = Router(context: HitchRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestOriginMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(authenticator: runtime.authenticator))
     let document = try OpenAPIDocument.text()
@@ -26,7 +27,8 @@ func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<BasicRe
             status: .ok, headers: [.contentType: "application/yaml"],
             body: .init(byteBuffer: ByteBuffer(string: document)))
     }
-    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(on: router, configuration: .hitchServer)
+    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(
+        on: router, configuration: .hitchServer, middlewares: [AccessMiddleware(runtime: runtime, logger: logger)])
     return router
 }
 

@@ -6,11 +6,17 @@ public struct StoreSession: Sendable {
     public let connections: any ConnectionRepository
     public let identities: any IdentityRepository
     public let keyCheck: any KeyCheckRepository
+    public let audit: any AuditRepository
 
-    init(database: any SQLDatabase) {
+    private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
+
+    init(database: any SQLDatabase, backend: any SQLBackend) {
         connections = SQLConnectionRepository(database: database)
         identities = SQLIdentityRepository(database: database)
         keyCheck = SQLKeyCheckRepository(database: database)
+        audit = SQLAuditRepository(database: database) {
+            try await backend.lockExclusively(database, key: Self.auditLockKey)
+        }
     }
 }
 
@@ -50,7 +56,7 @@ public struct Store: Sendable {
     public func read<Result: Sendable>(
         logger: Logger, _ body: @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
-        try await backend.read(logger: logger) { try await body(StoreSession(database: $0)) }
+        try await backend.read(logger: logger) { try await body(StoreSession(database: $0, backend: backend)) }
     }
 
     /// Unique-constraint failures surface as `StorageError.duplicate`, the same on both backends.
@@ -60,7 +66,7 @@ public struct Store: Sendable {
         // Emptied after the commit (or the failure), so no read that started before it is kept.
         defer { cache?.invalidateAll() }
         do {
-            return try await backend.transaction(logger: logger) { try await body(StoreSession(database: $0)) }
+            return try await backend.transaction(logger: logger) { try await body(StoreSession(database: $0, backend: backend)) }
         } catch where backend.isUniqueViolation(error) {
             throw StorageError.duplicate("a record with the same unique value exists")
         }

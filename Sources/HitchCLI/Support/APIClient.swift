@@ -13,10 +13,15 @@ enum APIClient {
         guard let token = address.token, !token.isEmpty else {
             throw CLIError("no token: set HITCH_TOKEN or run `hitch login`", exitCode: .notAllowed)
         }
-        return Client(
-            serverURL: address.url,
-            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(60))),
-            middlewares: [BearerTokenMiddleware(token: token)])
+        return make(url: address.url, token: token)
+    }
+
+    /// A client for `url`, with a token or (to sign in) without one.
+    static func make(url: URL, token: String?) -> Client {
+        Client(
+            serverURL: url,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(300))),
+            middlewares: token.map { [BearerTokenMiddleware(token: $0)] } ?? [])
     }
 
     /// The error the server answered with, as a CLI failure with the matching exit code.

@@ -11,7 +11,7 @@ enum HitchExitCode: Int32 {
     init(httpStatus: Int) {
         switch httpStatus {
         case 400, 422: self = .usage
-        case 401, 403: self = .notAllowed
+        case 401, 403, 429: self = .notAllowed
         case 404: self = .notFound
         case 409, 412: self = .refused
         default: self = .error

@@ -3,21 +3,28 @@ import HTTPTypes
 import HitchDomain
 import Hummingbird
 
-/// Every /v1 route needs `Authorization: Bearer <token>` (S5). The actor is handed to the handlers task-locally.
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Resolves `Authorization: Bearer <token>` on /v1 routes into an actor, or the reason it was refused. Whether
+/// the operation needs one is the access middleware's decision, from the operation's rule.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = HitchRequestContext
+
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
-            return try await next(request, context)
+        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1",
+            let header = request.headers[.authorization]
+        else { return try await next(request, context) }
+        let authentication: Authentication
+        if header.lowercased().hasPrefix("bearer ") {
+            let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+            do {
+                authentication = .principal(try await authenticator.principal(bearer: token, logger: context.logger))
+            } catch let error as HitchError {
+                authentication = .rejected(error)
+            }
+        } else {
+            authentication = .rejected(HitchError(.unauthenticated, "only bearer tokens are accepted: Authorization: Bearer <token>"))
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw HitchError(.unauthenticated, "a bearer token is required: Authorization: Bearer <token>")
-        }
-        let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        let principal = try await authenticator.principal(bearer: token, logger: context.logger)
-        return try await Principal.$current.withValue(principal) {
-            try await next(request, context)
-        }
+        return try await Authentication.$current.withValue(authentication) { try await next(request, context) }
     }
 }

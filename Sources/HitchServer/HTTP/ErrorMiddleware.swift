@@ -14,14 +14,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let failure = Self.hitchError(for: error)
+            let failure = ErrorBody.hitchError(for: error)
             if failure.code == .internal {
                 context.logger.error("request failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
             }
             return ErrorBody.response(for: failure)
         }
     }
+}
 
+/// The error body and status of every failure, and the mapping of any error to a `HitchError`.
+enum ErrorBody {
     static func hitchError(for error: any Error) -> HitchError {
         switch error {
         case let error as HitchError:
@@ -59,9 +62,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let location = path.map(\.stringValue).joined(separator: ".")
         return location.isEmpty ? "the body is not valid JSON" : "'\(location)' is missing or has the wrong type"
     }
-}
 
-enum ErrorBody {
     static func status(for code: HitchError.Code) -> HTTPResponse.Status {
         switch code {
         case .validation, .badRequest: .badRequest
@@ -70,6 +71,7 @@ enum ErrorBody {
         case .notFound: .notFound
         case .conflict: .conflict
         case .stale: .preconditionFailed
+        case .throttled: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

@@ -26,6 +26,16 @@ struct ConnectionChange {
         }.map(\.name)
     }
 
+    /// Every field, secret, description or tag list whose value this change replaces; names only.
+    func changedFieldNames() -> [String] {
+        var names = current.kind.schema.fields.filter { field in
+            field.isSecret ? draft.secrets[field.name] != nil : draft.fields[field.name] != current.fields[field.name]
+        }.map(\.name)
+        if draft.description != current.description { names.append("description") }
+        if draft.tags != current.tags { names.append("tags") }
+        return names
+    }
+
     func updatedRecord(at now: Date, by actor: String) -> ConnectionRecord {
         var record = current
         record.description = draft.description

@@ -1,4 +1,5 @@
 import Foundation
+import HitchAudit
 import HitchDomain
 import HitchSecrets
 import HitchStorage
@@ -8,6 +9,7 @@ import Logging
 struct ConnectionService: Sendable {
     let store: Store
     let keyring: Keyring
+    let audit: AuditLog
     let clock: @Sendable () -> Date
 
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
@@ -26,7 +28,8 @@ struct ConnectionService: Sendable {
         return try await store.read(logger: logger) { try await $0.connections.versions(connectionId: record.id) }
     }
 
-    func create(_ request: CreateConnectionRequest, by principal: Principal, logger: Logger) async throws -> SavedConnection {
+    func create(_ request: CreateConnectionRequest, by actor: RequestActor, logger: Logger) async throws -> SavedConnection {
+        let principal = actor.principal
         guard let kind = ConnectionKind(rawValue: request.kind) else {
             let kinds = ConnectionKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw HitchError.validation(["kind": "must be one of: \(kinds)"])
@@ -48,9 +51,11 @@ struct ConnectionService: Sendable {
             version: 1, createdAt: now, actorId: principal.id, actorName: principal.name,
             changedFields: kind.schema.fields.map(\.name).filter { draft.fields[$0] != nil || draft.secrets[$0] != nil })
         do {
-            try await store.write(logger: logger) { session in
+            let event = actor.event("connection.create", target: Self.target(record), changedFields: version.changedFields)
+            try await store.write(logger: logger) { [audit] session in
                 try await ReferenceCheck.requireTargets(of: record, in: session)
                 try await session.connections.insert(record, secrets: sealed, version: version)
+                try await audit.append(event, in: session)
             }
         } catch let error as StorageError where error.code == .duplicate {
             throw HitchError(
@@ -62,8 +67,9 @@ struct ConnectionService: Sendable {
     }
 
     func update(
-        name: String, _ request: UpdateConnectionRequest, ifMatch: String?, by principal: Principal, logger: Logger
+        name: String, _ request: UpdateConnectionRequest, ifMatch: String?, by actor: RequestActor, logger: Logger
     ) async throws -> SavedConnection {
+        let principal = actor.principal
         let current = try await get(name: name, logger: logger)
         if let ifMatch, ifMatch != ETag.of(current) {
             throw HitchError(.stale, "connection '\(name)' was changed since it was read; read it again")
@@ -87,10 +93,17 @@ struct ConnectionService: Sendable {
                 version: record.credentialVersion, createdAt: now, actorId: principal.id, actorName: principal.name,
                 changedFields: changedIdentity)
         }
-        let saved = try await store.write(logger: logger) { [record, sealed, version] session in
+        // A change of identity or secret fields is a rotation; its event names every field the update touched.
+        let event = actor.event(
+            version == nil ? "connection.update" : "connection.rotate", target: Self.target(record),
+            changedFields: change.changedFieldNames())
+        let saved = try await store.write(logger: logger) { [record, sealed, version, audit] session in
             try await ReferenceCheck.requireTargets(of: record, in: session)
-            return try await session.connections.update(
+            guard try await session.connections.update(
                 record, expectedRevision: current.revision, secrets: sealed, version: version)
+            else { return false }
+            try await audit.append(event, in: session)
+            return true
         }
         guard saved else {
             throw HitchError(.stale, "connection '\(name)' was changed by someone else meanwhile; read it again")
@@ -101,15 +114,20 @@ struct ConnectionService: Sendable {
         return SavedConnection(record: record, issuedSecrets: issued, warnings: report.warnings)
     }
 
-    func delete(name: String, by principal: Principal, logger: Logger) async throws {
-        try await store.write(logger: logger) { session in
+    func delete(name: String, by actor: RequestActor, logger: Logger) async throws {
+        try await store.write(logger: logger) { [audit] session in
             guard let record = try await session.connections.find(name: name) else {
                 throw HitchError.connectionNotFound(name)
             }
             try await ReferenceCheck.requireNoDependents(of: record, in: session)
             guard try await session.connections.delete(id: record.id) else { throw HitchError.connectionNotFound(name) }
+            try await audit.append(actor.event("connection.delete", target: Self.target(record)), in: session)
         }
         logger.info("connection deleted", metadata: ["connection": "\(name)"])
+    }
+
+    static func target(_ record: ConnectionRecord) -> AuditTarget {
+        AuditTarget(kind: "connection", name: record.name, id: record.id)
     }
 
     /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.

@@ -1,4 +1,5 @@
 import Foundation
+import HitchAudit
 import HitchDomain
 import HitchSecrets
 import HitchStorage
@@ -15,7 +16,7 @@ struct Bootstrap {
 
     var tokenPath: String { (configuration.dataDirectory as NSString).appendingPathComponent(Self.fileName) }
 
-    func createAdminIfEmpty(store: Store, logger: Logger) async throws {
+    func createAdminIfEmpty(store: Store, audit: AuditLog, logger: Logger) async throws {
         let given = configuration.environment[Self.environmentVariable].map(SecretValue.init)
         if let given, given.exposedValue.count < 32 {
             throw HitchError(.badRequest, "\(Self.environmentVariable) must be at least 32 characters")
@@ -27,11 +28,17 @@ struct Bootstrap {
             enabled: true, createdAt: now)
         let created = try await store.write(logger: logger) { session in
             guard try await session.identities.count() == 0 else { return false }
-            try await session.identities.insert(admin)
+            try await session.identities.insert(admin, passwordHash: nil)
             try await session.identities.insert(
                 TokenRecord(
                     id: UUID().uuidString.lowercased(), identityId: admin.id, name: "bootstrap",
                     tokenHash: SecretGenerator.tokenHash(token.exposedValue), createdAt: now))
+            try await audit.append(
+                AuditEvent(
+                    actor: .system, origin: .local, action: "user.create",
+                    target: AuditTarget(kind: "user", name: admin.name, id: admin.id), changedFields: ["role"],
+                    detail: "the first admin, with the bootstrap token"),
+                in: session)
             return true
         }
         guard created else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import HitchAudit
 import HitchDomain
 import HitchSecrets
 import HitchStorage
@@ -8,10 +9,17 @@ import Logging
 public struct HitchRuntime: Sendable {
     public let store: Store
     public let keyring: Keyring
+    public let audit: AuditLog
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
     let clock: @Sendable () -> Date
 
-    var connections: ConnectionService { ConnectionService(store: store, keyring: keyring, clock: clock) }
+    var connections: ConnectionService { ConnectionService(store: store, keyring: keyring, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
+    var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
+    var users: UserService { UserService(store: store, audit: audit, hasher: hasher, clock: clock) }
+    var tokens: TokenService { TokenService(store: store, audit: audit, clock: clock) }
+    var auditLog: AuditService { AuditService(store: store, chain: audit.chain) }
 
     /// Checks the master key against the database before anything is written, then migrates and, on first
     /// start, records the key check and creates the admin identity.
@@ -28,7 +36,13 @@ public struct HitchRuntime: Sendable {
         if let storedCheck { try KeyCheck.verify(storedCheck.value, with: masterKey) }
         if case .file(let path, true) = source { logger.notice("created the master key file", metadata: ["path": "\(path)"]) }
 
-        try await migrator.migrate(logger: logger)
+        let applied = try await migrator.migrate(logger: logger)
+        let audit = AuditLog(chain: AuditChain(current: masterKey), clock: clock)
+        if applied.contains(SchemaVersion.auditLog) {
+            // The log starts with the migration that made it, so an emptied log is never taken for a new one.
+            let event = AuditEvent(actor: .system, origin: .local, action: "audit.start", target: nil)
+            try await store.write(logger: logger) { session in try await audit.append(event, in: session) }
+        }
         if storedCheck == nil {
             let check = try KeyCheck.make(for: masterKey)
             try await store.write(logger: logger) { session in
@@ -40,7 +54,11 @@ public struct HitchRuntime: Sendable {
                 }
             }
         }
-        try await Bootstrap(configuration: configuration, clock: clock).createAdminIfEmpty(store: store, logger: logger)
-        return HitchRuntime(store: store, keyring: Keyring(current: masterKey), clock: clock)
+        try await Bootstrap(configuration: configuration, clock: clock)
+            .createAdminIfEmpty(store: store, audit: audit, logger: logger)
+        let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
+        return HitchRuntime(
+            store: store, keyring: Keyring(current: masterKey), audit: audit, hasher: hasher, throttle: LoginThrottle(),
+            clock: clock)
     }
 }

@@ -9,6 +9,13 @@ struct Migration: Sendable {
 
 enum Migrations {
     static let all: [Migration] = [
-        Migration(version: 1, name: "initial schema", apply: InitialSchema.apply)
+        Migration(version: 1, name: "initial schema", apply: InitialSchema.apply),
+        Migration(version: SchemaVersion.auditLog, name: "identities and audit log", apply: IdentityAndAuditSchema.apply),
     ]
+}
+
+/// Schema versions that code outside storage acts on.
+public enum SchemaVersion {
+    /// The version that creates the audit log; the server writes the log's first event when it applies it.
+    public static let auditLog = 2
 }

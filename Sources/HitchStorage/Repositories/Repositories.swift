@@ -17,13 +17,45 @@ public protocol ConnectionRepository: Sendable {
     func versions(connectionId: String) async throws -> [CredentialVersionRecord]
 }
 
-/// Identities and their bearer tokens.
+/// Identities, their password hashes and their bearer tokens.
 public protocol IdentityRepository: Sendable {
     func count() async throws -> Int
-    func insert(_ identity: Identity) async throws
+    /// Enabled identities with this role.
+    func countEnabled(role: String) async throws -> Int
+    /// Fails with `StorageError.duplicate` when the name is taken.
+    func insert(_ identity: Identity, passwordHash: String?) async throws
+    func find(name: String) async throws -> Identity?
+    func find(id: String) async throws -> Identity?
+    func list() async throws -> [Identity]
+    /// Saves the display name, role and enabled flag.
+    func update(_ identity: Identity) async throws
+    func passwordHash(identityId: String) async throws -> String?
+    func setPasswordHash(_ hash: String?, identityId: String) async throws
+
     func insert(_ token: TokenRecord) async throws
     /// The enabled identity that holds an unrevoked token with this hash, and the token.
     func identity(forTokenHash hash: String) async throws -> (Identity, TokenRecord)?
+    /// Tokens newest first; all of them, or one identity's.
+    func tokens(identityId: String?) async throws -> [TokenRecord]
+    func token(id: String) async throws -> TokenRecord?
+    /// False when the token was already revoked or does not exist.
+    func revoke(tokenId: String, at date: Date) async throws -> Bool
+    func recordUse(tokenId: String, at date: Date) async throws
+}
+
+/// The append-only audit log. Storage keeps the events; the audit module computes and checks their MACs.
+public protocol AuditRepository: Sendable {
+    /// Takes the lock that serializes appends (across servers on PostgreSQL) and reads the head under it.
+    func lockedHead() async throws -> AuditHead?
+    func head() async throws -> AuditHead?
+    /// Inserts events that continue the chain and moves the head to the last of them.
+    func append(_ entries: [AuditEntry], head: AuditHead) async throws
+    /// Newest first, below the sequence `before` when given.
+    func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry]
+    /// The highest sequence stored, or nil for an empty log.
+    func lastSequence() async throws -> Int64?
+    /// In sequence order, after `sequence`.
+    func entries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
 }
 
 /// The sealed known value that proves the master key matches the database.

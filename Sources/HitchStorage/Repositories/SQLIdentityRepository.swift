@@ -10,8 +10,47 @@ struct SQLIdentityRepository: IdentityRepository {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    func insert(_ identity: Identity) async throws {
-        try await database.insert(into: "identities").model(IdentityRow(identity), with: .snakeCase).run()
+    func countEnabled(role: String) async throws -> Int {
+        let row = try await database.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("identities").where("role", .equal, role).where("enabled", .equal, 1).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    func insert(_ identity: Identity, passwordHash: String?) async throws {
+        var row = IdentityRow(identity)
+        row.passwordHash = passwordHash
+        try await database.insert(into: "identities").model(row, with: .snakeCase).run()
+    }
+
+    func find(name: String) async throws -> Identity? {
+        try await database.select().columns(IdentityRow.columns).from("identities").where("name", .equal, name)
+            .first(decoding: IdentityRow.self, with: .snakeCase)?.identity()
+    }
+
+    func find(id: String) async throws -> Identity? {
+        try await database.select().columns(IdentityRow.columns).from("identities").where("id", .equal, id)
+            .first(decoding: IdentityRow.self, with: .snakeCase)?.identity()
+    }
+
+    func list() async throws -> [Identity] {
+        try await database.select().columns(IdentityRow.columns).from("identities").orderBy("name")
+            .all(decoding: IdentityRow.self, with: .snakeCase).compactMap { $0.identity() }
+    }
+
+    func update(_ identity: Identity) async throws {
+        try await database.update("identities")
+            .set("display_name", to: identity.displayName).set("role", to: identity.role)
+            .set("enabled", to: identity.enabled ? 1 : 0)
+            .where("id", .equal, identity.id).run()
+    }
+
+    func passwordHash(identityId: String) async throws -> String? {
+        try await database.select().column("password_hash").from("identities").where("id", .equal, identityId)
+            .first()?.decode(column: "password_hash", as: String?.self)
+    }
+
+    func setPasswordHash(_ hash: String?, identityId: String) async throws {
+        try await database.update("identities").set("password_hash", to: hash).where("id", .equal, identityId).run()
     }
 
     func insert(_ token: TokenRecord) async throws {
@@ -23,16 +62,42 @@ struct SQLIdentityRepository: IdentityRepository {
             let tokenRow = try await database.select().column("*").from("tokens")
                 .where("token_hash", .equal, hash).where("revoked_at", .is, SQLLiteral.null)
                 .first(decoding: TokenRow.self, with: .snakeCase),
-            let identityRow = try await database.select().column("*").from("identities")
+            let identityRow = try await database.select().columns(IdentityRow.columns).from("identities")
                 .where("id", .equal, tokenRow.identityId).where("enabled", .equal, 1)
                 .first(decoding: IdentityRow.self, with: .snakeCase),
             let identity = identityRow.identity()
         else { return nil }
         return (identity, tokenRow.record())
     }
+
+    func tokens(identityId: String?) async throws -> [TokenRecord] {
+        let query = database.select().column("*").from("tokens").orderBy("created_at", .descending).orderBy("id")
+        if let identityId { query.where("identity_id", .equal, identityId) }
+        return try await query.all(decoding: TokenRow.self, with: .snakeCase).map { $0.record() }
+    }
+
+    func token(id: String) async throws -> TokenRecord? {
+        try await database.select().column("*").from("tokens").where("id", .equal, id)
+            .first(decoding: TokenRow.self, with: .snakeCase)?.record()
+    }
+
+    func revoke(tokenId: String, at date: Date) async throws -> Bool {
+        let rows = try await database.update("tokens").set("revoked_at", to: Timestamp.milliseconds(date))
+            .where("id", .equal, tokenId).where("revoked_at", .is, SQLLiteral.null)
+            .returning("id").all()
+        return !rows.isEmpty
+    }
+
+    func recordUse(tokenId: String, at date: Date) async throws {
+        try await database.update("tokens").set("last_used_at", to: Timestamp.milliseconds(date))
+            .where("id", .equal, tokenId).run()
+    }
 }
 
 struct IdentityRow: Codable {
+    /// Every column but the password hash, which only a sign-in reads.
+    static let columns = ["id", "name", "display_name", "kind", "role", "enabled", "created_at"]
+
     var id: String
     var name: String
     var displayName: String
@@ -40,6 +105,7 @@ struct IdentityRow: Codable {
     var role: String
     var enabled: Int
     var createdAt: Int64
+    var passwordHash: String?
 
     init(_ identity: Identity) {
         id = identity.id

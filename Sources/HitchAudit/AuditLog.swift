@@ -1,0 +1,53 @@
+import Foundation
+import HitchStorage
+
+/// Appends events to the chain inside the caller's transaction, so an event commits with the change it describes
+/// or not at all (S4). The head's lock keeps appends serialized and gap-free across servers.
+public struct AuditLog: Sendable {
+    public let chain: AuditChain
+    let clock: @Sendable () -> Date
+
+    static let maximumDetailLength = 500
+
+    public init(chain: AuditChain, clock: @escaping @Sendable () -> Date) {
+        self.chain = chain
+        self.clock = clock
+    }
+
+    public func append(_ event: AuditEvent, in session: StoreSession) async throws {
+        try await append([event], in: session)
+    }
+
+    @discardableResult
+    public func append(_ events: [AuditEvent], in session: StoreSession) async throws -> [AuditEntry] {
+        guard !events.isEmpty else { return [] }
+        let head = try await session.audit.lockedHead()
+        var sequence = head?.sequence ?? 0
+        var previousMac = head?.mac ?? AuditChain.genesis
+        let now = Int64((clock().timeIntervalSince1970 * 1000).rounded())
+        var entries: [AuditEntry] = []
+        entries.reserveCapacity(events.count)
+        for event in events {
+            sequence += 1
+            var entry = Self.entry(for: event, sequence: sequence, at: now, keyVersion: chain.currentVersion)
+            entry.mac = chain.mac(of: entry, after: previousMac)!
+            previousMac = entry.mac
+            entries.append(entry)
+        }
+        let newHead = AuditHead(
+            sequence: sequence, mac: previousMac, keyVersion: chain.currentVersion,
+            headMac: chain.headMac(sequence: sequence, mac: previousMac, keyVersion: chain.currentVersion)!)
+        try await session.audit.append(entries, head: newHead)
+        return entries
+    }
+
+    static func entry(for event: AuditEvent, sequence: Int64, at time: Int64, keyVersion: Int) -> AuditEntry {
+        AuditEntry(
+            sequence: sequence, recordedAt: time, actorId: event.actor.id, actorName: event.actor.name,
+            actorKind: event.actor.kind, tokenName: event.actor.tokenName, clientAddress: event.origin.clientAddress,
+            requestId: event.origin.requestId, action: event.action, targetKind: event.target?.kind,
+            targetName: event.target?.name, targetId: event.target?.id, outcome: event.outcome.name,
+            failureCode: event.outcome.failureCode, changedFields: event.changedFields,
+            detail: event.detail.map { String($0.prefix(maximumDetailLength)) }, keyVersion: keyVersion, mac: "")
+    }
+}

@@ -1,0 +1,50 @@
+/// Who may call each operation of openapi.yaml, and the audit action of those that change something. An operation
+/// missing from the table is refused to everyone, and a test walks every operation of the document against it.
+enum AccessPolicy {
+    enum Access: Sendable, Equatable {
+        /// No token needed: health, readiness, sign-in.
+        case open
+        /// Any signed-in actor; the service narrows what it may see (its own tokens).
+        case signedIn
+        case permission(Role.Permission)
+    }
+
+    struct Rule: Sendable {
+        let access: Access
+        /// Written as `failed` or `denied` when the operation does not succeed; the service writes `ok` itself.
+        let auditAction: String?
+        /// What the `name` or `id` path parameter names, for those events.
+        let targetKind: String?
+
+        init(_ access: Access, audit auditAction: String? = nil, target targetKind: String? = nil) {
+            self.access = access
+            self.auditAction = auditAction
+            self.targetKind = targetKind
+        }
+    }
+
+    static let rules: [String: Rule] = [
+        "getHealth": Rule(.open),
+        "getReadiness": Rule(.open),
+        "login": Rule(.open),
+        "logout": Rule(.signedIn),
+        "whoami": Rule(.signedIn),
+        "listConnectionKinds": Rule(.permission(.readConnections)),
+        "listConnections": Rule(.permission(.readConnections)),
+        "getConnection": Rule(.permission(.readConnections)),
+        "listConnectionVersions": Rule(.permission(.readConnections)),
+        "createConnection": Rule(.permission(.changeConnections), audit: "connection.create", target: "connection"),
+        "updateConnection": Rule(.permission(.changeConnections), audit: "connection.update", target: "connection"),
+        "deleteConnection": Rule(.permission(.changeConnections), audit: "connection.delete", target: "connection"),
+        "listUsers": Rule(.permission(.administer)),
+        "getUser": Rule(.permission(.administer)),
+        "createUser": Rule(.permission(.administer), audit: "user.create", target: "user"),
+        "updateUser": Rule(.permission(.administer), audit: "user.update", target: "user"),
+        "listTokens": Rule(.signedIn),
+        "createToken": Rule(.signedIn, audit: "token.create", target: "token"),
+        "revokeToken": Rule(.signedIn, audit: "token.revoke", target: "token"),
+        "listAuditEvents": Rule(.permission(.readAudit)),
+        "exportAuditEvents": Rule(.permission(.readAudit)),
+        "verifyAuditLog": Rule(.permission(.readAudit)),
+    ]
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+
+/// Failed sign-ins per username and client address. After `freeFailures` failures, each further attempt must wait
+/// a delay that doubles with every failure, up to `maximumDelay`. A success clears the count. Held in memory:
+/// each server of a shared PostgreSQL counts the attempts it sees.
+final class LoginThrottle: Sendable {
+    static let freeFailures = 5
+    static let maximumDelay: TimeInterval = 300
+    static let forgetAfter: TimeInterval = 3600
+    private static let maximumEntries = 10_000
+
+    private struct Failures {
+        var count: Int
+        var last: Date
+    }
+
+    private let state = Mutex([String: Failures]())
+
+    static func key(username: String, address: String?) -> String { "\(username.lowercased())\u{0}\(address ?? "")" }
+
+    /// How long the caller must still wait before it may try again; nil when it may try now.
+    func wait(for key: String, now: Date) -> TimeInterval? {
+        state.withLock { entries in
+            guard let failures = entries[key], failures.count >= Self.freeFailures else { return nil }
+            let delay = Self.delay(afterFailures: failures.count)
+            let remaining = failures.last.addingTimeInterval(delay).timeIntervalSince(now)
+            return remaining > 0 ? remaining : nil
+        }
+    }
+
+    static func delay(afterFailures count: Int) -> TimeInterval {
+        min(maximumDelay, pow(2, Double(count - freeFailures)))
+    }
+
+    func recordFailure(for key: String, now: Date) {
+        state.withLock { entries in
+            if entries.count >= Self.maximumEntries {
+                entries = entries.filter { now.timeIntervalSince($0.value.last) < Self.forgetAfter }
+            }
+            var failures = entries[key] ?? Failures(count: 0, last: now)
+            if now.timeIntervalSince(failures.last) >= Self.forgetAfter { failures.count = 0 }
+            failures.count += 1
+            failures.last = now
+            entries[key] = failures
+        }
+    }
+
+    func recordSuccess(for key: String) {
+        _ = state.withLock { $0.removeValue(forKey: key) }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import HitchAPI
+import HitchAudit
+import HitchDomain
+import HitchStorage
+import OpenAPIRuntime
+
+/// Reading, exporting and verifying the audit log.
+extension APIHandlers {
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
+        let query = input.query
+        let filter = AuditFilter(
+            connection: query.connection, actor: query.actor, action: query.action,
+            since: query.since.map(APIMapping.milliseconds), until: query.until.map(APIMapping.milliseconds))
+        let page = try await runtime.auditLog.list(filter, before: query.before, limit: query.limit, logger: logger)
+        return .ok(.init(body: .json(.init(events: page.events.map(APIMapping.auditEvent), next: page.next))))
+    }
+
+    func exportAuditEvents(_ input: Operations.ExportAuditEvents.Input) async throws
+        -> Operations.ExportAuditEvents.Output
+    {
+        let lines = AuditExportLines(service: runtime.auditLog, logger: logger)
+        return .ok(.init(body: .applicationJsonl(HTTPBody(lines, length: .unknown, iterationBehavior: .single))))
+    }
+
+    func verifyAuditLog(_ input: Operations.VerifyAuditLog.Input) async throws -> Operations.VerifyAuditLog.Output {
+        let result = try await runtime.auditLog.verify(logger: logger)
+        return .ok(.init(body: .json(.init(
+            intact: result.isIntact, verified: result.verified, headSequence: result.headSequence,
+            failure: result.failure.map { .init(sequence: $0.sequence, reason: $0.reason) }))))
+    }
+}

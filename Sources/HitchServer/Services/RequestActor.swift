@@ -1,0 +1,20 @@
+import HitchAudit
+
+/// Who asks and from where: what a service needs to attribute a change and audit it.
+struct RequestActor: Sendable {
+    let principal: Principal
+    let origin: AuditOrigin
+
+    /// The actor bound by the access middleware for this request.
+    static func current() throws -> RequestActor {
+        RequestActor(principal: try Principal.required(), origin: RequestOrigin.current)
+    }
+
+    func event(
+        _ action: String, target: AuditTarget?, changedFields: [String] = [], detail: String? = nil
+    ) -> AuditEvent {
+        AuditEvent(
+            actor: principal.auditActor, origin: origin, action: action, target: target, outcome: .ok,
+            changedFields: changedFields, detail: detail)
+    }
+}

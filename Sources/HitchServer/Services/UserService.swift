@@ -1,0 +1,126 @@
+import Foundation
+import HitchAudit
+import HitchDomain
+import HitchStorage
+import Logging
+
+/// Users (who may sign in with a password) and service identities (tokens only), managed by admins.
+struct UserService: Sendable {
+    let store: Store
+    let audit: AuditLog
+    let hasher: PasswordHasher
+    let clock: @Sendable () -> Date
+
+    struct Listed: Sendable {
+        let identity: Identity
+        let hasPassword: Bool
+    }
+
+    struct Creation: Sendable {
+        var name: String
+        var displayName: String?
+        var role: String
+        var kind: String?
+        var password: SecretValue?
+    }
+
+    struct Change: Sendable {
+        var displayName: String?
+        var role: String?
+        var enabled: Bool?
+        var password: SecretValue?
+    }
+
+    func list(logger: Logger) async throws -> [Listed] {
+        try await store.read(logger: logger) { session in
+            var listed: [Listed] = []
+            for identity in try await session.identities.list() {
+                listed.append(Listed(identity: identity, hasPassword: try await session.identities.passwordHash(identityId: identity.id) != nil))
+            }
+            return listed
+        }
+    }
+
+    func get(name: String, logger: Logger) async throws -> Listed {
+        try await store.read(logger: logger) { session in
+            guard let identity = try await session.identities.find(name: name) else { throw Self.notFound(name) }
+            return Listed(identity: identity, hasPassword: try await session.identities.passwordHash(identityId: identity.id) != nil)
+        }
+    }
+
+    func create(_ creation: Creation, by actor: RequestActor, logger: Logger) async throws -> Listed {
+        var problems: [String: String] = [:]
+        if let problem = UsernameRule.problem(with: creation.name) { problems["name"] = problem }
+        if Role(rawValue: creation.role) == nil { problems["role"] = "must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))" }
+        let kind = Identity.Kind(rawValue: creation.kind ?? "user")
+        if kind == nil { problems["kind"] = "must be user or service" }
+        if kind == .service, creation.password != nil { problems["password"] = "a service identity has no password; it uses tokens" }
+        if !problems.isEmpty { throw HitchError.validation(problems) }
+        if let password = creation.password { try PasswordHasher.validate(password) }
+        var hash: String?
+        if let password = creation.password { hash = try await hasher.hash(password) }
+        let identity = Identity(
+            id: UUID().uuidString.lowercased(), name: creation.name, displayName: creation.displayName ?? creation.name,
+            kind: kind!, role: creation.role, enabled: true, createdAt: clock())
+        var changed = ["name", "displayName", "role", "kind"]
+        if hash != nil { changed.append("password") }
+        let event = actor.event("user.create", target: Self.target(identity), changedFields: changed)
+        do {
+            try await store.write(logger: logger) { [audit, hash] session in
+                try await session.identities.insert(identity, passwordHash: hash)
+                try await audit.append(event, in: session)
+            }
+        } catch let error as StorageError where error.code == .duplicate {
+            throw HitchError(.conflict, "a user named '\(creation.name)' already exists", fieldErrors: ["name": "is taken"])
+        }
+        return Listed(identity: identity, hasPassword: hash != nil)
+    }
+
+    func update(name: String, _ change: Change, by actor: RequestActor, logger: Logger) async throws -> Listed {
+        if let role = change.role { _ = try Role.named(role) }
+        if let password = change.password { try PasswordHasher.validate(password) }
+        var hash: String?
+        if let password = change.password { hash = try await hasher.hash(password) }
+        return try await store.write(logger: logger) { [audit, hash] session in
+            guard var identity = try await session.identities.find(name: name) else { throw Self.notFound(name) }
+            if hash != nil, identity.kind == .service {
+                throw HitchError.validation(["password": "a service identity has no password; it uses tokens"])
+            }
+            var changed: [String] = []
+            if let displayName = change.displayName, displayName != identity.displayName {
+                identity.displayName = displayName
+                changed.append("displayName")
+            }
+            if let role = change.role, role != identity.role {
+                identity.role = role
+                changed.append("role")
+            }
+            if let enabled = change.enabled, enabled != identity.enabled {
+                identity.enabled = enabled
+                changed.append("enabled")
+            }
+            if hash != nil { changed.append("password") }
+            try await Self.requireAnotherAdmin(ifLosing: identity, in: session)
+            try await session.identities.update(identity)
+            if let hash { try await session.identities.setPasswordHash(hash, identityId: identity.id) }
+            let action = changed == ["enabled"] ? (identity.enabled ? "user.enable" : "user.disable") : "user.update"
+            try await audit.append(actor.event(action, target: Self.target(identity), changedFields: changed), in: session)
+            let hasPassword = try await session.identities.passwordHash(identityId: identity.id) != nil
+            return Listed(identity: identity, hasPassword: hasPassword)
+        }
+    }
+
+    /// Refuses a change that would leave no enabled admin, since no one could then manage users or keys.
+    private static func requireAnotherAdmin(ifLosing identity: Identity, in session: StoreSession) async throws {
+        guard let stored = try await session.identities.find(id: identity.id), stored.role == Role.admin.rawValue,
+            stored.enabled, identity.role != Role.admin.rawValue || !identity.enabled
+        else { return }
+        if try await session.identities.countEnabled(role: Role.admin.rawValue) <= 1 {
+            throw HitchError(.conflict, "'\(identity.name)' is the last enabled admin; make another admin first")
+        }
+    }
+
+    static func target(_ identity: Identity) -> AuditTarget { AuditTarget(kind: "user", name: identity.name, id: identity.id) }
+
+    static func notFound(_ name: String) -> HitchError { HitchError(.notFound, "user '\(name)' not found") }
+}
