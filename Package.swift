@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(
             name: "HitchTests",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchCLI",
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchAPIDocument",
+                "HitchCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),

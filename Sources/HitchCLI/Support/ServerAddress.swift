@@ -16,13 +16,13 @@ struct ServerAddress {
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerAddress {
         let directory = configDirectory(environment)
         let url = try fromEnvironmentAddress(environment)
-        let token = try environment["HITCH_TOKEN"] ?? readTokenFile(directory)
+        let token = try environment["HITCH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? readTokenFile(directory)
         return ServerAddress(url: url, token: token?.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The address alone, for `hitch login`, which needs no saved token.
     static func fromEnvironmentAddress(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        try parse(environment["HITCH_ADDR"] ?? readFile(configDirectory(environment), "addr") ?? defaultAddress)
+        try parse(environment["HITCH_ADDR"].flatMap { $0.isEmpty ? nil : $0 } ?? readFile(configDirectory(environment), "addr") ?? defaultAddress)
     }
 
     static func parse(_ address: String) throws -> URL {

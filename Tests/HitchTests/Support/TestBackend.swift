@@ -3,6 +3,7 @@ import HitchServer
 import HitchStorage
 import SQLKit
 import Logging
+import Synchronization
 import Testing
 
 /// The storage backends every storage test runs on. PostgreSQL comes from HITCH_TEST_DATABASE_URL (scripts/test
@@ -67,18 +68,28 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     /// A started runtime (key checked, migrated, admin created) on a new database.
     func withRuntime<Result: Sendable>(
-        environment: [String: String] = ["HITCH_BOOTSTRAP_TOKEN": TestBackend.adminToken],
+        environment: [String: String] = TestBackend.environment, clock: TestClock? = nil,
         _ body: @Sendable (HitchRuntime, HitchConfiguration) async throws -> Result
     ) async throws -> Result {
-        try await withConfiguration(environment: environment) { configuration in
+        let now: @Sendable () -> Date = Self.clockFunction(clock)
+        return try await withConfiguration(environment: environment) { configuration in
             try await StorageRuntime.withBackend(configuration, logger: Self.logger) { backend in
-                let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: Self.logger)
+                let runtime = try await HitchRuntime.start(
+                    backend: backend, configuration: configuration, logger: Self.logger, clock: now)
                 return try await body(runtime, configuration)
             }
         }
     }
 
+    private static func clockFunction(_ clock: TestClock?) -> @Sendable () -> Date {
+        guard let clock else { return { Date() } }
+        return { clock.now }
+    }
+
     static let adminToken = "hitch_test_admin_token_0123456789abcdefghijkl"
+
+    /// The admin's token, and bcrypt at its lowest allowed cost so that tests that sign in stay quick.
+    static let environment = ["HITCH_BOOTSTRAP_TOKEN": adminToken, "HITCH_BCRYPT_COST": "10"]
 
     private static func url(_ adminURL: String, database: String) -> String {
         guard let slash = adminURL.lastIndex(of: "/") else { return adminURL }
@@ -91,6 +102,17 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             try await backend.read(logger: logger) { try await $0.raw("\(unsafeRaw: statement)").run() }
         }
     }
+}
+
+/// A clock that tests move by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date()) { current = Mutex(start) }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 struct TemporaryDirectory {
