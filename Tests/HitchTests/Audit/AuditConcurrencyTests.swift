@@ -1,0 +1,56 @@
+import Foundation
+import HitchAudit
+import HitchServer
+import HitchStorage
+import Testing
+
+/// Appends from many requests at once, and on PostgreSQL from two servers sharing the database, stay serialized
+/// and gap-free: the chain verifies and holds every event once.
+@Suite struct AuditConcurrencyTests {
+    static let perServer = 60
+
+    @Test(arguments: TestBackend.all)
+    func concurrentAppendsFormOneChain(backend: TestBackend) async throws {
+        try await backend.withConfiguration(environment: TestBackend.environment) { configuration in
+            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { first in
+                let one = try await HitchRuntime.start(backend: first, configuration: configuration, logger: TestBackend.logger)
+                guard backend == .postgres else {
+                    try await Self.append(from: [one], count: Self.perServer * 2)
+                    return try await Self.expectChain(of: one, events: Self.perServer * 2)
+                }
+                try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { second in
+                    let two = try await HitchRuntime.start(backend: second, configuration: configuration, logger: TestBackend.logger)
+                    try await Self.append(from: [one, two], count: Self.perServer)
+                    try await Self.expectChain(of: two, events: Self.perServer * 2)
+                }
+            }
+        }
+    }
+
+    static func append(from runtimes: [HitchRuntime], count: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (server, runtime) in runtimes.enumerated() {
+                for index in 0..<count {
+                    group.addTask {
+                        let event = AuditEvent(
+                            actor: AuditActor(id: "s\(server)", name: "server-\(server)", kind: "service", tokenName: nil),
+                            origin: .local, action: "connection.update", target: AuditTarget(kind: "connection", name: "c\(index)"))
+                        try await runtime.store.write(logger: TestBackend.logger) { [audit = runtime.audit] session in
+                            try await audit.append(event, in: session)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func expectChain(of runtime: HitchRuntime, events: Int) async throws {
+        let result = try await AuditVerifier(chain: runtime.audit.chain).verify(store: runtime.store, logger: TestBackend.logger)
+        #expect(result.isIntact, "\(String(describing: result.failure))")
+        // The two start-up events (the log's start and the first admin), then every append once.
+        #expect(result.verified == Int64(events + 2))
+        let stored = try await runtime.store.read(logger: TestBackend.logger) { try await $0.audit.entries(after: 0, limit: 10_000) }
+        #expect(stored.map(\.sequence) == Array(1...Int64(events + 2)))
+    }
+}
