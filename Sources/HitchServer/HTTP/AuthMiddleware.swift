@@ -11,9 +11,12 @@ struct AuthMiddleware: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1",
-            let header = request.headers[.authorization]
-        else { return try await next(request, context) }
+        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
+            return try await next(request, context)
+        }
+        guard let header = request.headers[.authorization] else {
+            return try await Self.hidingUnknownRoutes(.none) { try await next(request, context) }
+        }
         let authentication: Authentication
         if header.lowercased().hasPrefix("bearer ") {
             let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
@@ -25,6 +28,23 @@ struct AuthMiddleware: RouterMiddleware {
         } else {
             authentication = .rejected(HitchError(.unauthenticated, "only bearer tokens are accepted: Authorization: Bearer <token>"))
         }
-        return try await Authentication.$current.withValue(authentication) { try await next(request, context) }
+        return try await Authentication.$current.withValue(authentication) {
+            try await Self.hidingUnknownRoutes(authentication) { try await next(request, context) }
+        }
+    }
+
+    /// Without a valid token, an unknown /v1 route answers 401 like a known one, so the route map stays private.
+    private static func hidingUnknownRoutes(
+        _ authentication: Authentication, _ next: () async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next()
+        } catch let error as HTTPError where error.status == .notFound {
+            switch authentication {
+            case .principal: throw error
+            case .rejected(let refusal): throw refusal
+            case .none: throw HitchError(.unauthenticated, "a bearer token is required: Authorization: Bearer <token>")
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ import Testing
         "external": "CANARYexternalId-8f4",
         "gcp": "CANARYgcpPrivateKey-2e6",
         "vsphere-rotated": "CANARYvsphereRotated-9a0",
+        "login-password": "CANARYloginPassword-4d7",
     ]
 
     static let gcpKey = """
@@ -100,6 +101,53 @@ import Testing
             #expect(secretAsArgument.status == 2, "a secret cannot be given as an argument")
             outputs.append(try hitch(["connection", "delete", "e2e-gcp"]).output)
 
+            // Identities: a user signs in with a password, holds tokens, and reads nothing it should not.
+            let loginPassword = Self.canaries["login-password"]!
+            outputs.append(try hitch(["user", "create", "e2e-op", "--role", "operator", "--password-stdin"], stdin: loginPassword).output)
+            let configHome = configuration.dataDirectory + ".config"
+            defer { try? FileManager.default.removeItem(atPath: configHome) }
+            var signedIn = Self.baseEnvironment
+            signedIn["XDG_CONFIG_HOME"] = configHome
+            let badLogin = try HitchBinary.run(
+                ["login", "--addr", server.address, "--username", "e2e-op", "--password-stdin"], stdin: "CANARYwrongPassword",
+                environment: signedIn)
+            #expect(badLogin.status == 6, "\(badLogin.output)")
+            outputs.append(badLogin.output)
+            let login = try HitchBinary.run(
+                ["login", "--addr", server.address, "--username", "e2e-op", "--password-stdin"], stdin: loginPassword,
+                environment: signedIn)
+            #expect(login.status == 0, "\(login.output)")
+            outputs.append(login.output)
+            let tokenPath = configHome + "/hitch/token"
+            let tokenMode = try FileManager.default.attributesOfItem(atPath: tokenPath)[.posixPermissions] as? NSNumber
+            #expect(tokenMode?.intValue == 0o600)
+            let loginToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let whoami = try HitchBinary.run(["whoami"], environment: signedIn)
+            #expect(whoami.status == 0 && whoami.stdout.contains("e2e-op") && whoami.stdout.contains("operator"), "\(whoami.output)")
+            outputs.append(whoami.output)
+            let created = try HitchBinary.run(["token", "create", "--name", "ci", "--expires", "1h", "-o", "json"], environment: signedIn)
+            let issuedToken = try #require(
+                (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["secret"] as? String)
+            for arguments in [["token", "list"], ["user", "list"], ["audit", "list"]] {
+                let refusedOrListed = try HitchBinary.run(arguments, environment: signedIn)
+                outputs.append(refusedOrListed.output)
+            }
+            #expect(try HitchBinary.run(["user", "list"], environment: signedIn).status == 6, "an operator manages no users")
+            outputs.append(try hitch(["token", "list", "--all"]).output)
+            outputs.append(try hitch(["audit", "list", "--limit", "1000"]).output)
+            outputs.append(try hitch(["audit", "list", "--action", "auth", "-o", "json"]).output)
+            let exported = try hitch(["audit", "export"])
+            #expect(exported.stdout.split(separator: "\n").count == 19, "start, admin, 8 creates, 2 rotations, 3 refusals or deletes, user, 2 sign-ins, token")
+            outputs.append(exported.output)
+            let verified = try hitch(["audit", "verify"])
+            #expect(verified.stdout.contains("audit log intact"))
+            outputs.append(verified.output)
+            let logout = try HitchBinary.run(["logout"], environment: signedIn)
+            #expect(logout.status == 0 && !FileManager.default.fileExists(atPath: tokenPath), "\(logout.output)")
+            var withOldToken = environment
+            withOldToken["HITCH_TOKEN"] = loginToken
+            #expect(try HitchBinary.run(["whoami"], environment: withOldToken).status == 6, "logout revoked the token")
+
             let responses = try await Self.apiResponses(address: server.address, token: token)
             let runningFiles = try Self.filesOf(configuration.dataDirectory)
             server.stop()
@@ -112,7 +160,7 @@ import Testing
                 + runningFiles.map { ("data file (running) \($0.0)", $0.1) }
                 + stoppedFiles.map { ("data file (stopped) \($0.0)", $0.1) }
             for (place, bytes) in everything {
-                for secret in Array(Self.canaries.values) + [apiKey, "CANARYinvalidSecret", "CANARY"] {
+                for secret in Array(Self.canaries.values) + [apiKey, loginToken, issuedToken, "CANARYinvalidSecret", "CANARY"] {
                     #expect(bytes.range(of: Data(secret.utf8)) == nil, "a secret appears in \(place)")
                 }
             }
@@ -127,10 +175,11 @@ import Testing
         return environment
     }
 
-    /// Raw API responses for every route that reads connections.
+    /// Raw API responses for every route that reads connections, identities or the audit log.
     static func apiResponses(address: String, token: String) async throws -> [(String, String)] {
         var responses: [(String, String)] = []
-        let paths = ["/v1/connections", "/v1/connection-kinds"] + ["e2e-vsphere", "e2e-aws", "e2e-partner", "e2e-agents"]
+        let paths = ["/v1/connections", "/v1/connection-kinds", "/v1/users", "/v1/tokens?all=true", "/v1/whoami",
+                     "/v1/audit?limit=1000", "/v1/audit/export", "/v1/audit/verify"] + ["e2e-vsphere", "e2e-aws", "e2e-partner", "e2e-agents"]
             .flatMap { ["/v1/connections/\($0)", "/v1/connections/\($0)/versions"] }
         for path in paths {
             var request = HTTPClientRequest(url: address + path)

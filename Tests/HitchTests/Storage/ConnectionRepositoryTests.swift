@@ -170,9 +170,9 @@ import Testing
             let second = try await migrator.migrate(logger: TestBackend.logger)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == [1])
+            #expect(first == [1, 2])
             #expect(second == [])
-            #expect(after == [1])
+            #expect(after == [1, 2])
         }
     }
 
