@@ -119,6 +119,16 @@ let package = Package(
             dependencies: ["HitchCLI"],
             swiftSettings: swiftSettings
         ),
+        // Benchmark helpers (scripts/bench-audit); not part of the product.
+        .executableTarget(
+            name: "HitchBench",
+            dependencies: [
+                "HitchAudit", "HitchServer", "HitchStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HitchTests",
             dependencies: [

@@ -41,13 +41,17 @@ public struct AuditLog: Sendable {
         return entries
     }
 
+    /// The stored form: every text storable, field names non-empty and without the comma that joins them.
     static func entry(for event: AuditEvent, sequence: Int64, at time: Int64, keyVersion: Int) -> AuditEntry {
-        AuditEntry(
-            sequence: sequence, recordedAt: time, actorId: event.actor.id, actorName: event.actor.name,
-            actorKind: event.actor.kind, tokenName: event.actor.tokenName, clientAddress: event.origin.clientAddress,
-            requestId: event.origin.requestId, action: event.action, targetKind: event.target?.kind,
-            targetName: event.target?.name, targetId: event.target?.id, outcome: event.outcome.name,
-            failureCode: event.outcome.failureCode, changedFields: event.changedFields,
-            detail: event.detail.map { String($0.prefix(maximumDetailLength)) }, keyVersion: keyVersion, mac: "")
+        let text = AuditCanonicalForm.storable
+        return AuditEntry(
+            sequence: sequence, recordedAt: time, actorId: text(event.actor.id), actorName: text(event.actor.name),
+            actorKind: text(event.actor.kind), tokenName: event.actor.tokenName.map(text),
+            clientAddress: event.origin.clientAddress.map(text), requestId: event.origin.requestId.map(text),
+            action: text(event.action), targetKind: event.target.map { text($0.kind) },
+            targetName: event.target.map { text($0.name) }, targetId: event.target?.id.map(text),
+            outcome: event.outcome.name, failureCode: event.outcome.failureCode.map(text),
+            changedFields: event.changedFields.filter { !$0.isEmpty }.map { text($0).replacingOccurrences(of: ",", with: "_") },
+            detail: event.detail.map { text(String($0.prefix(maximumDetailLength))) }, keyVersion: keyVersion, mac: "")
     }
 }

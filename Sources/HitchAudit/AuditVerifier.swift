@@ -18,14 +18,15 @@ public struct AuditVerification: Sendable, Equatable {
     public var isIntact: Bool { failure == nil }
 }
 
-/// Walks the log in sequence order and recomputes every MAC. An edited, deleted, inserted or reordered event, a
-/// chain re-made with another key, or a cut tail (the head names a later event) is reported at its sequence.
-/// Events appended while it runs are past the head it read first, and are left for the next run.
+/// Walks the log in sequence order and recomputes every MAC over the canonical text the database computes from
+/// the stored columns. An edited, deleted, inserted or reordered event, a chain re-made with another key, or a
+/// cut tail (the head names a later event) is reported at its sequence. Events appended while it runs are past
+/// the head it read first, and are left for the next run. The next page is read while this one is checked.
 public struct AuditVerifier: Sendable {
     let chain: AuditChain
     let pageSize: Int
 
-    public init(chain: AuditChain, pageSize: Int = 10_000) {
+    public init(chain: AuditChain, pageSize: Int = 20_000) {
         self.chain = chain
         self.pageSize = pageSize
     }
@@ -36,33 +37,46 @@ public struct AuditVerifier: Sendable {
                 verified: 0, headSequence: nil,
                 failure: .init(sequence: 1, reason: "the head record is missing: the log was removed or never started"))
         }
-        func failed(_ sequence: Int64, _ reason: String, verified: Int64) -> AuditVerification {
-            AuditVerification(verified: verified, headSequence: head.sequence, failure: .init(sequence: sequence, reason: reason))
+        func failed(_ sequence: Int64, _ reason: String) -> AuditVerification {
+            AuditVerification(verified: sequence - 1, headSequence: head.sequence, failure: .init(sequence: sequence, reason: reason))
+        }
+        let pageSize = pageSize
+        func fetch(after sequence: Int64) -> Task<[AuditCanonicalRow], any Error> {
+            Task { try await store.read(logger: logger) { try await $0.audit.canonicalEntries(after: sequence, limit: pageSize) } }
         }
         var expected: Int64 = 1
         var previousMac = AuditChain.genesis
-        while expected <= head.sequence {
-            let after = expected - 1
-            let page = try await store.read(logger: logger) { try await $0.audit.entries(after: after, limit: pageSize) }
-            if page.isEmpty { break }
-            if let failure = check(page, from: expected, previousMac: previousMac, upTo: head.sequence) {
-                return failed(failure.sequence, failure.reason, verified: failure.sequence - 1)
+        var pending: Task<[AuditCanonicalRow], any Error>? = fetch(after: 0)
+        while let current = pending {
+            let page = try await current.value
+            pending = page.count == pageSize && (page.last?.sequence ?? .max) < head.sequence
+                ? fetch(after: page.last!.sequence) : nil
+            for row in page where row.sequence <= head.sequence {
+                if row.sequence != expected {
+                    pending?.cancel()
+                    return failed(expected, "event \(expected) is missing")
+                }
+                guard let mac = chain.mac(canonical: row.canonical, keyVersion: row.keyVersion, after: previousMac) else {
+                    pending?.cancel()
+                    return failed(expected, "no master key of version \(row.keyVersion) is loaded")
+                }
+                if mac != row.mac {
+                    pending?.cancel()
+                    return failed(
+                        expected,
+                        "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key")
+                }
+                previousMac = row.mac
+                expected += 1
             }
-            let last = page.last(where: { $0.sequence <= head.sequence }) ?? page[0]
-            expected = last.sequence + 1
-            previousMac = last.mac
-            if page.count < pageSize { break }
         }
-        let verified = expected - 1
-        if verified < head.sequence {
-            return failed(
-                expected, "events \(expected) to \(head.sequence) are missing: the head records \(head.sequence)",
-                verified: verified)
+        if expected <= head.sequence {
+            return failed(expected, "events \(expected) to \(head.sequence) are missing: the head records \(head.sequence)")
         }
         guard previousMac == head.mac,
             chain.headMac(sequence: head.sequence, mac: head.mac, keyVersion: head.keyVersion) == head.headMac
         else {
-            return failed(head.sequence, "the head record does not match the log", verified: verified - 1)
+            return failed(head.sequence, "the head record does not match the log")
         }
         // An event past the head that no append accounts for was inserted. Appends move the head in the same
         // transaction as their events, so one read sees both or neither.
@@ -70,34 +84,8 @@ public struct AuditVerifier: Sendable {
             (try await session.audit.head(), try await session.audit.lastSequence())
         }
         if let latestHead, let lastSequence, lastSequence > latestHead.sequence {
-            return failed(
-                latestHead.sequence + 1, "event \(latestHead.sequence + 1) is past the head record: it was inserted",
-                verified: verified)
+            return failed(latestHead.sequence + 1, "event \(latestHead.sequence + 1) is past the head record: it was inserted")
         }
-        return AuditVerification(verified: verified, headSequence: head.sequence, failure: nil)
-    }
-
-    /// The first failure in one page of consecutive events, or nil.
-    private func check(
-        _ page: [AuditEntry], from first: Int64, previousMac: String, upTo last: Int64
-    ) -> AuditVerification.Failure? {
-        var expected = first
-        var previousMac = previousMac
-        for entry in page where entry.sequence <= last {
-            if entry.sequence != expected {
-                return .init(sequence: expected, reason: "event \(expected) is missing")
-            }
-            guard let mac = chain.mac(of: entry, after: previousMac) else {
-                return .init(sequence: expected, reason: "no master key of version \(entry.keyVersion) is loaded")
-            }
-            if mac != entry.mac {
-                return .init(
-                    sequence: expected,
-                    reason: "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key")
-            }
-            previousMac = entry.mac
-            expected += 1
-        }
-        return nil
+        return AuditVerification(verified: head.sequence, headSequence: head.sequence, failure: nil)
     }
 }

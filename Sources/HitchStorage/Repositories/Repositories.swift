@@ -56,6 +56,8 @@ public protocol AuditRepository: Sendable {
     func lastSequence() async throws -> Int64?
     /// In sequence order, after `sequence`.
     func entries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
+    /// The canonical text of each event as the database computes it from the stored columns, in sequence order.
+    func canonicalEntries(after sequence: Int64, limit: Int) async throws -> [AuditCanonicalRow]
 }
 
 /// The sealed known value that proves the master key matches the database.

@@ -78,6 +78,23 @@ struct SQLAuditRepository: AuditRepository {
     }
 }
 
+extension SQLAuditRepository {
+    func canonicalEntries(after sequence: Int64, limit: Int) async throws -> [AuditCanonicalRow] {
+        try await database.select()
+            .columns("sequence", "key_version", "mac")
+            .column(SQLRaw(AuditCanonicalForm.sqlExpression), as: "canonical")
+            .from("audit_events")
+            .where("sequence", .greaterThan, sequence).orderBy("sequence").limit(limit)
+            .all().map { row in
+                AuditCanonicalRow(
+                    sequence: try row.decode(column: "sequence", as: Int64.self),
+                    keyVersion: try row.decode(column: "key_version", as: Int.self),
+                    mac: try row.decode(column: "mac", as: String.self),
+                    canonical: try row.decode(column: "canonical", as: String.self))
+            }
+    }
+}
+
 struct AuditRow: Codable {
     static let columns = [
         "sequence", "recorded_at", "actor_id", "actor_name", "actor_kind", "token_name", "client_address",
@@ -128,7 +145,9 @@ struct AuditRow: Codable {
     /// Column by column: much faster than a Codable row over the million events that a verify reads.
     static func decode(_ row: any SQLRow) throws -> AuditEntry {
         func text(_ column: String) throws -> String { try row.decode(column: column, as: String.self) }
-        func optional(_ column: String) throws -> String? { try row.decode(column: column, as: String?.self) }
+        func optional(_ column: String) throws -> String? {
+            try row.decodeNil(column: column) ? nil : try row.decode(column: column, as: String.self)
+        }
         let changed = try text("changed_fields")
         return AuditEntry(
             sequence: try row.decode(column: "sequence", as: Int64.self),

@@ -1,0 +1,41 @@
+import Foundation
+import HitchAudit
+import HitchServer
+import HitchStorage
+import Testing
+
+/// The canonical text that the database computes for verification is the text Hitch MAC'd when it appended, for
+/// every kind of value: multi-byte characters, empty texts, nulls, NUL, and the form's own separators.
+@Suite struct AuditCanonicalFormTests {
+    static let awkward = [
+        "plain", "", "é", "👩‍💻 emoji", "日本語のテキスト", "a;b:c~d,e", "12:34", "~", "nul\u{0}inside", "tab\tand\nnewline",
+        "'quote\" and \\backslash", String(repeating: "x", count: 600),
+    ]
+
+    @Test(arguments: TestBackend.all)
+    func databaseAndSwiftAgree(backend: TestBackend) async throws {
+        try await backend.withRuntime { runtime, _ in
+            let events = Self.awkward.enumerated().map { index, text in
+                AuditEvent(
+                    actor: AuditActor(id: text, name: text, kind: "user", tokenName: index.isMultiple(of: 2) ? nil : text),
+                    origin: AuditOrigin(clientAddress: index.isMultiple(of: 3) ? nil : text, requestId: text),
+                    action: "test.\(index)", target: index.isMultiple(of: 4) ? nil : AuditTarget(kind: "connection", name: text, id: text),
+                    outcome: index.isMultiple(of: 5) ? .failed(code: text) : .ok, changedFields: [text, "password"],
+                    detail: index.isMultiple(of: 2) ? text : nil)
+            }
+            try await runtime.store.write(logger: TestBackend.logger) { [audit = runtime.audit] session in
+                _ = try await audit.append(events, in: session)
+            }
+            let (entries, canonical) = try await runtime.store.read(logger: TestBackend.logger) { session in
+                (try await session.audit.entries(after: 0, limit: 100), try await session.audit.canonicalEntries(after: 0, limit: 100))
+            }
+            #expect(entries.count == Self.awkward.count + 2 && canonical.count == entries.count)
+            for (entry, row) in zip(entries, canonical) {
+                #expect(AuditCanonicalForm.text(of: entry) == row.canonical, "event \(entry.sequence)")
+                #expect(!row.canonical.contains("\u{0}"))
+            }
+            let result = try await AuditVerifier(chain: runtime.audit.chain).verify(store: runtime.store, logger: TestBackend.logger)
+            #expect(result.isIntact, "\(String(describing: result.failure))")
+        }
+    }
+}
