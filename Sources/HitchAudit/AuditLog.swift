@@ -41,17 +41,18 @@ public struct AuditLog: Sendable {
         return entries
     }
 
-    /// The stored form: every text storable, field names non-empty and without the comma that joins them.
+    /// The stored form: every text storable, empty optional texts absent, field names non-empty and without the
+    /// comma that joins them.
     static func entry(for event: AuditEvent, sequence: Int64, at time: Int64, keyVersion: Int) -> AuditEntry {
-        let text = AuditCanonicalForm.storable
+        let text = AuditCanonicalForm.storable(_:)
+        let optional = AuditCanonicalForm.storable(optional:)
         return AuditEntry(
             sequence: sequence, recordedAt: time, actorId: text(event.actor.id), actorName: text(event.actor.name),
-            actorKind: text(event.actor.kind), tokenName: event.actor.tokenName.map(text),
-            clientAddress: event.origin.clientAddress.map(text), requestId: event.origin.requestId.map(text),
-            action: text(event.action), targetKind: event.target.map { text($0.kind) },
-            targetName: event.target.map { text($0.name) }, targetId: event.target?.id.map(text),
-            outcome: event.outcome.name, failureCode: event.outcome.failureCode.map(text),
+            actorKind: text(event.actor.kind), tokenName: optional(event.actor.tokenName),
+            clientAddress: optional(event.origin.clientAddress), requestId: optional(event.origin.requestId),
+            action: text(event.action), targetKind: optional(event.target?.kind), targetName: optional(event.target?.name),
+            targetId: optional(event.target?.id), outcome: event.outcome.name, failureCode: optional(event.outcome.failureCode),
             changedFields: event.changedFields.filter { !$0.isEmpty }.map { text($0).replacingOccurrences(of: ",", with: "_") },
-            detail: event.detail.map { text(String($0.prefix(maximumDetailLength))) }, keyVersion: keyVersion, mac: "")
+            detail: optional(event.detail.map { String($0.prefix(maximumDetailLength)) }), keyVersion: keyVersion, mac: "")
     }
 }

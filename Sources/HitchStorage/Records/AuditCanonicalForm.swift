@@ -1,55 +1,54 @@
 import Foundation
 
 /// The text of an audit event that its MAC covers, defined twice side by side: in Swift, for appending, and in SQL,
-/// so that verification reads one computed column per event instead of decoding every field. Both produce, from
-/// the stored columns in order, for an integer its decimal digits and `;`, for a text its length in Unicode code
-/// points, `:` and the text, and `~` for a null. The lengths make the text unambiguous; a test checks on both
-/// backends that the two definitions agree.
+/// so that verification reads one computed column per event instead of decoding every field. Both join the stored
+/// columns, in order, with U+001F (the unit separator), numbers in decimal and a null as an empty text. Stored
+/// texts never hold U+001F or NUL (`storable` replaces them) and an empty optional text is stored as null, so the
+/// text is unambiguous. A test checks on both backends that the two definitions agree.
 public enum AuditCanonicalForm {
+    static let separator = "\u{1F}"
+
     public static func text(of entry: AuditEntry) -> String {
-        var text = ""
-        text.reserveCapacity(256)
-        func integer(_ value: some BinaryInteger) { text += "\(value);" }
-        func field(_ value: String?) {
-            guard let value else { return text += "~" }
-            text += "\(value.unicodeScalars.count):"
-            text += value
-        }
-        integer(entry.sequence)
-        integer(entry.recordedAt)
-        field(entry.actorId)
-        field(entry.actorName)
-        field(entry.actorKind)
-        field(entry.tokenName)
-        field(entry.clientAddress)
-        field(entry.requestId)
-        field(entry.action)
-        field(entry.targetKind)
-        field(entry.targetName)
-        field(entry.targetId)
-        field(entry.outcome)
-        field(entry.failureCode)
-        field(entry.changedFields.joined(separator: ","))
-        field(entry.detail)
-        integer(entry.keyVersion)
-        return text
+        let fields: [String?] = [
+            String(entry.sequence), String(entry.recordedAt), entry.actorId, entry.actorName, entry.actorKind,
+            entry.tokenName, entry.clientAddress, entry.requestId, entry.action, entry.targetKind, entry.targetName,
+            entry.targetId, entry.outcome, entry.failureCode, entry.changedFields.joined(separator: ","), entry.detail,
+            String(entry.keyVersion),
+        ]
+        return fields.map { $0 ?? "" }.joined(separator: separator)
     }
 
-    /// The same text, computed by SQLite or PostgreSQL from the row.
+    /// The same text, computed by SQLite (3.44 or later) or PostgreSQL from the row in one call: `concat` turns
+    /// numbers into decimal text and nulls into empty text on both.
     static let sqlExpression: String = {
-        func integer(_ column: String) -> String { "CAST(\(column) AS TEXT) || ';'" }
-        func field(_ column: String) -> String { "COALESCE(CAST(LENGTH(\(column)) AS TEXT) || ':' || \(column), '~')" }
-        let parts = [integer("sequence"), integer("recorded_at")]
-            + ["actor_id", "actor_name", "actor_kind", "token_name", "client_address", "request_id", "action",
-               "target_kind", "target_name", "target_id", "outcome", "failure_code", "changed_fields", "detail"].map(field)
-            + [integer("key_version")]
-        return parts.joined(separator: " || ")
+        let columns = [
+            "sequence", "recorded_at", "actor_id", "actor_name", "actor_kind", "token_name", "client_address",
+            "request_id", "action", "target_kind", "target_name", "target_id", "outcome", "failure_code",
+            "changed_fields", "detail", "key_version",
+        ]
+        return "concat(" + columns.joined(separator: ", '\(separator)', ") + ")"
     }()
 
-    /// A text as both databases keep it: SQLite's LENGTH stops at a NUL and PostgreSQL refuses one, so NUL becomes
-    /// U+FFFD before an event is written.
+    /// The first and last fields of a canonical text; -1 for one that is not a number (the row was tampered with).
+    static func sequenceAndKeyVersion(of canonical: String) -> (Int64, Int) {
+        let utf8 = canonical.utf8
+        let separator = UInt8(0x1F)
+        let first = utf8.firstIndex(of: separator).map { Int64(Substring(utf8[..<$0])) ?? -1 } ?? -1
+        let last = utf8.lastIndex(of: separator).map { Int(Substring(utf8[utf8.index(after: $0)...])) ?? -1 } ?? -1
+        return (first, last)
+    }
+
+    /// A text as both databases keep it and the canonical form can separate: NUL (SQLite's functions stop at it,
+    /// PostgreSQL refuses it) and the separator become U+FFFD.
     public static func storable(_ text: String) -> String {
-        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        guard text.unicodeScalars.contains(where: { $0.value == 0 || $0.value == 0x1F }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value == 0 || $0.value == 0x1F ? "\u{FFFD}" : $0 }))
+    }
+
+    /// An optional text as stored: empty is the same as absent.
+    public static func storable(optional text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return storable(text)
     }
 }
 

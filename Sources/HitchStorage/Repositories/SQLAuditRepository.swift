@@ -79,18 +79,20 @@ struct SQLAuditRepository: AuditRepository {
 }
 
 extension SQLAuditRepository {
+    /// Two columns per event; the sequence and key version are read back out of the canonical text, which begins
+    /// and ends with them.
     func canonicalEntries(after sequence: Int64, limit: Int) async throws -> [AuditCanonicalRow] {
         try await database.select()
-            .columns("sequence", "key_version", "mac")
+            .column("mac")
             .column(SQLRaw(AuditCanonicalForm.sqlExpression), as: "canonical")
             .from("audit_events")
             .where("sequence", .greaterThan, sequence).orderBy("sequence").limit(limit)
             .all().map { row in
-                AuditCanonicalRow(
-                    sequence: try row.decode(column: "sequence", as: Int64.self),
-                    keyVersion: try row.decode(column: "key_version", as: Int.self),
-                    mac: try row.decode(column: "mac", as: String.self),
-                    canonical: try row.decode(column: "canonical", as: String.self))
+                let canonical = try row.decode(column: "canonical", as: String.self)
+                let (sequence, keyVersion) = AuditCanonicalForm.sequenceAndKeyVersion(of: canonical)
+                return AuditCanonicalRow(
+                    sequence: sequence, keyVersion: keyVersion, mac: try row.decode(column: "mac", as: String.self),
+                    canonical: canonical)
             }
     }
 }

@@ -1,5 +1,6 @@
+import Crypto
 import Foundation
-import HitchAudit
+@testable import HitchAudit
 import HitchServer
 import HitchStorage
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// every kind of value: multi-byte characters, empty texts, nulls, NUL, and the form's own separators.
 @Suite struct AuditCanonicalFormTests {
     static let awkward = [
-        "plain", "", "é", "👩‍💻 emoji", "日本語のテキスト", "a;b:c~d,e", "12:34", "~", "nul\u{0}inside", "tab\tand\nnewline",
+        "plain", "", "é", "unit\u{1F}separator", "👩‍💻 emoji", "日本語のテキスト", "a;b:c~d,e", "12:34", "~", "nul\u{0}inside", "tab\tand\nnewline",
         "'quote\" and \\backslash", String(repeating: "x", count: 600),
     ]
 
@@ -31,11 +32,26 @@ import Testing
             }
             #expect(entries.count == Self.awkward.count + 2 && canonical.count == entries.count)
             for (entry, row) in zip(entries, canonical) {
+                #expect(row.sequence == entry.sequence && row.keyVersion == entry.keyVersion)
                 #expect(AuditCanonicalForm.text(of: entry) == row.canonical, "event \(entry.sequence)")
                 #expect(!row.canonical.contains("\u{0}"))
+                #expect(row.canonical.unicodeScalars.filter { $0.value == 0x1F }.count == 16, "17 fields, 16 separators")
             }
             let result = try await AuditVerifier(chain: runtime.audit.chain).verify(store: runtime.store, logger: TestBackend.logger)
             #expect(result.isIntact, "\(String(describing: result.failure))")
+        }
+    }
+}
+
+extension AuditCanonicalFormTests {
+    /// The pre-keyed HMAC that verify uses gives what swift-crypto's HMAC gives, for short and long keys.
+    @Test func keyedHMACMatchesHMAC() {
+        for keySize in [32, 64, 100] {
+            let key = SymmetricKey(data: (0..<keySize).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+            for (first, second) in [("", ""), ("abc", "déf 👩‍💻"), (String(repeating: "m", count: 64), String(repeating: "z", count: 300))] {
+                let expected = Array(HMAC<SHA256>.authenticationCode(for: Array((first + second).utf8), using: key))
+                #expect(Array(KeyedHMAC(key: key).authenticate(first, second)) == expected, "key of \(keySize) bytes")
+            }
         }
     }
 }
