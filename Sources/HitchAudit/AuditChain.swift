@@ -29,7 +29,33 @@ public struct AuditChain: Sendable {
     }
 
     func mac(canonical: String, keyVersion: Int, after previousMac: String) -> String? {
-        keyed[keyVersion].map { Self.hex($0.authenticate(previousMac, canonical)) }
+        guard let keyed = keyed[keyVersion] else { return nil }
+        var previousMac = previousMac
+        var canonical = canonical
+        return previousMac.withUTF8 { previous in
+            canonical.withUTF8 { text in
+                Self.hex(keyed.authenticate(UnsafeRawBufferPointer(previous), UnsafeRawBufferPointer(text)))
+            }
+        }
+    }
+
+    /// Whether `mac` (lowercase hex) is the MAC of `canonical` after `previousMac`; nil when no key of that version
+    /// is loaded. Works on the bytes of a page as read, without a copy.
+    func matches(
+        _ mac: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer, keyVersion: Int,
+        after previousMac: UnsafeRawBufferPointer
+    ) -> Bool? {
+        guard let keyed = keyed[keyVersion] else { return nil }
+        guard mac.count == SHA256.byteCount * 2 else { return false }
+        return keyed.authenticate(previousMac, canonical).withUnsafeBytes { digest in
+            for index in 0..<digest.count {
+                let byte = digest[index]
+                if mac[index * 2] != Self.digits[Int(byte >> 4)] || mac[index * 2 + 1] != Self.digits[Int(byte & 0x0f)] {
+                    return false
+                }
+            }
+            return true
+        }
     }
 
     /// The MAC over the head record, so that it cannot be moved back to hide a cut tail.
@@ -77,13 +103,11 @@ struct KeyedHMAC: Sendable {
         self.outer = outer
     }
 
-    /// The MAC of the two texts' UTF-8 bytes, one after the other.
-    func authenticate(_ first: String, _ second: String) -> SHA256.Digest {
+    /// The MAC of two byte runs, one after the other.
+    func authenticate(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> SHA256.Digest {
         var inner = self.inner
-        var first = first
-        var second = second
-        first.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        second.withUTF8 { inner.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        inner.update(bufferPointer: first)
+        inner.update(bufferPointer: second)
         var outer = self.outer
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return outer.finalize()

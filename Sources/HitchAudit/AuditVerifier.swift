@@ -21,14 +21,14 @@ public struct AuditVerification: Sendable, Equatable {
 /// Walks the log in sequence order and recomputes every MAC over the canonical text the database computes from
 /// the stored columns. An edited, deleted, inserted or reordered event, a chain re-made with another key, or a
 /// cut tail (the head names a later event) is reported at its sequence. Events appended while it runs are past
-/// the head it read first, and are left for the next run. The next page is read while this one is checked.
+/// the head it read first, and are left for the next run. Pages are read whole, one ahead of the one checked.
 public struct AuditVerifier: Sendable {
     let chain: AuditChain
-    let pageSize: Int
+    let pageSize: Int64
 
-    public init(chain: AuditChain, pageSize: Int = 20_000) {
+    public init(chain: AuditChain, pageSize: Int = 10_000) {
         self.chain = chain
-        self.pageSize = pageSize
+        self.pageSize = Int64(pageSize)
     }
 
     public func verify(store: Store, logger: Logger) async throws -> AuditVerification {
@@ -37,46 +37,35 @@ public struct AuditVerifier: Sendable {
                 verified: 0, headSequence: nil,
                 failure: .init(sequence: 1, reason: "the head record is missing: the log was removed or never started"))
         }
-        func failed(_ sequence: Int64, _ reason: String) -> AuditVerification {
-            AuditVerification(verified: sequence - 1, headSequence: head.sequence, failure: .init(sequence: sequence, reason: reason))
+        func failed(_ failure: AuditVerification.Failure) -> AuditVerification {
+            AuditVerification(verified: failure.sequence - 1, headSequence: head.sequence, failure: failure)
         }
         let pageSize = pageSize
-        func fetch(after sequence: Int64) -> Task<[AuditCanonicalRow], any Error> {
-            Task { try await store.read(logger: logger) { try await $0.audit.canonicalEntries(after: sequence, limit: pageSize) } }
+        func fetch(after sequence: Int64) -> Task<String?, any Error> {
+            let last = min(sequence + pageSize, head.sequence)
+            return Task { try await store.read(logger: logger) { try await $0.audit.canonicalPage(after: sequence, through: last) } }
         }
-        var expected: Int64 = 1
-        var previousMac = AuditChain.genesis
-        var pending: Task<[AuditCanonicalRow], any Error>? = fetch(after: 0)
+        var walk = ChainWalk(chain: chain)
+        var after: Int64 = 0
+        var pending = head.sequence > 0 ? fetch(after: 0) : nil
         while let current = pending {
             let page = try await current.value
-            pending = page.count == pageSize && (page.last?.sequence ?? .max) < head.sequence
-                ? fetch(after: page.last!.sequence) : nil
-            for row in page where row.sequence <= head.sequence {
-                if row.sequence != expected {
-                    pending?.cancel()
-                    return failed(expected, "event \(expected) is missing")
-                }
-                guard let mac = chain.mac(canonical: row.canonical, keyVersion: row.keyVersion, after: previousMac) else {
-                    pending?.cancel()
-                    return failed(expected, "no master key of version \(row.keyVersion) is loaded")
-                }
-                if mac != row.mac {
-                    pending?.cancel()
-                    return failed(
-                        expected,
-                        "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key")
-                }
-                previousMac = row.mac
-                expected += 1
+            after = min(after + pageSize, head.sequence)
+            pending = after < head.sequence ? fetch(after: after) : nil
+            if let page, let failure = walk.check(page) {
+                pending?.cancel()
+                return failed(failure)
             }
         }
-        if expected <= head.sequence {
-            return failed(expected, "events \(expected) to \(head.sequence) are missing: the head records \(head.sequence)")
+        if walk.expected <= head.sequence {
+            return failed(.init(
+                sequence: walk.expected,
+                reason: "events \(walk.expected) to \(head.sequence) are missing: the head records \(head.sequence)"))
         }
-        guard previousMac == head.mac,
+        guard walk.previousMac == Array(head.mac.utf8),
             chain.headMac(sequence: head.sequence, mac: head.mac, keyVersion: head.keyVersion) == head.headMac
         else {
-            return failed(head.sequence, "the head record does not match the log")
+            return failed(.init(sequence: head.sequence, reason: "the head record does not match the log"))
         }
         // An event past the head that no append accounts for was inserted. Appends move the head in the same
         // transaction as their events, so one read sees both or neither.
@@ -84,8 +73,83 @@ public struct AuditVerifier: Sendable {
             (try await session.audit.head(), try await session.audit.lastSequence())
         }
         if let latestHead, let lastSequence, lastSequence > latestHead.sequence {
-            return failed(latestHead.sequence + 1, "event \(latestHead.sequence + 1) is past the head record: it was inserted")
+            return failed(.init(
+                sequence: latestHead.sequence + 1, reason: "event \(latestHead.sequence + 1) is past the head record: it was inserted"))
         }
         return AuditVerification(verified: head.sequence, headSequence: head.sequence, failure: nil)
+    }
+}
+
+/// The walk along the chain, page after page: the next sequence expected and the MAC it must follow.
+struct ChainWalk {
+    let chain: AuditChain
+    var expected: Int64 = 1
+    var previousMac: [UInt8] = Array(AuditChain.genesis.utf8)
+
+    private static let fieldSeparator: UInt8 = 0x1F
+    private static let recordSeparator: UInt8 = 0x1E
+
+    /// Checks each event of a page (`AuditCanonicalForm.pageExpression`) in place; the first failure, or nil.
+    mutating func check(_ page: String) -> AuditVerification.Failure? {
+        var page = page
+        return page.withUTF8 { bytes in
+            let all = UnsafeRawBufferPointer(bytes)
+            var start = 0
+            var previous = UnsafeRawBufferPointer(start: nil, count: 0)
+            var failure: AuditVerification.Failure?
+            let carried = previousMac
+            carried.withUnsafeBytes { carriedMac in
+                previous = carriedMac
+                while start <= all.count, failure == nil {
+                    let end = all[start...].firstIndex(of: Self.recordSeparator) ?? all.count
+                    let record = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    failure = checkRecord(record, after: previous)
+                    if failure == nil, let macEnd = record.firstIndex(of: Self.fieldSeparator) {
+                        previous = UnsafeRawBufferPointer(rebasing: record[..<macEnd])
+                    }
+                    start = end + 1
+                }
+                if failure == nil { previousMac = Array(previous) }
+            }
+            return failure
+        }
+    }
+
+    private mutating func checkRecord(
+        _ record: UnsafeRawBufferPointer, after previous: UnsafeRawBufferPointer
+    ) -> AuditVerification.Failure? {
+        guard let macEnd = record.firstIndex(of: Self.fieldSeparator),
+            let sequenceEnd = record[(macEnd + 1)...].firstIndex(of: Self.fieldSeparator),
+            let versionStart = record.lastIndex(of: Self.fieldSeparator)
+        else { return .init(sequence: expected, reason: "event \(expected) is malformed") }
+        let sequence = Self.number(UnsafeRawBufferPointer(rebasing: record[(macEnd + 1)..<sequenceEnd]))
+        if sequence != expected { return .init(sequence: expected, reason: "event \(expected) is missing") }
+        let keyVersion = Self.number(UnsafeRawBufferPointer(rebasing: record[(versionStart + 1)...]))
+        let matches = chain.matches(
+            UnsafeRawBufferPointer(rebasing: record[..<macEnd]),
+            canonical: UnsafeRawBufferPointer(rebasing: record[(macEnd + 1)...]), keyVersion: Int(keyVersion ?? -1),
+            after: previous)
+        switch matches {
+        case nil:
+            return .init(sequence: expected, reason: "no master key of version \(keyVersion ?? -1) is loaded")
+        case false?:
+            return .init(
+                sequence: expected,
+                reason: "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key")
+        case true?:
+            expected += 1
+            return nil
+        }
+    }
+
+    /// A decimal number, or nil for anything else.
+    private static func number(_ digits: UnsafeRawBufferPointer) -> Int64? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 
 /// The text of an audit event that its MAC covers, defined twice side by side: in Swift, for appending, and in SQL,
-/// so that verification reads one computed column per event instead of decoding every field. Both join the stored
-/// columns, in order, with U+001F (the unit separator), numbers in decimal and a null as an empty text. Stored
-/// texts never hold U+001F or NUL (`storable` replaces them) and an empty optional text is stored as null, so the
-/// text is unambiguous. A test checks on both backends that the two definitions agree.
+/// so that verification reads whole pages of events as one text computed by the database instead of decoding every
+/// field of every row. Both join the stored columns, in order, with U+001F (the unit separator), numbers in decimal
+/// and a null as an empty text. Stored texts never hold NUL, U+001E or U+001F (`storable` replaces them) and an
+/// empty optional text is stored as null, so the text is unambiguous. A test checks on both backends that the two
+/// definitions agree.
 public enum AuditCanonicalForm {
     static let separator = "\u{1F}"
+    /// Between events in a page.
+    static let recordSeparator = "\u{1E}"
 
     public static func text(of entry: AuditEntry) -> String {
         let fields: [String?] = [
@@ -29,20 +32,16 @@ public enum AuditCanonicalForm {
         return "concat(" + columns.joined(separator: ", '\(separator)', ") + ")"
     }()
 
-    /// The first and last fields of a canonical text; -1 for one that is not a number (the row was tampered with).
-    static func sequenceAndKeyVersion(of canonical: String) -> (Int64, Int) {
-        let utf8 = canonical.utf8
-        let separator = UInt8(0x1F)
-        let first = utf8.firstIndex(of: separator).map { Int64(Substring(utf8[..<$0])) ?? -1 } ?? -1
-        let last = utf8.lastIndex(of: separator).map { Int(Substring(utf8[utf8.index(after: $0)...])) ?? -1 } ?? -1
-        return (first, last)
-    }
+    /// A page of events as one text, in sequence order: per event its MAC, U+001F and its canonical text; events
+    /// joined by U+001E. `string_agg` with `ORDER BY` is in PostgreSQL and in SQLite 3.44 or later.
+    static let pageExpression = "string_agg(concat(mac, '\(separator)', " + sqlExpression + "), '\(recordSeparator)' ORDER BY sequence)"
 
     /// A text as both databases keep it and the canonical form can separate: NUL (SQLite's functions stop at it,
-    /// PostgreSQL refuses it) and the separator become U+FFFD.
+    /// PostgreSQL refuses it) and the two separators become U+FFFD.
     public static func storable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value == 0 || $0.value == 0x1F }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value == 0 || $0.value == 0x1F ? "\u{FFFD}" : $0 }))
+        func reserved(_ scalar: Unicode.Scalar) -> Bool { scalar.value == 0 || scalar.value == 0x1E || scalar.value == 0x1F }
+        guard text.unicodeScalars.contains(where: reserved) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { reserved($0) ? "\u{FFFD}" : $0 }))
     }
 
     /// An optional text as stored: empty is the same as absent.
@@ -50,12 +49,4 @@ public enum AuditCanonicalForm {
         guard let text, !text.isEmpty else { return nil }
         return storable(text)
     }
-}
-
-/// What verification reads of each event: its canonical text as the database computes it, and its MAC.
-public struct AuditCanonicalRow: Sendable, Equatable {
-    public let sequence: Int64
-    public let keyVersion: Int
-    public let mac: String
-    public let canonical: String
 }

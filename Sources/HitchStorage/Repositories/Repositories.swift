@@ -56,8 +56,9 @@ public protocol AuditRepository: Sendable {
     func lastSequence() async throws -> Int64?
     /// In sequence order, after `sequence`.
     func entries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
-    /// The canonical text of each event as the database computes it from the stored columns, in sequence order.
-    func canonicalEntries(after sequence: Int64, limit: Int) async throws -> [AuditCanonicalRow]
+    /// The events with a sequence in (`sequence`, `last`] as one text, each event's MAC and canonical text as the
+    /// database computes them from the stored columns (`AuditCanonicalForm.pageExpression`); nil when there are none.
+    func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String?
 }
 
 /// The sealed known value that proves the master key matches the database.

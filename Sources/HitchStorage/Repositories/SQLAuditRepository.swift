@@ -79,21 +79,11 @@ struct SQLAuditRepository: AuditRepository {
 }
 
 extension SQLAuditRepository {
-    /// Two columns per event; the sequence and key version are read back out of the canonical text, which begins
-    /// and ends with them.
-    func canonicalEntries(after sequence: Int64, limit: Int) async throws -> [AuditCanonicalRow] {
-        try await database.select()
-            .column("mac")
-            .column(SQLRaw(AuditCanonicalForm.sqlExpression), as: "canonical")
-            .from("audit_events")
-            .where("sequence", .greaterThan, sequence).orderBy("sequence").limit(limit)
-            .all().map { row in
-                let canonical = try row.decode(column: "canonical", as: String.self)
-                let (sequence, keyVersion) = AuditCanonicalForm.sequenceAndKeyVersion(of: canonical)
-                return AuditCanonicalRow(
-                    sequence: sequence, keyVersion: keyVersion, mac: try row.decode(column: "mac", as: String.self),
-                    canonical: canonical)
-            }
+    func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String? {
+        try await database.raw("""
+            SELECT \(unsafeRaw: AuditCanonicalForm.pageExpression) AS page FROM audit_events
+            WHERE sequence > \(bind: sequence) AND sequence <= \(bind: last)
+            """).first()?.decode(column: "page", as: String?.self)
     }
 }
 
