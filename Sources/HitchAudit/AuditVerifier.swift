@@ -21,10 +21,11 @@ public struct AuditVerification: Sendable, Equatable {
 /// Walks the log in sequence order and recomputes every MAC over the canonical text the database computes from
 /// the stored columns. An edited, deleted, inserted or reordered event, a chain re-made with another key, or a
 /// cut tail (the head names a later event) is reported at its sequence. Events appended while it runs are past
-/// the head it read first, and are left for the next run. Pages are read whole, one ahead of the one checked.
+/// the head it read first, and are left for the next run. Pages are read whole, ahead of the one being checked.
 public struct AuditVerifier: Sendable {
     let chain: AuditChain
     let pageSize: Int64
+    static let pagesInFlight = 2
 
     public init(chain: AuditChain, pageSize: Int = 10_000) {
         self.chain = chain
@@ -46,14 +47,21 @@ public struct AuditVerifier: Sendable {
             return Task { try await store.read(logger: logger) { try await $0.audit.canonicalPage(after: sequence, through: last) } }
         }
         var walk = ChainWalk(chain: chain)
-        var after: Int64 = 0
-        var pending = head.sequence > 0 ? fetch(after: 0) : nil
-        while let current = pending {
-            let page = try await current.value
-            after = min(after + pageSize, head.sequence)
-            pending = after < head.sequence ? fetch(after: after) : nil
+        // Two pages in flight: the database builds them on its reader threads while this task checks the oldest.
+        var pending: [Task<String?, any Error>] = []
+        var requested: Int64 = 0
+        func requestMore() {
+            while pending.count < Self.pagesInFlight, requested < head.sequence {
+                pending.append(fetch(after: requested))
+                requested = min(requested + pageSize, head.sequence)
+            }
+        }
+        requestMore()
+        while !pending.isEmpty {
+            let page = try await pending.removeFirst().value
+            requestMore()
             if let page, let failure = walk.check(page) {
-                pending?.cancel()
+                pending.forEach { $0.cancel() }
                 return failed(failure)
             }
         }
