@@ -68,7 +68,8 @@ public struct AuditVerifier: Sendable {
         if walk.expected <= head.sequence {
             return failed(.init(
                 sequence: walk.expected,
-                reason: "events \(walk.expected) to \(head.sequence) are missing: the head records \(head.sequence)"))
+                reason: (walk.expected == head.sequence ? "event \(head.sequence) is" : "events \(walk.expected) to \(head.sequence) are")
+                    + " missing: the head records \(head.sequence)"))
         }
         guard walk.previousMac == Array(head.mac.utf8),
             chain.headMac(sequence: head.sequence, mac: head.mac, keyVersion: head.keyVersion) == head.headMac

@@ -36,7 +36,10 @@ final class LoginThrottle: Sendable {
     func recordFailure(for key: String, now: Date) {
         state.withLock { entries in
             if entries.count >= Self.maximumEntries {
+                // Bounded memory under a spray of names: forget old entries, then those not yet delayed.
                 entries = entries.filter { now.timeIntervalSince($0.value.last) < Self.forgetAfter }
+                if entries.count >= Self.maximumEntries { entries = entries.filter { $0.value.count >= Self.freeFailures } }
+                if entries.count >= Self.maximumEntries { entries.removeAll() }
             }
             var failures = entries[key] ?? Failures(count: 0, last: now)
             if now.timeIntervalSince(failures.last) >= Self.forgetAfter { failures.count = 0 }
