@@ -70,6 +70,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // One folder per platform: Test Connection in stages on each platform's own wire protocol.
+        .target(
+            name: "HitchPlatforms",
+            dependencies: [
+                "HitchDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Code generated from openapi.yaml: types, server protocol and client.
         .target(
             name: "HitchAPI",
@@ -133,7 +144,7 @@ let package = Package(
             name: "HitchTests",
             dependencies: [
                 "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchAPIDocument",
-                "HitchCLI",
+                "HitchCLI", "HitchPlatforms",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The stages of a connection test, in order (DESIGN.md section 5).
+public enum TestStage: String, Sendable, CaseIterable, Codable {
+    case resolve, connect, tls, authenticate, authorize, objects
+}
+
+/// Why a stage failed.
+public enum TestFailureCode: String, Sendable, Codable {
+    case unreachable
+    case tlsUntrusted = "tls-untrusted"
+    case authFailed = "auth-failed"
+    case insufficientPrivileges = "insufficient-privileges"
+    case notFound = "not-found"
+    case timeout
+    case error
+}
+
+/// The leaf certificate a server presented, so that a user can decide to pin it.
+public struct PresentedCertificate: Sendable, Equatable, Codable {
+    /// Lowercase hex SHA-256 of the DER bytes.
+    public let thumbprint: String
+    public let subject: String
+    public let notAfter: Date
+}
+
+/// One stage's outcome. Messages are Hitch's own: never a secret, a token or a raw response body.
+public struct StageResult: Sendable, Equatable, Codable {
+    public let stage: TestStage
+    public let failure: TestFailureCode?
+    public let message: String
+    public let certificate: PresentedCertificate?
+
+    public var passed: Bool { failure == nil }
+
+    static func ok(_ stage: TestStage, _ message: String, certificate: PresentedCertificate? = nil) -> StageResult {
+        StageResult(stage: stage, failure: nil, message: message, certificate: certificate)
+    }
+}
+
+/// A whole test: the stages that ran (a failure ends it), and warnings such as `insecure`.
+public struct TestReport: Sendable, Equatable, Codable {
+    public var stages: [StageResult] = []
+    public var warnings: [String] = []
+    public var duration: TimeInterval = 0
+
+    public var passed: Bool { !stages.isEmpty && stages.allSatisfy(\.passed) }
+    public var failedStage: StageResult? { stages.first { !$0.passed } }
+
+    public init() {}
+}
+
+/// A stage that failed, thrown inside a tester and recorded as its last stage.
+struct StageFailure: Error, Sendable {
+    let stage: TestStage
+    let code: TestFailureCode
+    let message: String
+    var certificate: PresentedCertificate?
+
+    init(_ stage: TestStage, _ code: TestFailureCode, _ message: String, certificate: PresentedCertificate? = nil) {
+        self.stage = stage
+        self.code = code
+        self.message = message
+        self.certificate = certificate
+    }
+
+    var result: StageResult { StageResult(stage: stage, failure: code, message: message, certificate: certificate) }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// A reference to a managed object: its type and id (`Datacenter`, `datacenter-2`).
+struct ManagedObjectReference: Sendable, Equatable {
+    let type: String
+    let value: String
+
+    var xml: String { "type=\"\(SOAPNode.escape(type))\">\(SOAPNode.escape(value))" }
+}
+
+/// A fault vSphere answered with: its type (`InvalidLogin`, `NoPermission`, `NotAuthenticated`, ...).
+struct VSphereFault: Error, Sendable {
+    let type: String
+}
+
+/// A session with a vCenter over the SOAP API at /sdk (urn:vim25): the calls Hitch makes, written by hand. One
+/// call at a time: its connection carries one request after another.
+final class VSphereSession: Sendable {
+    private let connection: PolicyHTTPSConnection
+    private let cookie = NIOLockedValueBox<String?>(nil)
+
+    struct ServiceContent: Sendable {
+        let rootFolder: ManagedObjectReference
+        let propertyCollector: ManagedObjectReference
+        let viewManager: ManagedObjectReference
+        let sessionManager: ManagedObjectReference
+        let apiVersion: String
+    }
+
+    init(connection: PolicyHTTPSConnection) {
+        self.connection = connection
+    }
+
+    func shutdown() {
+        connection.close()
+    }
+
+    func retrieveServiceContent() async throws -> ServiceContent {
+        let body = try await call(
+            "RetrieveServiceContent", this: ManagedObjectReference(type: "ServiceInstance", value: "ServiceInstance"), "")
+        guard let value = body.first("returnval"),
+            let root = value.child("rootFolder").flatMap(Self.reference),
+            let collector = value.child("propertyCollector").flatMap(Self.reference),
+            let views = value.child("viewManager").flatMap(Self.reference),
+            let sessions = value.child("sessionManager").flatMap(Self.reference)
+        else { throw VSphereFault(type: "UnexpectedResponse") }
+        return ServiceContent(
+            rootFolder: root, propertyCollector: collector, viewManager: views, sessionManager: sessions,
+            apiVersion: value.first("apiVersion")?.text ?? "")
+    }
+
+    func login(_ content: ServiceContent, username: String, password: String) async throws {
+        _ = try await call(
+            "Login", this: content.sessionManager,
+            "<userName>\(SOAPNode.escape(username))</userName><password>\(SOAPNode.escape(password))</password>")
+    }
+
+    func logout(_ content: ServiceContent) async {
+        _ = try? await call("Logout", this: content.sessionManager, "")
+    }
+
+    /// The names of every object of `type` under `container`, through a ContainerView and RetrievePropertiesEx.
+    func names(
+        of type: String, under container: ManagedObjectReference, _ content: ServiceContent
+    ) async throws -> [(ManagedObjectReference, String)] {
+        let view = try await call(
+            "CreateContainerView", this: content.viewManager,
+            "<container \(container.xml)</container><type>\(type)</type><recursive>true</recursive>")
+        guard let viewReference = view.first("returnval").flatMap(Self.reference) else {
+            throw VSphereFault(type: "UnexpectedResponse")
+        }
+        let spec = """
+            <specSet><propSet><type>\(type)</type><pathSet>name</pathSet></propSet>\
+            <objectSet><obj \(viewReference.xml)</obj><skip>true</skip>\
+            <selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path>\
+            <skip>false</skip></selectSet></objectSet></specSet><options></options>
+            """
+        let answer: SOAPNode
+        do {
+            answer = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
+        } catch {
+            _ = try? await call("DestroyView", this: viewReference, "")
+            throw error
+        }
+        _ = try? await call("DestroyView", this: viewReference, "")
+        return answer.all("objects").compactMap { object in
+            guard let reference = object.child("obj").flatMap(Self.reference),
+                let name = object.all("propSet").first(where: { $0.child("name")?.text == "name" })?.child("val")?.text
+            else { return nil }
+            return (reference, name)
+        }
+    }
+
+    /// `InvalidLogin` from `<detail><InvalidLoginFault xsi:type="InvalidLogin"/>`, whichever part names it.
+    private static func faultType(_ fault: SOAPNode) -> String {
+        guard let detail = fault.first("detail")?.children.first else { return "ServerFault" }
+        if let type = detail.attributes["xsi:type"] ?? detail.attributes["type"] {
+            return String(type.split(separator: ":").last ?? Substring(type))
+        }
+        return detail.name.hasSuffix("Fault") ? String(detail.name.dropLast(5)) : detail.name
+    }
+
+    private static func reference(_ node: SOAPNode) -> ManagedObjectReference? {
+        guard let type = node.attributes["type"], !node.text.isEmpty else { return nil }
+        return ManagedObjectReference(type: type, value: node.text)
+    }
+
+    /// One SOAP call; a fault is thrown as `VSphereFault` with its type, and never quotes the response body.
+    private func call(_ method: String, this: ManagedObjectReference, _ arguments: String) async throws -> SOAPNode {
+        let envelope = """
+            <?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope \
+            xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" \
+            xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><\(method) xmlns="urn:vim25">\
+            <_this \(this.xml)</_this>\(arguments)</\(method)></soapenv:Body></soapenv:Envelope>
+            """
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/xml; charset=utf-8")
+        headers.add(name: "SOAPAction", value: "\"urn:vim25/6.5\"")
+        if let cookie = cookie.withLockedValue({ $0 }) { headers.add(name: "Cookie", value: cookie) }
+        let response = try await connection.send(.POST, path: "/sdk", headers: headers, body: ByteBuffer(string: envelope))
+        for header in response.headers["Set-Cookie"] where header.hasPrefix("vmware_soap_session=") {
+            cookie.withLockedValue { $0 = String(header.prefix { $0 != ";" }) }
+        }
+        guard let node = SOAPNode.parse(Data(response.body.readableBytesView)) else {
+            throw VSphereFault(type: "UnexpectedResponse")
+        }
+        if let fault = node.first("Fault") { throw VSphereFault(type: Self.faultType(fault)) }
+        guard response.status == .ok else { throw VSphereFault(type: "HTTP\(response.status.code)") }
+        return node
+    }
+}
