@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "HitchServer",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchAPI", "HitchAPIDocument",
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchPlatforms", "HitchAPI", "HitchAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

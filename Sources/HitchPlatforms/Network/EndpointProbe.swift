@@ -14,15 +14,10 @@ struct EndpointProbe: Sendable {
     let policy: TLSPolicy
     let timeout: TimeAmount
 
-    struct Outcome: Sendable {
-        let stages: [StageResult]
-        /// The presented chain, leaf first.
-        let chain: [NIOSSLCertificate]
-    }
-
-    func run() async throws(StageFailure) -> Outcome {
+    /// Appends each stage that passes to `stages`; throws the one that fails.
+    func run(into stages: inout [StageResult]) async throws(StageFailure) {
         let address = try await resolve()
-        var stages = [StageResult.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)")]
+        stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
         let chain = try await handshake(with: address)
         stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
         guard let leaf = chain.first, let presented = Self.summary(of: leaf) else {
@@ -41,7 +36,6 @@ struct EndpointProbe: Sendable {
             try await verifyWithSystemTrust(address: address, presented: presented)
             stages.append(.ok(.tls, "the certificate is trusted for \(host)", certificate: presented))
         }
-        return Outcome(stages: stages, chain: chain)
     }
 
     private func resolve() async throws(StageFailure) -> SocketAddress {
@@ -119,10 +113,19 @@ struct EndpointProbe: Sendable {
     static func summary(of certificate: NIOSSLCertificate) -> PresentedCertificate? {
         guard let der = try? certificate.toDERBytes() else { return nil }
         let thumbprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
-        let subject = certificate.description
+        let subject = commonName(of: certificate).map { "CN=" + $0 } ?? "(no common name)"
         return PresentedCertificate(
             thumbprint: thumbprint, subject: subject,
             notAfter: Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter)))
+    }
+
+    /// NIOSSL keeps the subject's common name internal but prints it in its description
+    /// (`<NIOSSLCertificate;serial_number=…;common_name=…;alternative_names=…>`).
+    private static func commonName(of certificate: NIOSSLCertificate) -> String? {
+        let description = certificate.description
+        guard let start = description.range(of: ";common_name=") else { return nil }
+        let rest = description[start.upperBound...]
+        return String(rest.prefix { $0 != ";" && $0 != ">" })
     }
 
     static func isIPAddress(_ host: String) -> Bool {

@@ -43,8 +43,7 @@ public enum VSphereTester {
         if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
         do {
             let (host, port) = try endpoint(of: target.vcenter)
-            let probe = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run()
-            report.stages += probe.stages
+            try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run(into: &report.stages)
             let connection: PolicyHTTPSConnection
             do {
                 connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout)

@@ -36,6 +36,8 @@ enum AccessPolicy {
         "createConnection": Rule(.permission(.changeConnections), audit: "connection.create", target: "connection"),
         "updateConnection": Rule(.permission(.changeConnections), audit: "connection.update", target: "connection"),
         "deleteConnection": Rule(.permission(.changeConnections), audit: "connection.delete", target: "connection"),
+        "testConnection": Rule(.permission(.changeConnections), audit: "connection.test", target: "connection"),
+        "testCandidateConnection": Rule(.permission(.changeConnections), audit: "connection.test"),
         "listUsers": Rule(.permission(.administer)),
         "getUser": Rule(.permission(.administer)),
         "createUser": Rule(.permission(.administer), audit: "user.create", target: "user"),

@@ -49,7 +49,8 @@ enum APIMapping {
             etag: ETag.of(record),
             status: .init(
                 state: record.status.state, stage: record.status.stage, message: record.status.message,
-                at: record.status.at),
+                at: record.status.at, durationMs: record.status.durationMilliseconds, lastOkAt: record.status.lastOkAt,
+                lastFailureAt: record.status.lastFailureAt),
             createdAt: record.createdAt, createdBy: record.createdBy, updatedAt: record.updatedAt,
             updatedBy: record.updatedBy)
     }

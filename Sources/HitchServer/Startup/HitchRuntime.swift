@@ -15,6 +15,9 @@ public struct HitchRuntime: Sendable {
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService { ConnectionService(store: store, keyring: keyring, audit: audit, clock: clock) }
+    var connectionTests: ConnectionTestService {
+        ConnectionTestService(connections: connections, store: store, audit: audit, clock: clock)
+    }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
     var users: UserService { UserService(store: store, audit: audit, hasher: hasher, clock: clock) }

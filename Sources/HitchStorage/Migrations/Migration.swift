@@ -11,6 +11,7 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", apply: InitialSchema.apply),
         Migration(version: SchemaVersion.auditLog, name: "identities and audit log", apply: IdentityAndAuditSchema.apply),
+        Migration(version: 3, name: "connection test results", apply: ConnectionTestSchema.apply),
     ]
 }
 

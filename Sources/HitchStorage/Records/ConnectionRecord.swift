@@ -44,16 +44,26 @@ public struct ConnectionRecord: Sendable, Equatable {
 
 /// The result of the last test of a connection.
 public struct ConnectionStatus: Sendable, Equatable {
+    /// `untested`, `ok`, or the failing stage's code (`auth-failed`, `not-found`, ...).
     public var state: String
     public var stage: String?
     public var message: String?
     public var at: Date?
+    public var durationMilliseconds: Int?
+    public var lastOkAt: Date?
+    public var lastFailureAt: Date?
 
-    public init(state: String, stage: String? = nil, message: String? = nil, at: Date? = nil) {
+    public init(
+        state: String, stage: String? = nil, message: String? = nil, at: Date? = nil, durationMilliseconds: Int? = nil,
+        lastOkAt: Date? = nil, lastFailureAt: Date? = nil
+    ) {
         self.state = state
         self.stage = stage
         self.message = message
         self.at = at
+        self.durationMilliseconds = durationMilliseconds
+        self.lastOkAt = lastOkAt
+        self.lastFailureAt = lastFailureAt
     }
 
     public static let untested = ConnectionStatus(state: "untested")

@@ -16,6 +16,9 @@ struct ConnectionRow: Codable {
     var statusStage: String?
     var statusMessage: String?
     var statusAt: Int64?
+    var statusDurationMs: Int?
+    var lastOkAt: Int64?
+    var lastFailureAt: Int64?
     var createdAt: Int64
     var createdBy: String
     var updatedAt: Int64
@@ -34,6 +37,9 @@ struct ConnectionRow: Codable {
         statusStage = record.status.stage
         statusMessage = record.status.message
         statusAt = record.status.at.map(Timestamp.milliseconds)
+        statusDurationMs = record.status.durationMilliseconds
+        lastOkAt = record.status.lastOkAt.map(Timestamp.milliseconds)
+        lastFailureAt = record.status.lastFailureAt.map(Timestamp.milliseconds)
         createdAt = Timestamp.milliseconds(record.createdAt)
         createdBy = record.createdBy
         updatedAt = Timestamp.milliseconds(record.updatedAt)
@@ -52,7 +58,9 @@ struct ConnectionRow: Codable {
             id: id, name: name, kind: kind, description: description, tags: try JSONText.decode(tags),
             fields: try JSONText.decode(fields), credentialVersion: credentialVersion, revision: revision,
             status: ConnectionStatus(
-                state: status, stage: statusStage, message: statusMessage, at: statusAt.map(Timestamp.date)),
+                state: status, stage: statusStage, message: statusMessage, at: statusAt.map(Timestamp.date),
+                durationMilliseconds: statusDurationMs, lastOkAt: lastOkAt.map(Timestamp.date),
+                lastFailureAt: lastFailureAt.map(Timestamp.date)),
             createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
             updatedBy: updatedBy, secretFields: secretFields)
     }

@@ -11,6 +11,9 @@ public protocol ConnectionRepository: Sendable {
     func update(
         _ record: ConnectionRecord, expectedRevision: Int, secrets: [StoredSecret], version: CredentialVersionRecord?
     ) async throws -> Bool
+    /// Saves a test's result without changing the revision, only while the credential version tested is still the
+    /// current one; false when it is not (a rotation made the result stale).
+    func saveStatus(_ status: ConnectionStatus, connectionId: String, testedVersion: Int) async throws -> Bool
     /// Removes the record, its secrets and their data keys. False when there was nothing to remove.
     func delete(id: String) async throws -> Bool
     func secrets(connectionId: String) async throws -> [StoredSecret]

@@ -7,7 +7,8 @@ struct SQLConnectionRepository: ConnectionRepository {
 
     private static let columns = [
         "id", "name", "kind", "description", "tags", "fields", "credential_version", "revision", "status",
-        "status_stage", "status_message", "status_at", "created_at", "created_by", "updated_at", "updated_by",
+        "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
+        "created_at", "created_by", "updated_at", "updated_by",
     ]
 
     func find(name: String) async throws -> ConnectionRecord? {
@@ -35,6 +36,18 @@ struct SQLConnectionRepository: ConnectionRepository {
         let rows = try await query.all().map(ConnectionRow.decode)
         let secretNames = try await secretFieldNames(rows.map(\.id))
         return try rows.map { try $0.record(secretFields: Set(secretNames[$0.id] ?? [])) }.filter(filter.matches)
+    }
+
+    func saveStatus(_ status: ConnectionStatus, connectionId: String, testedVersion: Int) async throws -> Bool {
+        var update = database.update("connections")
+            .set("status", to: status.state).set("status_stage", to: status.stage)
+            .set("status_message", to: status.message).set("status_at", to: status.at.map(Timestamp.milliseconds))
+            .set("status_duration_ms", to: status.durationMilliseconds)
+        if let ok = status.lastOkAt { update = update.set("last_ok_at", to: Timestamp.milliseconds(ok)) }
+        if let failure = status.lastFailureAt { update = update.set("last_failure_at", to: Timestamp.milliseconds(failure)) }
+        let rows = try await update.where("id", .equal, connectionId).where("credential_version", .equal, testedVersion)
+            .returning("id").all()
+        return !rows.isEmpty
     }
 
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {

@@ -1,0 +1,38 @@
+import Foundation
+import HitchAPI
+import HitchDomain
+import HitchPlatforms
+import OpenAPIRuntime
+
+/// Test Connection: saved, or unsaved values.
+extension APIHandlers {
+    func testConnection(_ input: Operations.TestConnection.Input) async throws -> Operations.TestConnection.Output {
+        let report = try await runtime.connectionTests.testSaved(name: input.path.name, by: RequestActor.current(), logger: logger)
+        return .ok(.init(body: .json(APIMapping.testResult(report))))
+    }
+
+    func testCandidateConnection(_ input: Operations.TestCandidateConnection.Input) async throws
+        -> Operations.TestCandidateConnection.Output
+    {
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let report = try await runtime.connectionTests.testCandidate(
+            APIMapping.createRequest(body), by: RequestActor.current(), logger: logger)
+        return .ok(.init(body: .json(APIMapping.testResult(report))))
+    }
+}
+
+extension APIMapping {
+    static func testResult(_ report: TestReport) -> Components.Schemas.TestResult {
+        .init(
+            passed: report.passed,
+            stages: report.stages.map { stage in
+                .init(
+                    stage: .init(rawValue: stage.stage.rawValue)!, ok: stage.passed,
+                    code: stage.failure.flatMap { .init(rawValue: $0.rawValue) }, message: stage.message,
+                    certificate: stage.certificate.map {
+                        .init(thumbprint: $0.thumbprint, subject: $0.subject, notAfter: $0.notAfter)
+                    })
+            },
+            warnings: report.warnings, durationMs: Int(report.duration * 1000))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import HitchAudit
+import HitchDomain
+import HitchPlatforms
+import HitchStorage
+import Logging
+
+/// Test Connection: a saved connection (its result is saved on it) or unsaved candidate values (nothing saved).
+/// Every test is a use of a secret and is audited with its outcome and failing stage (S4).
+struct ConnectionTestService: Sendable {
+    let connections: ConnectionService
+    let store: Store
+    let audit: AuditLog
+    let clock: @Sendable () -> Date
+
+    func testSaved(name: String, by actor: RequestActor, logger: Logger) async throws -> TestReport {
+        let record = try await connections.get(name: name, logger: logger)
+        let secrets = try await connections.openSecrets(of: record, logger: logger)
+        let report = await PlatformTests.run(kind: record.kind, fields: record.fields, secrets: secrets)
+        let now = clock()
+        var status = ConnectionStatus(
+            state: report.failedStage?.failure?.rawValue ?? "ok", stage: report.failedStage?.stage.rawValue,
+            message: report.failedStage?.message ?? report.stages.last?.message, at: now,
+            durationMilliseconds: Int(report.duration * 1000))
+        if report.passed { status.lastOkAt = now } else { status.lastFailureAt = now }
+        let event = Self.event(report, actor: actor, target: ConnectionService.target(record))
+        try await store.write(logger: logger) { [audit, status] session in
+            _ = try await session.connections.saveStatus(status, connectionId: record.id, testedVersion: record.credentialVersion)
+            try await audit.append(event, in: session)
+        }
+        return report
+    }
+
+    func testCandidate(_ request: CreateConnectionRequest, by actor: RequestActor, logger: Logger) async throws -> TestReport {
+        guard let kind = ConnectionKind(rawValue: request.kind) else {
+            throw HitchError.validation(["kind": "must be one of: \(ConnectionKind.allCases.map(\.rawValue).joined(separator: ", "))"])
+        }
+        let draft = ConnectionDraft(
+            kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
+            fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
+        try ConnectionValidator.validate(draft).throwIfInvalid()
+        let report = await PlatformTests.run(kind: kind, fields: draft.fields, secrets: draft.secrets)
+        let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")
+        try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
+        return report
+    }
+
+    private static func event(
+        _ report: TestReport, actor: RequestActor, target: AuditTarget, detailPrefix: String = ""
+    ) -> AuditEvent {
+        var event = actor.event("connection.test", target: target)
+        if let failed = report.failedStage {
+            event.outcome = .failed(code: failed.failure?.rawValue ?? "error")
+            event.detail = detailPrefix + "\(failed.stage.rawValue): \(failed.message)"
+        } else {
+            event.detail = detailPrefix + "passed"
+        }
+        return event
+    }
+}
