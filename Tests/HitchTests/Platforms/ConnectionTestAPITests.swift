@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import HitchServer
+import HummingbirdTesting
+import Testing
+
+/// Test Connection through the API: the result is saved on the connection and audited; unsaved values are tested
+/// without saving anything; no secret appears in any answer.
+@Suite(.enabled(if: VCSimPeer.isAvailable, "the vCenter simulator runs under scripts/test"))
+struct ConnectionTestAPITests {
+    func candidate(_ peer: VCSimPeer, name: String, password: String) -> [String: Any] {
+        [
+            "kind": "vsphere", "name": name,
+            "fields": ["vcenter": peer.hostPort, "username": peer.username, "datacenter": "DC0", "cluster": "DC0_C0",
+                       "thumbprint": peer.thumbprint],
+            "secrets": ["password": password],
+        ]
+    }
+
+    @Test(arguments: TestBackend.all)
+    func savedTestKeepsItsResult(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try await withAPI(backend) { client, _ in
+            #expect(try await client.call(.post, "/v1/connections", json: candidate(peer, name: "lab", password: peer.password)).status == .created)
+            let passed = try await client.call(.post, "/v1/connections/lab/test")
+            #expect(passed.status == .ok && passed.json["passed"] as? Bool == true, "\(passed.text)")
+            #expect((passed.json["stages"] as? [[String: Any]])?.count == 6)
+            let saved = try await client.call(.get, "/v1/connections/lab")
+            let status = try #require(saved.json["status"] as? [String: Any])
+            #expect(status["state"] as? String == "ok" && status["lastOkAt"] != nil && status["lastFailureAt"] == nil)
+
+            let wrong = "not-the-vcsim-password"
+            #expect(try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": wrong]]).status == .ok)
+            let failed = try await client.call(.post, "/v1/connections/lab/test")
+            #expect(failed.json["passed"] as? Bool == false)
+            let last = (failed.json["stages"] as? [[String: Any]])?.last
+            #expect(last?["stage"] as? String == "authenticate" && last?["code"] as? String == "auth-failed")
+            let after = try #require(try await client.call(.get, "/v1/connections/lab").json["status"] as? [String: Any])
+            #expect(after["state"] as? String == "auth-failed" && after["stage"] as? String == "authenticate")
+            #expect(after["lastOkAt"] as? String == status["lastOkAt"] as? String, "the last passing test is kept")
+            #expect(after["lastFailureAt"] != nil)
+
+            let events = try await client.call(.get, "/v1/audit?action=connection.test")
+            let outcomes = (events.json["events"] as? [[String: Any]] ?? []).map { "\($0["outcome"]!)/\($0["failureCode"] ?? "-")" }
+            #expect(outcomes == ["failed/auth-failed", "ok/-"])
+            for text in [passed.text, failed.text, events.text] {
+                #expect(!text.contains(peer.password) && !text.contains(wrong))
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func candidateValuesAreTestedWithoutSaving(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try await withAPI(backend) { client, _ in
+            let tested = try await client.call(.post, "/v1/connections/test", json: candidate(peer, name: "new-lab", password: peer.password))
+            #expect(tested.json["passed"] as? Bool == true, "\(tested.text)")
+            #expect(try await client.call(.get, "/v1/connections/new-lab").status == .notFound)
+            let invalid = try await client.call(.post, "/v1/connections/test", json: ["kind": "vsphere", "name": "x"])
+            #expect(invalid.status == .badRequest)
+        }
+    }
+}
