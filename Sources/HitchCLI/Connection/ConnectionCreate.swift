@@ -18,6 +18,8 @@ struct ConnectionCreate: AsyncParsableCommand {
     @OptionGroup var flags: KindFlags
     @Option(help: "A description.") var description: String?
     @Option(name: .customLong("tag"), help: "A tag (repeatable, at most 5).") var tags: [String] = []
+    @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
+    var test = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -33,6 +35,12 @@ struct ConnectionCreate: AsyncParsableCommand {
             kind: kind, name: name, description: description, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             secrets: .init(additionalProperties: values.secrets), generate: values.generate.isEmpty ? nil : values.generate)
+        if test {
+            switch try await APIClient.call({ try await client.testCandidateConnection(body: .json(body)) }) {
+            case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)
+            case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+            }
+        }
         switch try await APIClient.call({ try await client.createConnection(body: .json(body)) }) {
         case .created(let created): try SavedPrinter.print(try created.body.json, verb: "created", output: output.output)
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)

@@ -23,10 +23,18 @@ struct ConnectionTest: AsyncParsableCommand {
 }
 
 enum TestResultPrinter {
-    /// Each stage with ok or its failure; exit 3 when one failed.
-    static func print(_ result: Components.Schemas.TestResult, name: String, format: OutputFormat) throws {
+    /// Each stage with ok or its failure; exit 3 when one failed. Before a save whose own output is JSON, the
+    /// stages go to stderr so that stdout stays one JSON document.
+    static func print(
+        _ result: Components.Schemas.TestResult, name: String, format: OutputFormat, beforeSaving: Bool = false,
+        toStandardError: Bool = false
+    ) throws {
         if format == .json {
             try Printer.json(result)
+        } else if toStandardError {
+            for stage in result.stages {
+                Printer.warn("test \(stage.stage.rawValue): \(stage.ok ? "ok" : stage.code?.rawValue ?? "failed") \(stage.message)")
+            }
         } else {
             Printer.table(
                 headers: ["STAGE", "RESULT", "DETAIL"],
@@ -40,7 +48,8 @@ enum TestResultPrinter {
             for warning in result.warnings { Printer.warn(warning) }
         }
         if !result.passed {
-            throw CLIError("connection \(name) failed its test", exitCode: .testFailed)
+            throw CLIError(
+                "connection \(name) failed its test" + (beforeSaving ? "; nothing was saved" : ""), exitCode: .testFailed)
         }
     }
 }

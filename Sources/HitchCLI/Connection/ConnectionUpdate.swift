@@ -18,6 +18,8 @@ struct ConnectionUpdate: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
+    @Flag(help: "Test the changed values first and save only if the test passes (exit 3 and nothing saved otherwise).")
+    var test = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -33,6 +35,12 @@ struct ConnectionUpdate: AsyncParsableCommand {
             clear: clear.isEmpty ? nil : clear,
             secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),
             generate: values.generate.isEmpty ? nil : values.generate)
+        if test {
+            switch try await APIClient.call({ try await client.testConnection(path: .init(name: name), body: .json(body)) }) {
+            case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)
+            case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+            }
+        }
         let response = try await APIClient.call {
             try await client.updateConnection(path: .init(name: name), headers: .init(ifMatch: current.etag), body: .json(body))
         }

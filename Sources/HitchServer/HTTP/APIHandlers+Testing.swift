@@ -7,7 +7,14 @@ import OpenAPIRuntime
 /// Test Connection: saved, or unsaved values.
 extension APIHandlers {
     func testConnection(_ input: Operations.TestConnection.Input) async throws -> Operations.TestConnection.Output {
-        let report = try await runtime.connectionTests.testSaved(name: input.path.name, by: RequestActor.current(), logger: logger)
+        let actor = try RequestActor.current()
+        let report: TestReport
+        if case .json(let change)? = input.body {
+            report = try await runtime.connectionTests.testChange(
+                name: input.path.name, APIMapping.updateRequest(change), by: actor, logger: logger)
+        } else {
+            report = try await runtime.connectionTests.testSaved(name: input.path.name, by: actor, logger: logger)
+        }
         return .ok(.init(body: .json(APIMapping.testResult(report))))
     }
 

@@ -16,6 +16,27 @@ struct ConnectionTestService: Sendable {
     func testSaved(name: String, by actor: RequestActor, logger: Logger) async throws -> TestReport {
         let record = try await connections.get(name: name, logger: logger)
         let secrets = try await connections.openSecrets(of: record, logger: logger)
+        return try await testAndSave(record, secrets: secrets, by: actor, logger: logger)
+    }
+
+    /// The stored values with `change` applied, tested and not saved.
+    func testChange(
+        name: String, _ change: UpdateConnectionRequest, by actor: RequestActor, logger: Logger
+    ) async throws -> TestReport {
+        let record = try await connections.get(name: name, logger: logger)
+        let merged = ConnectionChange(current: record, request: change)
+        try ConnectionValidator.validate(merged.draft).throwIfInvalid()
+        let stored = try await connections.openSecrets(of: record, logger: logger)
+        let report = await PlatformTests.run(
+            kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 })
+        let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
+        try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
+        return report
+    }
+
+    private func testAndSave(
+        _ record: ConnectionRecord, secrets: [String: SecretValue], by actor: RequestActor, logger: Logger
+    ) async throws -> TestReport {
         let report = await PlatformTests.run(kind: record.kind, fields: record.fields, secrets: secrets)
         let now = clock()
         var status = ConnectionStatus(
