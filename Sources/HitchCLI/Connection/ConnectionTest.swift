@@ -5,24 +5,106 @@ import HitchAPI
 struct ConnectionTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Test a saved connection against its platform, stage by stage; exit 3 when a stage fails.",
-        discussion: "Stages: resolve, connect, tls, authenticate, authorize, objects. The result is saved on the connection.")
+        abstract: "Test connections against their platforms, stage by stage; exit 3 when one fails.",
+        discussion: """
+            Stages: resolve, connect, tls, authenticate, authorize, objects. Each result is saved on its connection.
+              hitch connection test prod-vcenter
+              hitch connection test --all --kind vsphere --tag prod --concurrency 16 --timeout 15
+            """)
 
-    @Argument(help: "The connection's name.") var name: String
+    @Argument(help: "The connection's name (or --all).") var name: String?
+    @Flag(help: "Test every connection (narrowed by --kind and --tag).") var all = false
+    @Option(help: "With --all: only this kind.") var kind: String?
+    @Option(name: .customLong("tag"), help: "With --all: only connections with this tag (repeatable).") var tags: [String] = []
+    @Option(help: "With --all: how many tests run at once.") var concurrency = 16
+    @Option(help: "Seconds each test may take (1 to 120).") var timeout = 15
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if all == (name != nil) { throw ValidationError("name one connection, or give --all") }
+        if !all, kind != nil || !tags.isEmpty { throw ValidationError("--kind and --tag go with --all") }
+        if !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 256") }
+        if !(1...120).contains(timeout) { throw ValidationError("--timeout must be from 1 to 120") }
+    }
 
     func run() async throws {
         let client = try APIClient.make()
-        let result: Components.Schemas.TestResult
-        switch try await APIClient.call({ try await client.testConnection(path: .init(name: name)) }) {
-        case .ok(let ok): result = try ok.body.json
+        guard all, name == nil else {
+            return try TestResultPrinter.print(try await Self.test(name!, timeout: timeout, client: client), name: name!, format: output.output)
+        }
+        let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags)
+        let names: [String]
+        switch try await APIClient.call({ try await client.listConnections(query: query) }) {
+        case .ok(let ok): names = try ok.body.json.connections.map(\.name)
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
-        try TestResultPrinter.print(result, name: name, format: output.output)
+        let results = try await Self.testAll(names, concurrency: concurrency, timeout: timeout, client: client)
+        try TestResultPrinter.printAll(results, format: output.output)
+    }
+
+    static func test(_ name: String, timeout: Int, client: Client) async throws -> Components.Schemas.TestResult {
+        switch try await APIClient.call({ try await client.testConnection(path: .init(name: name), query: .init(timeout: timeout), body: .json(.init())) }) {
+        case .ok(let ok): return try ok.body.json
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+    }
+
+    /// At most `concurrency` tests in flight; results in the order of `names`.
+    static func testAll(
+        _ names: [String], concurrency: Int, timeout: Int, client: Client
+    ) async throws -> [(String, Result<Components.Schemas.TestResult, CLIError>)] {
+        try await withThrowingTaskGroup(of: (Int, Result<Components.Schemas.TestResult, CLIError>).self) { group in
+            var results = [Result<Components.Schemas.TestResult, CLIError>?](repeating: nil, count: names.count)
+            var next = 0
+            func startNext() {
+                guard next < names.count else { return }
+                let index = next
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await test(names[index], timeout: timeout, client: client)))
+                    } catch let error as CLIError {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<min(concurrency, names.count) { startNext() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                startNext()
+            }
+            return zip(names, results.map { $0! }).map { ($0, $1) }
+        }
     }
 }
 
 enum TestResultPrinter {
+    /// One line per connection: its result, or the stage and code that failed; exit 3 when any failed.
+    static func printAll(
+        _ results: [(String, Result<Components.Schemas.TestResult, CLIError>)], format: OutputFormat
+    ) throws {
+        if format == .json {
+            var object: [String: Components.Schemas.TestResult] = [:]
+            for case let (name, .success(result)) in results { object[name] = result }
+            try Printer.json(object)
+        } else {
+            Printer.table(
+                headers: ["NAME", "RESULT", "STAGE", "DETAIL", "MS"],
+                rows: results.map { name, result in
+                    switch result {
+                    case .success(let test):
+                        let failed = test.stages.first { !$0.ok }
+                        return [name, failed?.code?.rawValue ?? "ok", failed?.stage.rawValue ?? "-",
+                                failed?.message ?? test.stages.last?.message ?? "-", String(test.durationMs)]
+                    case .failure(let error):
+                        return [name, "error", "-", error.message, "-"]
+                    }
+                })
+        }
+        let failed = results.filter { if case .success(let test) = $0.1 { return !test.passed } else { return true } }.count
+        if failed > 0 { throw CLIError("\(failed) of \(results.count) connections failed their test", exitCode: .testFailed) }
+    }
+
     /// Each stage with ok or its failure; exit 3 when one failed. Before a save whose own output is JSON, the
     /// stages go to stderr so that stdout stays one JSON document.
     static func print(

@@ -75,3 +75,15 @@ extension TestReport {
         return report
     }
 }
+
+extension TestReport {
+    /// A test that did not finish in time; the platform's own timeouts name the stage when they fire first.
+    public static func timedOut(after deadline: Duration) -> TestReport {
+        var report = TestReport()
+        report.stages = [
+            StageResult(stage: .connect, failure: .timeout, message: "the test did not finish within \(deadline.components.seconds) s", certificate: nil)
+        ]
+        report.duration = TimeInterval(deadline.components.seconds)
+        return report
+    }
+}

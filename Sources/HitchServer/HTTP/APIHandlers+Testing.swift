@@ -8,12 +8,16 @@ import OpenAPIRuntime
 extension APIHandlers {
     func testConnection(_ input: Operations.TestConnection.Input) async throws -> Operations.TestConnection.Output {
         let actor = try RequestActor.current()
+        let seconds = input.query.timeout ?? 15
+        guard (1...120).contains(seconds) else { throw HitchError(.badRequest, "timeout must be from 1 to 120 seconds") }
         let report: TestReport
-        if case .json(let change)? = input.body {
-            report = try await runtime.connectionTests.testChange(
-                name: input.path.name, APIMapping.updateRequest(change), by: actor, logger: logger)
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let change = APIMapping.updateRequest(body)
+        if !change.isEmpty {
+            report = try await runtime.connectionTests.testChange(name: input.path.name, change, by: actor, logger: logger)
         } else {
-            report = try await runtime.connectionTests.testSaved(name: input.path.name, by: actor, logger: logger)
+            report = try await runtime.connectionTests.testSaved(
+                name: input.path.name, deadline: .seconds(seconds), by: actor, logger: logger)
         }
         return .ok(.init(body: .json(APIMapping.testResult(report))))
     }

@@ -20,6 +20,11 @@ struct UpdateConnectionRequest: Sendable {
     var clear: [String]
     var secrets: [String: SecretValue]
     var generate: [String]
+
+    /// Names nothing to change.
+    var isEmpty: Bool {
+        description == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
+    }
 }
 
 /// A saved connection with what Hitch generated for it (shown once) and warnings.

@@ -13,10 +13,12 @@ struct ConnectionTestService: Sendable {
     let audit: AuditLog
     let clock: @Sendable () -> Date
 
-    func testSaved(name: String, by actor: RequestActor, logger: Logger) async throws -> TestReport {
+    func testSaved(
+        name: String, deadline: Duration = PlatformTests.defaultDeadline, by actor: RequestActor, logger: Logger
+    ) async throws -> TestReport {
         let record = try await connections.get(name: name, logger: logger)
         let secrets = try await connections.openSecrets(of: record, logger: logger)
-        return try await testAndSave(record, secrets: secrets, by: actor, logger: logger)
+        return try await testAndSave(record, secrets: secrets, deadline: deadline, by: actor, logger: logger)
     }
 
     /// The stored values with `change` applied, tested and not saved.
@@ -35,9 +37,10 @@ struct ConnectionTestService: Sendable {
     }
 
     private func testAndSave(
-        _ record: ConnectionRecord, secrets: [String: SecretValue], by actor: RequestActor, logger: Logger
+        _ record: ConnectionRecord, secrets: [String: SecretValue], deadline: Duration, by actor: RequestActor,
+        logger: Logger
     ) async throws -> TestReport {
-        let report = await PlatformTests.run(kind: record.kind, fields: record.fields, secrets: secrets)
+        let report = await PlatformTests.run(kind: record.kind, fields: record.fields, secrets: secrets, deadline: deadline)
         let now = clock()
         var status = ConnectionStatus(
             state: report.failedStage?.failure?.rawValue ?? "ok", stage: report.failedStage?.stage.rawValue,

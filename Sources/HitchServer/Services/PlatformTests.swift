@@ -5,9 +5,29 @@ import NIOCore
 
 /// Runs the platform's test for a connection's kind, with its fields and opened secrets.
 enum PlatformTests {
-    static let timeout: TimeAmount = .seconds(15)
+    static let defaultDeadline: Duration = .seconds(15)
 
-    static func run(kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue]) async -> TestReport {
+    /// The test, or a `timeout` at the stage it had not finished when `deadline` passed.
+    static func run(
+        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue],
+        deadline: Duration = defaultDeadline
+    ) async -> TestReport {
+        await withTaskGroup(of: TestReport?.self) { group in
+            group.addTask { await runPlatform(kind: kind, fields: fields, secrets: secrets, deadline: deadline) }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? TestReport.timedOut(after: deadline)
+        }
+    }
+
+    private static func runPlatform(
+        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], deadline: Duration
+    ) async -> TestReport {
+        let timeout = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000)
         func text(_ name: String) -> String? {
             if case .string(let value)? = fields[name], !value.isEmpty { return value }
             return nil

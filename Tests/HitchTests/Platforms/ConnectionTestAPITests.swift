@@ -22,7 +22,7 @@ struct ConnectionTestAPITests {
         let peer = try VCSimPeer.required()
         try await withAPI(backend) { client, _ in
             #expect(try await client.call(.post, "/v1/connections", json: candidate(peer, name: "lab", password: peer.password)).status == .created)
-            let passed = try await client.call(.post, "/v1/connections/lab/test")
+            let passed = try await client.call(.post, "/v1/connections/lab/test", json: [String: Any]())
             #expect(passed.status == .ok && passed.json["passed"] as? Bool == true, "\(passed.text)")
             #expect((passed.json["stages"] as? [[String: Any]])?.count == 6)
             let saved = try await client.call(.get, "/v1/connections/lab")
@@ -31,7 +31,7 @@ struct ConnectionTestAPITests {
 
             let wrong = "not-the-vcsim-password"
             #expect(try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": wrong]]).status == .ok)
-            let failed = try await client.call(.post, "/v1/connections/lab/test")
+            let failed = try await client.call(.post, "/v1/connections/lab/test", json: [String: Any]())
             #expect(failed.json["passed"] as? Bool == false)
             let last = (failed.json["stages"] as? [[String: Any]])?.last
             #expect(last?["stage"] as? String == "authenticate" && last?["code"] as? String == "auth-failed")
