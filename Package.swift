@@ -146,6 +146,8 @@ let package = Package(
                 "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchAPIDocument",
                 "HitchCLI", "HitchPlatforms",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

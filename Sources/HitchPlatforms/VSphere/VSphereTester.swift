@@ -42,7 +42,7 @@ public enum VSphereTester {
         let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
         if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
         do {
-            let (host, port) = try endpoint(of: target.vcenter)
+            let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
             try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run(into: &report.stages)
             let connection: PolicyHTTPSConnection
             do {
@@ -58,8 +58,7 @@ public enum VSphereTester {
         } catch {
             report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        report.duration = Endpoint.seconds(since: started)
         return report
     }
 
@@ -118,17 +117,5 @@ public enum VSphereTester {
             throw StageFailure(.objects, .notFound, message)
         }
         stages.append(.ok(.objects, found.isEmpty ? "no inventory objects named" : "found " + found.joined(separator: ", ")))
-    }
-
-    /// `host`, `host:port` or `[v6]:port`; 443 by default.
-    static func endpoint(of text: String) throws(StageFailure) -> (String, Int) {
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            let host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            return (host, rest.hasPrefix(":") ? Int(rest.dropFirst()) ?? 443 : 443)
-        }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2, let port = Int(parts[1]) { return (String(parts[0]), port) }
-        return (text, 443)
     }
 }

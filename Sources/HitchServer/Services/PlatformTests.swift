@@ -46,6 +46,13 @@ enum PlatformTests {
                     password: secrets["password"] ?? SecretValue(""), objects: objects, insecure: flag("insecure"),
                     thumbprint: text("thumbprint")),
                 timeout: timeout)
+        case .nutanix:
+            return await NutanixTester.test(
+                NutanixTarget(
+                    endpoint: text("endpoint") ?? "", username: text("username") ?? "",
+                    password: secrets["password"] ?? SecretValue(""), clusterName: text("clusterName"),
+                    insecure: flag("insecure"), thumbprint: text("thumbprint")),
+                timeout: timeout)
         default:
             return TestReport.notBuilt(kind.rawValue)
         }

@@ -1,0 +1,104 @@
+import Foundation
+import HitchDomain
+import NIOCore
+import NIOHTTP1
+
+/// What a Nutanix test needs from a connection.
+public struct NutanixTarget: Sendable {
+    public var endpoint: String
+    public var username: String
+    public var password: SecretValue
+    public var clusterName: String?
+    public var insecure: Bool
+    public var thumbprint: String?
+
+    public init(
+        endpoint: String, username: String, password: SecretValue, clusterName: String?, insecure: Bool,
+        thumbprint: String?
+    ) {
+        self.endpoint = endpoint
+        self.username = username
+        self.password = password
+        self.clusterName = clusterName
+        self.insecure = insecure
+        self.thumbprint = thumbprint
+    }
+}
+
+/// Tests a Prism Central connection on its v3 API with basic authentication: `POST /api/nutanix/v3/clusters/list`
+/// authenticates, authorizes and lists the clusters, in which `clusterName` must be found exactly.
+public enum NutanixTester {
+    static let defaultPort = 9440
+
+    public static func test(_ target: NutanixTarget, timeout: TimeAmount = .seconds(15)) async -> TestReport {
+        let started = ContinuousClock.now
+        var report = TestReport()
+        let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
+        if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
+        do {
+            let (host, port) = Endpoint.split(target.endpoint, defaultPort: defaultPort)
+            try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run(into: &report.stages)
+            let connection: PolicyHTTPSConnection
+            do {
+                connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout)
+            } catch {
+                throw StageFailure(.authenticate, .unreachable, "cannot open an HTTPS session with \(host):\(port)")
+            }
+            defer { connection.close() }
+            try await clusterStages(target, connection: connection, into: &report.stages)
+        } catch let failure as StageFailure {
+            report.stages.append(failure.result)
+        } catch {
+            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
+        }
+        report.duration = Endpoint.seconds(since: started)
+        return report
+    }
+
+    private static func clusterStages(
+        _ target: NutanixTarget, connection: PolicyHTTPSConnection, into stages: inout [StageResult]
+    ) async throws {
+        var headers = HTTPHeaders()
+        let credentials = Data("\(target.username):\(target.password.exposedValue)".utf8).base64EncodedString()
+        headers.add(name: "Authorization", value: "Basic \(credentials)")
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json")
+        let response: PolicyHTTPSConnection.Response
+        do {
+            response = try await connection.send(
+                .POST, path: "/api/nutanix/v3/clusters/list", headers: headers,
+                body: ByteBuffer(string: #"{"kind":"cluster","length":500}"#))
+        } catch {
+            throw StageFailure(.authenticate, .timeout, "no answer from Prism's v3 API")
+        }
+        switch response.status.code {
+        case 200: break
+        case 401: throw StageFailure(.authenticate, .authFailed, "Prism refused the username or password (not retried)")
+        case 403: throw StageFailure(.authorize, .insufficientPrivileges, "the account may not list clusters")
+        case 404: throw StageFailure(.authenticate, .error, "no Prism v3 API at this endpoint (404)")
+        default: throw StageFailure(.authenticate, .error, "Prism answered \(response.status.code)")
+        }
+        stages.append(.ok(.authenticate, "signed in to Prism as \(target.username)"))
+        guard let names = Self.clusterNames(response.body) else {
+            throw StageFailure(.authorize, .error, "Prism's cluster list could not be read")
+        }
+        stages.append(.ok(.authorize, "listed \(names.count) cluster(s)"))
+        guard let wanted = target.clusterName, !wanted.isEmpty else {
+            return stages.append(.ok(.objects, "no cluster named"))
+        }
+        if names.contains(wanted) { return stages.append(.ok(.objects, "found cluster '\(wanted)'")) }
+        var message = "cluster '\(wanted)' not found"
+        if let near = names.first(where: { $0.lowercased() == wanted.lowercased() }) { message += "; did you mean '\(near)'?" }
+        throw StageFailure(.objects, .notFound, message)
+    }
+
+    /// The clusters' names from a v3 list answer: `entities[].status.name` (or `spec.name`).
+    static func clusterNames(_ body: ByteBuffer) -> [String]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let entities = object["entities"] as? [[String: Any]]
+        else { return nil }
+        return entities.compactMap { entity in
+            ((entity["status"] as? [String: Any])?["name"] ?? (entity["spec"] as? [String: Any])?["name"]) as? String
+        }
+    }
+}
