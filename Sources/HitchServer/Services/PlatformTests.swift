@@ -53,6 +53,8 @@ enum PlatformTests {
                     password: secrets["password"] ?? SecretValue(""), clusterName: text("clusterName"),
                     insecure: flag("insecure"), thumbprint: text("thumbprint")),
                 timeout: timeout)
+        case .apiKey:
+            return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
         default:
             return TestReport.notBuilt(kind.rawValue)
         }
