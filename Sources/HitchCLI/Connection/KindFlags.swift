@@ -22,6 +22,8 @@ struct KindFlags: ParsableArguments {
     @Option(help: "azure: application (client) ID.") var clientId: String?
     @Option(help: "azure: subscription ID.") var subscriptionId: String?
     @Option(help: "azure: public, usgov or china.") var cloud: String?
+    @Option(help: "azure: an Entra ID authority URL instead of the cloud's.") var authorityHost: String?
+    @Option(help: "azure: a Resource Manager URL instead of the cloud's.") var armEndpoint: String?
     @Option(help: "aws-access-key: the 12-digit account ID.") var accountId: String?
     @Option(help: "aws-access-key: the access key ID.") var accessKeyId: String?
     @Option(help: "aws: default region.") var region: String?
@@ -49,6 +51,7 @@ struct KindFlags: ParsableArguments {
             ("insecure", insecure.map(FieldValue.boolean)), ("thumbprint", thumbprint.map(FieldValue.string)),
             ("tenantId", tenantId.map(FieldValue.string)), ("clientId", clientId.map(FieldValue.string)),
             ("subscriptionId", subscriptionId.map(FieldValue.string)), ("cloud", cloud.map(FieldValue.string)),
+            ("authorityHost", authorityHost.map(FieldValue.string)), ("armEndpoint", armEndpoint.map(FieldValue.string)),
             ("accountId", accountId.map(FieldValue.string)), ("accessKeyId", accessKeyId.map(FieldValue.string)),
             ("region", region.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
             ("sessionName", sessionName.map(FieldValue.string)), ("via", via.map(FieldValue.string)),

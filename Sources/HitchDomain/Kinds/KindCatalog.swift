@@ -78,6 +78,12 @@ enum KindCatalog {
         FieldSpec(
             "cloud", label: "Cloud", type: .choice(["public", "usgov", "china"]),
             help: "The Azure cloud: public (default), usgov or china."),
+        FieldSpec(
+            "authorityHost", label: "Authority host", identity: true,
+            help: "Overrides the cloud's Entra ID authority, e.g. https://login.microsoftonline.com.", rule: .httpsURL),
+        FieldSpec(
+            "armEndpoint", label: "Resource Manager endpoint",
+            help: "Overrides the cloud's Resource Manager endpoint, e.g. https://management.azure.com.", rule: .httpsURL),
     ]
 
     private static let awsAccessKey: [FieldSpec] = [

@@ -17,6 +17,7 @@ enum FieldRule: Sendable {
     case connectionName
     case gcpProjectId
     case gcpServiceAccountKey
+    case httpsURL
 
     func problem(with text: String) -> String? {
         switch self {
@@ -60,7 +61,22 @@ enum FieldRule: Sendable {
                 ? nil : "must be 6-30 lowercase letters, digits or hyphens, starting with a letter"
         case .gcpServiceAccountKey:
             GCPKeyRule.problem(with: text)
+        case .httpsURL:
+            Self.httpsURLProblem(text)
         }
+    }
+
+    /// `https://host[:port][/path]`: an endpoint override, never with credentials, a query or a fragment.
+    private static func httpsURLProblem(_ text: String) -> String? {
+        let message = "must be an https URL such as https://login.example.com, without a user, query or fragment"
+        guard text.hasPrefix("https://"), text.count <= 512 else { return message }
+        let rest = text.dropFirst("https://".count)
+        let authority = rest.prefix { $0 != "/" }
+        guard !authority.isEmpty, !rest.contains("?"), !rest.contains("#"), !authority.contains("@"),
+            HostPortRule.problem(with: String(authority)) == nil,
+            rest.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+        else { return message }
+        return nil
     }
 
     private static func inventoryNameProblem(_ text: String) -> String? {

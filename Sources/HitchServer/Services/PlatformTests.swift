@@ -53,6 +53,14 @@ enum PlatformTests {
                     password: secrets["password"] ?? SecretValue(""), clusterName: text("clusterName"),
                     insecure: flag("insecure"), thumbprint: text("thumbprint")),
                 timeout: timeout)
+        case .azure:
+            return await AzureTester.test(
+                AzureTarget(
+                    tenantId: text("tenantId") ?? "", clientId: text("clientId") ?? "",
+                    clientSecret: secrets["clientSecret"] ?? SecretValue(""), subscriptionId: text("subscriptionId") ?? "",
+                    cloud: text("cloud") ?? "public", authorityHost: text("authorityHost").flatMap(URL.init(string:)),
+                    armEndpoint: text("armEndpoint").flatMap(URL.init(string:))),
+                timeout: timeout)
         case .apiKey:
             return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
         default:
