@@ -75,8 +75,10 @@ let package = Package(
             name: "HitchPlatforms",
             dependencies: [
                 "HitchDomain",
+                // Brings NIO, NIOSSL and NIOHTTP1, on which the platforms' HTTPS connections are built.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -147,6 +149,7 @@ let package = Package(
                 "HitchCLI", "HitchPlatforms",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),

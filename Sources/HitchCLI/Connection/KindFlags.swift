@@ -32,6 +32,7 @@ struct KindFlags: ParsableArguments {
     @Option(help: "aws-assume-role, aws-cross-account: the aws-access-key connection that assumes the role.")
     var via: String?
     @Option(help: "gcp: the project ID.") var projectId: String?
+    @Option(help: "gcp: a Resource Manager URL instead of Google's.") var apiEndpoint: String?
     @Option(help: "api-key: admin or connector.") var tokenType: String?
 
     @Flag(help: "vsphere, nutanix: read the password from stdin.") var passwordStdin = false
@@ -55,7 +56,7 @@ struct KindFlags: ParsableArguments {
             ("accountId", accountId.map(FieldValue.string)), ("accessKeyId", accessKeyId.map(FieldValue.string)),
             ("region", region.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
             ("sessionName", sessionName.map(FieldValue.string)), ("via", via.map(FieldValue.string)),
-            ("projectId", projectId.map(FieldValue.string)), ("tokenType", tokenType.map(FieldValue.string)),
+            ("projectId", projectId.map(FieldValue.string)), ("apiEndpoint", apiEndpoint.map(FieldValue.string)), ("tokenType", tokenType.map(FieldValue.string)),
         ]
     }
 

@@ -130,6 +130,9 @@ enum KindCatalog {
         FieldSpec(
             "serviceAccountKey", label: "Service account key", secret: true, required: true,
             help: "The service account's JSON key file.", rule: .gcpServiceAccountKey),
+        FieldSpec(
+            "apiEndpoint", label: "Resource Manager endpoint",
+            help: "Overrides https://cloudresourcemanager.googleapis.com.", rule: .httpsURL),
     ]
 
     private static let apiKey: [FieldSpec] = [

@@ -61,6 +61,12 @@ enum PlatformTests {
                     cloud: text("cloud") ?? "public", authorityHost: text("authorityHost").flatMap(URL.init(string:)),
                     armEndpoint: text("armEndpoint").flatMap(URL.init(string:))),
                 timeout: timeout)
+        case .gcp:
+            return await GCPTester.test(
+                GCPTarget(
+                    projectId: text("projectId") ?? "", serviceAccountKey: secrets["serviceAccountKey"] ?? SecretValue(""),
+                    apiEndpoint: text("apiEndpoint").flatMap(URL.init(string:))),
+                timeout: timeout)
         case .apiKey:
             return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
         default:
