@@ -27,6 +27,7 @@ struct KindFlags: ParsableArguments {
     @Option(help: "aws-access-key: the 12-digit account ID.") var accountId: String?
     @Option(help: "aws-access-key: the access key ID.") var accessKeyId: String?
     @Option(help: "aws: default region.") var region: String?
+    @Option(help: "aws-access-key: an STS endpoint instead of https://sts.REGION.amazonaws.com.") var stsEndpoint: String?
     @Option(help: "aws-assume-role, aws-cross-account: the role ARN.") var roleArn: String?
     @Option(help: "aws-assume-role: the role session name.") var sessionName: String?
     @Option(help: "aws-assume-role, aws-cross-account: the aws-access-key connection that assumes the role.")
@@ -54,7 +55,7 @@ struct KindFlags: ParsableArguments {
             ("subscriptionId", subscriptionId.map(FieldValue.string)), ("cloud", cloud.map(FieldValue.string)),
             ("authorityHost", authorityHost.map(FieldValue.string)), ("armEndpoint", armEndpoint.map(FieldValue.string)),
             ("accountId", accountId.map(FieldValue.string)), ("accessKeyId", accessKeyId.map(FieldValue.string)),
-            ("region", region.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
+            ("region", region.map(FieldValue.string)), ("stsEndpoint", stsEndpoint.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
             ("sessionName", sessionName.map(FieldValue.string)), ("via", via.map(FieldValue.string)),
             ("projectId", projectId.map(FieldValue.string)), ("apiEndpoint", apiEndpoint.map(FieldValue.string)), ("tokenType", tokenType.map(FieldValue.string)),
         ]

@@ -86,6 +86,10 @@ enum KindCatalog {
             help: "Overrides the cloud's Resource Manager endpoint, e.g. https://management.azure.com.", rule: .httpsURL),
     ]
 
+    private static let stsEndpoint = FieldSpec(
+        "stsEndpoint", label: "STS endpoint",
+        help: "A regional or private STS endpoint instead of https://sts.REGION.amazonaws.com.", rule: .httpsURL)
+
     private static let awsAccessKey: [FieldSpec] = [
         FieldSpec(
             "accountId", label: "Account ID", required: true, help: "The 12-digit AWS account ID.",
@@ -97,6 +101,7 @@ enum KindCatalog {
             "secretAccessKey", label: "Secret access key", secret: true, required: true,
             help: "The secret access key that belongs to the access key ID.", rule: .awsSecretAccessKey),
         FieldSpec("region", label: "Region", help: "Default region, e.g. eu-west-1.", rule: .awsRegion),
+        stsEndpoint,
     ]
 
     private static let roleFields: [FieldSpec] = [

@@ -66,12 +66,17 @@ enum FieldRule: Sendable {
         }
     }
 
-    /// `https://host[:port][/path]`: an endpoint override, never with credentials, a query or a fragment.
+    /// `https://host[:port][/path]`: an endpoint override, never with credentials, a query or a fragment. Plain
+    /// `http://` only on a loopback host, for a local emulator.
     private static func httpsURLProblem(_ text: String) -> String? {
-        let message = "must be an https URL such as https://login.example.com, without a user, query or fragment"
-        guard text.hasPrefix("https://"), text.count <= 512 else { return message }
-        let rest = text.dropFirst("https://".count)
+        let message = "must be an https URL such as https://login.example.com (http only on 127.0.0.1 or localhost), without a user, query or fragment"
+        guard text.count <= 512, let scheme = ["https://", "http://"].first(where: text.hasPrefix) else { return message }
+        let rest = text.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" }
+        if scheme == "http://" {
+            let host = authority.split(separator: ":").first.map(String.init) ?? ""
+            guard host == "localhost" || host.hasPrefix("127.") else { return message }
+        }
         guard !authority.isEmpty, !rest.contains("?"), !rest.contains("#"), !authority.contains("@"),
             HostPortRule.problem(with: String(authority)) == nil,
             rest.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })

@@ -113,19 +113,27 @@ public enum AzureTester {
     }
 }
 
-/// An https URL taken apart for `PolicyHTTPSConnection`.
+/// An https URL taken apart for `PolicyHTTPSConnection`. Plain http is accepted only with `allowLoopbackHTTP`
+/// and a loopback host: a local emulator such as moto.
 struct HTTPSLocation: Sendable {
     let host: String
     let port: Int
     /// Without a trailing slash; empty for the root.
     let path: String
+    let plainHTTP: Bool
 
-    init(_ url: URL) throws(StageFailure) {
-        guard url.scheme == "https", let host = url.host, !host.isEmpty else {
+    init(_ url: URL, allowLoopbackHTTP: Bool = false) throws(StageFailure) {
+        guard let host = url.host, !host.isEmpty else {
             throw StageFailure(.resolve, .error, "\(url.absoluteString) is not an https URL")
         }
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        switch url.scheme {
+        case "https": plainHTTP = false
+        case "http" where allowLoopbackHTTP && loopback: plainHTTP = true
+        default: throw StageFailure(.resolve, .error, "\(url.absoluteString) is not an https URL")
+        }
         self.host = host
-        port = url.port ?? 443
+        port = url.port ?? (plainHTTP ? 80 : 443)
         path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
     }
 
@@ -135,7 +143,8 @@ struct HTTPSLocation: Sendable {
         stage: TestStage
     ) async throws(StageFailure) -> PolicyHTTPSConnection.Response {
         do {
-            let connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout)
+            let connection = try await PolicyHTTPSConnection.connect(
+                host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP)
             defer { connection.close() }
             return try await connection.send(method, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) })
         } catch {

@@ -14,6 +14,21 @@ struct EndpointProbe: Sendable {
     let policy: TLSPolicy
     let timeout: TimeAmount
 
+    /// Resolve and connect only, for a local emulator spoken to in plain HTTP; the TLS stage says so.
+    func runWithoutTLS(into stages: inout [StageResult]) async throws(StageFailure) {
+        let address = try await resolve()
+        stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(timeout).connect(to: address).get()
+            channel.close(promise: nil)
+        } catch {
+            throw StageFailure(.connect, .unreachable, "cannot connect to \(host):\(port)")
+        }
+        stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
+        stages.append(.ok(.tls, "plain HTTP to a local endpoint: no TLS"))
+    }
+
     /// Appends each stage that passes to `stages`; throws the one that fails.
     func run(into stages: inout [StageResult]) async throws(StageFailure) {
         let address = try await resolve()

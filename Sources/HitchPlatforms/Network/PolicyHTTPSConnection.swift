@@ -29,7 +29,11 @@ final class PolicyHTTPSConnection: Sendable {
         self.timeout = timeout
     }
 
-    static func connect(host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount) async throws -> PolicyHTTPSConnection {
+    /// `plainHTTP` is for a local emulator on a loopback address only (see `HTTPSLocation`); everything else is
+    /// HTTPS.
+    static func connect(
+        host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount, plainHTTP: Bool = false
+    ) async throws -> PolicyHTTPSConnection {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if policy != .systemTrust { configuration.certificateVerification = .none }
         let context = try NIOSSLContext(configuration: configuration)
@@ -39,6 +43,11 @@ final class PolicyHTTPSConnection: Sendable {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if plainHTTP {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(collector)
+                        return
+                    }
                     let tls: NIOSSLClientHandler
                     switch policy {
                     case .systemTrust:
@@ -66,7 +75,7 @@ final class PolicyHTTPSConnection: Sendable {
     /// One request and its whole response (up to 64 MiB), within the timeout.
     func send(_ method: HTTPMethod, path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> Response {
         var headers = headers
-        headers.replaceOrAdd(name: "Host", value: host)
+        if !headers.contains(name: "Host") { headers.add(name: "Host", value: host) }
         headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
         let channel = self.channel

@@ -67,6 +67,15 @@ enum PlatformTests {
                     projectId: text("projectId") ?? "", serviceAccountKey: secrets["serviceAccountKey"] ?? SecretValue(""),
                     apiEndpoint: text("apiEndpoint").flatMap(URL.init(string:))),
                 timeout: timeout)
+        case .awsAccessKey:
+            return await STSTester.testAccessKey(
+                AWSAccessKeyTarget(
+                    accountId: text("accountId") ?? "",
+                    credentials: .init(
+                        accessKeyId: text("accessKeyId") ?? "",
+                        secretAccessKey: secrets["secretAccessKey"] ?? SecretValue("")),
+                    region: text("region") ?? "us-east-1", stsEndpoint: text("stsEndpoint").flatMap(URL.init(string:))),
+                timeout: timeout)
         case .apiKey:
             return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
         default:

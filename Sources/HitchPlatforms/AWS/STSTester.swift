@@ -1,0 +1,104 @@
+import Foundation
+import HitchDomain
+import NIOCore
+import NIOHTTP1
+
+/// What an aws-access-key test needs.
+public struct AWSAccessKeyTarget: Sendable {
+    public var accountId: String
+    public var credentials: SigV4Signer.Credentials
+    public var region: String
+    /// A regional or private STS endpoint; `http://` only on a loopback address (a local emulator).
+    public var stsEndpoint: URL?
+
+    public init(accountId: String, credentials: SigV4Signer.Credentials, region: String, stsEndpoint: URL? = nil) {
+        self.accountId = accountId
+        self.credentials = credentials
+        self.region = region
+        self.stsEndpoint = stsEndpoint
+    }
+}
+
+/// Tests an access key with a SigV4-signed STS `GetCallerIdentity`; the account it answers must be `accountId`.
+public enum STSTester {
+    /// A signed query to any AWS query API at `endpoint` (tests set up moto's IAM with it); the answer's XML.
+    public static func query(
+        _ form: String, endpoint: URL, credentials: SigV4Signer.Credentials, region: String, service: String
+    ) async throws -> String {
+        let node = try await call(
+            form, at: try HTTPSLocation(endpoint, allowLoopbackHTTP: true), credentials: credentials, region: region,
+            service: service, timeout: .seconds(15), now: Date())
+        func render(_ node: SOAPNode) -> String {
+            "<\(node.name)>" + node.text + node.children.map(render).joined() + "</\(node.name)>"
+        }
+        return render(node)
+    }
+
+    public static func testAccessKey(_ target: AWSAccessKeyTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
+        let started = ContinuousClock.now
+        var report = TestReport()
+        do {
+            let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
+            let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
+            let probe = EndpointProbe(host: location.host, port: location.port, policy: .systemTrust, timeout: timeout)
+            if location.plainHTTP {
+                try await probe.runWithoutTLS(into: &report.stages)
+                report.warnings.append("the STS endpoint is plain HTTP (a local emulator)")
+            } else {
+                try await probe.run(into: &report.stages)
+            }
+            let answer = try await call(
+                "Action=GetCallerIdentity&Version=2011-06-15", at: location, credentials: target.credentials,
+                region: target.region, timeout: timeout, now: now)
+            guard let account = answer.first("Account")?.text, let arn = answer.first("Arn")?.text else {
+                throw StageFailure(.authenticate, .error, "STS's answer could not be read")
+            }
+            report.stages.append(.ok(.authenticate, "STS knows the key as \(arn)"))
+            report.stages.append(.ok(.authorize, "GetCallerIdentity needs no permission"))
+            guard account == target.accountId else {
+                throw StageFailure(.objects, .notFound, "the key belongs to account \(account), not \(target.accountId)")
+            }
+            report.stages.append(.ok(.objects, "account \(account)"))
+        } catch let failure as StageFailure {
+            report.stages.append(failure.result)
+        } catch {
+            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
+        }
+        report.duration = Endpoint.seconds(since: started)
+        return report
+    }
+
+    /// One signed query (STS by default); an error answer is mapped by its code, never quoted.
+    static func call(
+        _ form: String, at location: HTTPSLocation, credentials: SigV4Signer.Credentials, region: String,
+        service: String = "sts", timeout: TimeAmount, now: Date
+    ) async throws -> SOAPNode {
+        let hostHeader = location.port == (location.plainHTTP ? 80 : 443) ? location.host : "\(location.host):\(location.port)"
+        let contentType = "application/x-www-form-urlencoded; charset=utf-8"
+        let path = location.path.isEmpty ? "/" : location.path
+        let signed = SigV4Signer(credentials: credentials, region: region, service: service).sign(
+            method: "POST", host: hostHeader, path: path, query: "", headers: [("Content-Type", contentType)],
+            body: Array(form.utf8), at: now)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in signed { headers.add(name: name, value: value) }
+        headers.replaceOrAdd(name: "Host", value: hostHeader)
+        let response = try await location.send(
+            .POST, path: path, headers: headers, body: form, policy: .systemTrust, timeout: timeout, stage: .authenticate)
+        guard let node = SOAPNode.parse(Data(response.body.readableBytesView)) else {
+            throw StageFailure(.authenticate, .error, "STS answered \(response.status.code) with nothing readable")
+        }
+        if response.status != .ok {
+            let code = node.first("Code")?.text ?? "HTTP \(response.status.code)"
+            switch code {
+            case "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature", "ExpiredToken":
+                throw StageFailure(.authenticate, .authFailed, "STS refused the key (\(code)); not retried")
+            case "AccessDenied":
+                throw StageFailure(.authorize, .insufficientPrivileges, "STS denied the call (\(code))")
+            default:
+                throw StageFailure(.authenticate, .error, "STS answered \(code)")
+            }
+        }
+        return node
+    }
+}

@@ -1,0 +1,53 @@
+import AsyncHTTPClient
+import Foundation
+import HitchDomain
+import HitchPlatforms
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// Test Connection for aws-access-key against moto with its signature checking on: the key is made through moto's
+/// IAM first, then moto is told to verify every signature.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"] != nil || ProcessInfo.processInfo.environment["CI"] == "true", "moto runs under scripts/test"))
+struct STSTesterTests {
+    static func value(_ tag: String, in xml: String) -> String? {
+        guard let start = xml.range(of: "<\(tag)>"), let end = xml.range(of: "</\(tag)>", range: start.upperBound..<xml.endIndex) else { return nil }
+        return String(xml[start.upperBound..<end.lowerBound])
+    }
+
+    @Test func accessKeyAgainstMoto() async throws {
+        let moto = try #require(ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"].flatMap(URL.init(string:)))
+        let setup = SigV4Signer.Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: SecretValue("setup-only"))
+        let user = "hitch-test-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await STSTester.query(
+            "Action=CreateUser&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
+        let created = try await STSTester.query(
+            "Action=CreateAccessKey&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
+        let keyId = try #require(Self.value("AccessKeyId", in: created))
+        let secret = try #require(Self.value("SecretAccessKey", in: created))
+
+        var reset = HTTPClientRequest(url: moto.absoluteString + "/moto-api/reset-auth")
+        reset.method = .POST
+        reset.headers.add(name: "Content-Type", value: "text/plain")
+        reset.body = .bytes(ByteBuffer(string: "0"))
+        let answer = try await HTTPClient.shared.execute(reset, timeout: .seconds(10))
+        #expect(answer.status == .ok)
+
+        func target(secret: String, account: String = "123456789012") -> AWSAccessKeyTarget {
+            AWSAccessKeyTarget(
+                accountId: account, credentials: .init(accessKeyId: keyId, secretAccessKey: SecretValue(secret)),
+                region: "eu-west-1", stsEndpoint: moto)
+        }
+        let passed = await STSTester.testAccessKey(target(secret: secret))
+        #expect(passed.passed, "\(passed)")
+        #expect(passed.stages.map(\.stage) == TestStage.allCases)
+
+        let wrongSecret = await STSTester.testAccessKey(target(secret: String(secret.reversed())))
+        #expect(wrongSecret.failedStage?.failure == .authFailed, "\(wrongSecret)")
+        #expect(wrongSecret.failedStage?.message.contains("SignatureDoesNotMatch") == true)
+
+        let wrongAccount = await STSTester.testAccessKey(target(secret: secret, account: "210987654321"))
+        #expect(wrongAccount.failedStage?.stage == .objects && wrongAccount.failedStage?.failure == .notFound)
+        for report in [passed, wrongSecret, wrongAccount] { #expect(!"\(report)".contains(secret)) }
+    }
+}
