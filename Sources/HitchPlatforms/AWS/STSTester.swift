@@ -102,3 +102,81 @@ public enum STSTester {
         return node
     }
 }
+
+/// What an aws-assume-role or aws-cross-account test needs: the role, and the access key (of the `via`
+/// connection) that assumes it.
+public struct AWSAssumeRoleTarget: Sendable {
+    public var roleArn: String
+    public var sessionName: String
+    /// Required by a cross-account role's trust policy.
+    public var externalId: SecretValue?
+    public var region: String
+    public var via: SigV4Signer.Credentials
+    public var stsEndpoint: URL?
+
+    public init(
+        roleArn: String, sessionName: String, externalId: SecretValue?, region: String, via: SigV4Signer.Credentials,
+        stsEndpoint: URL?
+    ) {
+        self.roleArn = roleArn
+        self.sessionName = sessionName
+        self.externalId = externalId
+        self.region = region
+        self.via = via
+        self.stsEndpoint = stsEndpoint
+    }
+}
+
+extension STSTester {
+    /// `AssumeRole` (with the `ExternalId` when there is one) signed with the `via` key, then `GetCallerIdentity`
+    /// with the temporary credentials, whose account must be the role's.
+    public static func testAssumeRole(_ target: AWSAssumeRoleTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
+        let started = ContinuousClock.now
+        var report = TestReport()
+        do {
+            let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
+            let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
+            let probe = EndpointProbe(host: location.host, port: location.port, policy: .systemTrust, timeout: timeout)
+            if location.plainHTTP {
+                try await probe.runWithoutTLS(into: &report.stages)
+                report.warnings.append("the STS endpoint is plain HTTP (a local emulator)")
+            } else {
+                try await probe.run(into: &report.stages)
+            }
+            var form = "Action=AssumeRole&DurationSeconds=900"
+            if let externalId = target.externalId { form += "&ExternalId=" + FormEncoding.escape(externalId.exposedValue) }
+            form += "&RoleArn=" + FormEncoding.escape(target.roleArn) + "&RoleSessionName="
+                + FormEncoding.escape(target.sessionName) + "&Version=2011-06-15"
+            let assumed: SOAPNode
+            do {
+                assumed = try await call(form, at: location, credentials: target.via, region: target.region, timeout: timeout, now: now)
+            } catch let failure as StageFailure where failure.code == .insufficientPrivileges {
+                throw StageFailure(
+                    .authorize, .insufficientPrivileges,
+                    "AssumeRole was denied: the role's trust policy (or its external ID condition) refuses this caller")
+            }
+            guard let keyId = assumed.first("AccessKeyId")?.text, let secret = assumed.first("SecretAccessKey")?.text,
+                let token = assumed.first("SessionToken")?.text
+            else { throw StageFailure(.authenticate, .error, "STS's AssumeRole answer could not be read") }
+            report.stages.append(.ok(.authenticate, "assumed \(target.roleArn) with the via key"))
+            let temporary = SigV4Signer.Credentials(
+                accessKeyId: keyId, secretAccessKey: SecretValue(secret), sessionToken: SecretValue(token))
+            let identity = try await call(
+                "Action=GetCallerIdentity&Version=2011-06-15", at: location, credentials: temporary, region: target.region,
+                timeout: timeout, now: now)
+            let account = identity.first("Account")?.text ?? ""
+            report.stages.append(.ok(.authorize, "the temporary credentials work"))
+            let roleAccount = target.roleArn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(4).first.map(String.init) ?? ""
+            guard account == roleAccount else {
+                throw StageFailure(.objects, .notFound, "the credentials act in account \(account), not the role's \(roleAccount)")
+            }
+            report.stages.append(.ok(.objects, "acting as the role in account \(account)"))
+        } catch let failure as StageFailure {
+            report.stages.append(failure.result)
+        } catch {
+            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
+        }
+        report.duration = Endpoint.seconds(since: started)
+        return report
+    }
+}

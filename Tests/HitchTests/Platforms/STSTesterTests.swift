@@ -15,7 +15,8 @@ struct STSTesterTests {
         return String(xml[start.upperBound..<end.lowerBound])
     }
 
-    @Test func accessKeyAgainstMoto() async throws {
+    /// Everything against one moto: its IAM is set up while it checks nothing, then signature checking goes on.
+    @Test func accessKeyAndRolesAgainstMoto() async throws {
         let moto = try #require(ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"].flatMap(URL.init(string:)))
         let setup = SigV4Signer.Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: SecretValue("setup-only"))
         let user = "hitch-test-\(UUID().uuidString.prefix(8).lowercased())"
@@ -25,6 +26,20 @@ struct STSTesterTests {
             "Action=CreateAccessKey&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
         let keyId = try #require(Self.value("AccessKeyId", in: created))
         let secret = try #require(Self.value("SecretAccessKey", in: created))
+        let allowAssume = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
+        // moto evaluates attached managed policies (not inline ones) once its checking is on.
+        let policy = try await STSTester.query(
+            "Action=CreatePolicy&PolicyName=assume-\(user)&PolicyDocument=\(FormValue.escape(allowAssume))&Version=2010-05-08",
+            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
+        let policyArn = try #require(Self.value("Arn", in: policy))
+        _ = try await STSTester.query(
+            "Action=AttachUserPolicy&UserName=\(user)&PolicyArn=\(FormValue.escape(policyArn))&Version=2010-05-08",
+            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
+        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/\#(user)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"hitch-external-42"}}}]}"#
+        let roleName = "partner-\(user)"
+        _ = try await STSTester.query(
+            "Action=CreateRole&RoleName=\(roleName)&AssumeRolePolicyDocument=\(FormValue.escape(trust))&Version=2010-05-08",
+            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
 
         var reset = HTTPClientRequest(url: moto.absoluteString + "/moto-api/reset-auth")
         reset.method = .POST
@@ -49,5 +64,22 @@ struct STSTesterTests {
         let wrongAccount = await STSTester.testAccessKey(target(secret: secret, account: "210987654321"))
         #expect(wrongAccount.failedStage?.stage == .objects && wrongAccount.failedStage?.failure == .notFound)
         for report in [passed, wrongSecret, wrongAccount] { #expect(!"\(report)".contains(secret)) }
+
+        func role(externalId: String?) -> AWSAssumeRoleTarget {
+            AWSAssumeRoleTarget(
+                roleArn: "arn:aws:iam::123456789012:role/\(roleName)", sessionName: "hitch", externalId: externalId.map(SecretValue.init),
+                region: "eu-west-1", via: .init(accessKeyId: keyId, secretAccessKey: SecretValue(secret)), stsEndpoint: moto)
+        }
+        let assumed = await STSTester.testAssumeRole(role(externalId: "hitch-external-42"))
+        #expect(assumed.passed, "\(assumed)")
+        let wrongExternal = await STSTester.testAssumeRole(role(externalId: "not-the-external-id"))
+        #expect(wrongExternal.failedStage?.failure == .insufficientPrivileges, "\(wrongExternal)")
+        #expect(!"\(wrongExternal)".contains("not-the-external-id"))
+    }
+}
+
+enum FormValue {
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? ""
     }
 }
