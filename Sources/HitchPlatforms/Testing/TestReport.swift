@@ -68,10 +68,10 @@ struct StageFailure: Error, Sendable {
 }
 
 extension TestReport {
-    /// For a kind whose platform test is not written yet (work in progress on this branch).
-    public static func notBuilt(_ kind: String) -> TestReport {
+    /// A test that could not start, failing at `stage`.
+    public static func failed(_ stage: TestStage, _ message: String) -> TestReport {
         var report = TestReport()
-        report.stages = [StageResult(stage: .connect, failure: .error, message: "testing \(kind) is not built yet", certificate: nil)]
+        report.stages = [StageResult(stage: stage, failure: .error, message: message, certificate: nil)]
         return report
     }
 }

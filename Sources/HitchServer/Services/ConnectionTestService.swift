@@ -30,7 +30,8 @@ struct ConnectionTestService: Sendable {
         try ConnectionValidator.validate(merged.draft).throwIfInvalid()
         let stored = try await connections.openSecrets(of: record, logger: logger)
         let report = await PlatformTests.run(
-            kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 })
+            kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
+            via: try await via(of: merged.draft.fields, logger: logger))
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
@@ -40,7 +41,9 @@ struct ConnectionTestService: Sendable {
         _ record: ConnectionRecord, secrets: [String: SecretValue], deadline: Duration, by actor: RequestActor,
         logger: Logger
     ) async throws -> TestReport {
-        let report = await PlatformTests.run(kind: record.kind, fields: record.fields, secrets: secrets, deadline: deadline)
+        let via = try await via(of: record.fields, logger: logger)
+        let report = await PlatformTests.run(
+            kind: record.kind, fields: record.fields, secrets: secrets, via: via, deadline: deadline)
         let now = clock()
         var status = ConnectionStatus(
             state: report.failedStage?.failure?.rawValue ?? "ok", stage: report.failedStage?.stage.rawValue,
@@ -63,10 +66,19 @@ struct ConnectionTestService: Sendable {
             kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         try ConnectionValidator.validate(draft).throwIfInvalid()
-        let report = await PlatformTests.run(kind: kind, fields: draft.fields, secrets: draft.secrets)
+        let report = await PlatformTests.run(
+            kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await via(of: draft.fields, logger: logger))
         let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
+    }
+
+    /// The access-key connection named by `via`, with its secrets opened, when there is one.
+    private func via(of fields: [String: FieldValue], logger: Logger) async throws -> PlatformTests.Via? {
+        guard case .string(let name)? = fields["via"], !name.isEmpty,
+            let record = try await store.connection(named: name, logger: logger)
+        else { return nil }
+        return PlatformTests.Via(fields: record.fields, secrets: try await connections.openSecrets(of: record, logger: logger))
     }
 
     private static func event(

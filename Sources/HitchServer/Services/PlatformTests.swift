@@ -8,12 +8,18 @@ enum PlatformTests {
     static let defaultDeadline: Duration = .seconds(15)
 
     /// The test, or a `timeout` at the stage it had not finished when `deadline` passed.
+    /// The access-key connection that an assume-role or cross-account connection goes through.
+    struct Via: Sendable {
+        let fields: [String: FieldValue]
+        let secrets: [String: SecretValue]
+    }
+
     static func run(
-        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue],
+        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via? = nil,
         deadline: Duration = defaultDeadline
     ) async -> TestReport {
         await withTaskGroup(of: TestReport?.self) { group in
-            group.addTask { await runPlatform(kind: kind, fields: fields, secrets: secrets, deadline: deadline) }
+            group.addTask { await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, deadline: deadline) }
             group.addTask {
                 try? await Task.sleep(for: deadline)
                 return nil
@@ -25,7 +31,8 @@ enum PlatformTests {
     }
 
     private static func runPlatform(
-        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], deadline: Duration
+        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via?,
+        deadline: Duration
     ) async -> TestReport {
         let timeout = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000)
         func text(_ name: String) -> String? {
@@ -76,10 +83,23 @@ enum PlatformTests {
                         secretAccessKey: secrets["secretAccessKey"] ?? SecretValue("")),
                     region: text("region") ?? "us-east-1", stsEndpoint: text("stsEndpoint").flatMap(URL.init(string:))),
                 timeout: timeout)
+        case .awsAssumeRole, .awsCrossAccount:
+            guard let via, case .string(let viaKey)? = via.fields["accessKeyId"] else {
+                return TestReport.failed(.authenticate, "the via connection is missing or is not an aws-access-key")
+            }
+            var viaEndpoint: URL?
+            if case .string(let endpoint)? = via.fields["stsEndpoint"] { viaEndpoint = URL(string: endpoint) }
+            var region = text("region")
+            if region == nil, case .string(let viaRegion)? = via.fields["region"] { region = viaRegion }
+            return await STSTester.testAssumeRole(
+                AWSAssumeRoleTarget(
+                    roleArn: text("roleArn") ?? "", sessionName: text("sessionName") ?? "hitch",
+                    externalId: secrets["externalId"], region: region ?? "us-east-1",
+                    via: .init(accessKeyId: viaKey, secretAccessKey: via.secrets["secretAccessKey"] ?? SecretValue("")),
+                    stsEndpoint: viaEndpoint),
+                timeout: timeout)
         case .apiKey:
             return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
-        default:
-            return TestReport.notBuilt(kind.rawValue)
         }
     }
 }
