@@ -34,7 +34,7 @@ public struct AuditChain: Sendable {
         var canonical = canonical
         return previousMac.withUTF8 { previous in
             canonical.withUTF8 { text in
-                Self.hex(keyed.authenticate(UnsafeRawBufferPointer(previous), UnsafeRawBufferPointer(text)))
+                SecretGenerator.hex(keyed.authenticate(UnsafeRawBufferPointer(previous), UnsafeRawBufferPointer(text)))
             }
         }
     }
@@ -61,22 +61,10 @@ public struct AuditChain: Sendable {
     /// The MAC over the head record, so that it cannot be moved back to hide a cut tail.
     func headMac(sequence: Int64, mac: String, keyVersion: Int) -> String? {
         guard let key = keys[keyVersion] else { return nil }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Array("head;\(sequence);\(mac)".utf8), using: key))
+        return SecretGenerator.hex(HMAC<SHA256>.authenticationCode(for: Array("head;\(sequence);\(mac)".utf8), using: key))
     }
 
     private static let digits = Array("0123456789abcdef".utf8)
-
-    private static func hex(_ code: some ContiguousBytes) -> String {
-        code.withUnsafeBytes { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-                for (index, byte) in bytes.enumerated() {
-                    buffer[index * 2] = digits[Int(byte >> 4)]
-                    buffer[index * 2 + 1] = digits[Int(byte & 0x0f)]
-                }
-                return bytes.count * 2
-            }
-        }
-    }
 }
 
 /// HMAC-SHA256 (RFC 2104) with the inner and outer hashes already keyed, fed through raw buffers: it is the work of

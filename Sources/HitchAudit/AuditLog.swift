@@ -24,7 +24,7 @@ public struct AuditLog: Sendable {
         let head = try await session.audit.lockedHead()
         var sequence = head?.sequence ?? 0
         var previousMac = head?.mac ?? AuditChain.genesis
-        let now = Int64((clock().timeIntervalSince1970 * 1000).rounded())
+        let now = Timestamp.milliseconds(clock())
         var entries: [AuditEntry] = []
         entries.reserveCapacity(events.count)
         for event in events {

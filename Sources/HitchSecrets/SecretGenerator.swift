@@ -26,7 +26,7 @@ public enum SecretGenerator {
     }
 
     /// Lowercase hex; on every request's path, so no `String(format:)`.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {

@@ -11,7 +11,7 @@ extension APIHandlers {
         let query = input.query
         let filter = AuditFilter(
             connection: query.connection, actor: query.actor, action: query.action,
-            since: query.since.map(APIMapping.milliseconds), until: query.until.map(APIMapping.milliseconds))
+            since: query.since.map(Timestamp.milliseconds), until: query.until.map(Timestamp.milliseconds))
         let page = try await runtime.auditLog.list(filter, before: query.before, limit: query.limit, logger: logger)
         return .ok(.init(body: .json(.init(events: page.events.map(APIMapping.auditEvent), next: page.next))))
     }

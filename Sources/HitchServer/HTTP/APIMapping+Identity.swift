@@ -20,13 +20,11 @@ extension APIMapping {
 
     static func auditEvent(_ entry: AuditEntry) -> Components.Schemas.AuditEvent {
         .init(
-            sequence: entry.sequence, time: Date(timeIntervalSince1970: Double(entry.recordedAt) / 1000),
+            sequence: entry.sequence, time: Timestamp.date(entry.recordedAt),
             actor: .init(id: entry.actorId, name: entry.actorName, kind: entry.actorKind, tokenName: entry.tokenName),
             clientAddress: entry.clientAddress, requestId: entry.requestId, action: entry.action,
             target: entry.targetKind.map { .init(kind: $0, name: entry.targetName ?? "", id: entry.targetId) },
             outcome: .init(rawValue: entry.outcome) ?? .failed, failureCode: entry.failureCode,
             changedFields: entry.changedFields, detail: entry.detail, mac: entry.mac)
     }
-
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }

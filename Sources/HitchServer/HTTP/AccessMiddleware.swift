@@ -45,7 +45,7 @@ struct AccessMiddleware: ServerMiddleware {
         let targetName = metadata.pathParameters["name"] ?? metadata.pathParameters["id"]
         let event = AuditEvent(
             actor: principal.auditActor, origin: RequestOrigin.current, action: action,
-            target: zip(rule.targetKind, targetName).map { AuditTarget(kind: $0, name: String($1)) },
+            target: rule.targetKind.flatMap { kind in targetName.map { AuditTarget(kind: kind, name: String($0)) } },
             outcome: failure.code == .forbidden ? .denied : .failed(code: failure.code.rawValue),
             detail: failure.message)
         do {
@@ -56,9 +56,4 @@ struct AccessMiddleware: ServerMiddleware {
             logger.error("could not audit a refused request", metadata: ["action": "\(action)"])
         }
     }
-}
-
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

@@ -33,11 +33,8 @@ struct UserService: Sendable {
 
     func list(logger: Logger) async throws -> [Listed] {
         try await store.read(logger: logger) { session in
-            var listed: [Listed] = []
-            for identity in try await session.identities.list() {
-                listed.append(Listed(identity: identity, hasPassword: try await session.identities.passwordHash(identityId: identity.id) != nil))
-            }
-            return listed
+            let withPassword = try await session.identities.identityIdsWithPassword()
+            return try await session.identities.list().map { Listed(identity: $0, hasPassword: withPassword.contains($0.id)) }
         }
     }
 

@@ -59,8 +59,8 @@ public struct Migrator: Sendable {
 }
 
 /// Times are stored as milliseconds since 1970 in a BIGINT, the same on both backends.
-enum Timestamp {
+public enum Timestamp {
     static func now() -> Int64 { milliseconds(Date()) }
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+    public static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    public static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

@@ -33,6 +33,8 @@ public protocol IdentityRepository: Sendable {
     /// Saves the display name, role and enabled flag.
     func update(_ identity: Identity) async throws
     func passwordHash(identityId: String) async throws -> String?
+    /// The ids of the identities that have a password, in one query.
+    func identityIdsWithPassword() async throws -> Set<String>
     func setPasswordHash(_ hash: String?, identityId: String) async throws
 
     func insert(_ token: TokenRecord) async throws

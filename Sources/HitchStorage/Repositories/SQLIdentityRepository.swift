@@ -49,6 +49,11 @@ struct SQLIdentityRepository: IdentityRepository {
             .first()?.decode(column: "password_hash", as: String?.self)
     }
 
+    func identityIdsWithPassword() async throws -> Set<String> {
+        Set(try await database.select().column("id").from("identities").where("password_hash", .isNot, SQLLiteral.null)
+            .all().map { try $0.decode(column: "id", as: String.self) })
+    }
+
     func setPasswordHash(_ hash: String?, identityId: String) async throws {
         try await database.update("identities").set("password_hash", to: hash).where("id", .equal, identityId).run()
     }

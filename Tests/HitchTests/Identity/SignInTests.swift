@@ -123,6 +123,11 @@ import Testing
         try await withAPI(backend) { client, _ in
             try await createUser(client, "alice")
             let token = try #require(try await login(client, "alice").json["secret"] as? String)
+            let users = try #require(try await client.call(.get, "/v1/users").json["users"] as? [[String: Any]])
+            let passwords = Dictionary(uniqueKeysWithValues: users.compactMap { user in
+                (user["name"] as? String).map { ($0, user["hasPassword"] as? Bool) }
+            })
+            #expect(passwords == ["admin": false, "alice": true])
             #expect(try await client.call(.patch, "/v1/users/alice", json: ["enabled": false]).status == .ok)
             #expect(try await client.call(.get, "/v1/whoami", token: token).status == .unauthorized, "a disabled user's token stops")
             #expect(try await login(client, "alice").status == .unauthorized)
