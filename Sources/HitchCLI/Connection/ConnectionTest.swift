@@ -28,17 +28,19 @@ struct ConnectionTest: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try APIClient.make()
-        guard all, name == nil else {
-            return try TestResultPrinter.print(try await Self.test(name!, timeout: timeout, client: client), name: name!, format: output.output)
+        if let name {
+            let client = try APIClient.make()
+            return try TestResultPrinter.print(try await Self.test(name, timeout: timeout, client: client), name: name, format: output.output)
         }
         let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags)
-        let names: [String]
-        switch try await APIClient.call({ try await client.listConnections(query: query) }) {
-        case .ok(let ok): names = try ok.body.json.connections.map(\.name)
-        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        let results = try await APIClient.withClient(parallel: concurrency) { client in
+            let names: [String]
+            switch try await APIClient.call({ try await client.listConnections(query: query) }) {
+            case .ok(let ok): names = try ok.body.json.connections.map(\.name)
+            case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+            }
+            return try await Self.testAll(names, concurrency: concurrency, timeout: timeout, client: client)
         }
-        let results = try await Self.testAll(names, concurrency: concurrency, timeout: timeout, client: client)
         try TestResultPrinter.printAll(results, format: output.output)
     }
 

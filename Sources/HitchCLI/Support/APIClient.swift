@@ -10,18 +10,42 @@ import OpenAPIRuntime
 enum APIClient {
     static func make() throws -> Client {
         let address = try ServerAddress.fromEnvironment()
+        return make(url: address.url, token: try token(of: address))
+    }
+
+    private static func token(of address: ServerAddress) throws -> String {
         guard let token = address.token, !token.isEmpty else {
             throw CLIError("no token: set HITCH_TOKEN or run `hitch login`", exitCode: .notAllowed)
         }
-        return make(url: address.url, token: token)
+        return token
     }
 
     /// A client for `url`, with a token or (to sign in) without one.
-    static func make(url: URL, token: String?) -> Client {
+    static func make(url: URL, token: String?, httpClient: HTTPClient = .shared) -> Client {
         Client(
             serverURL: url,
-            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(300))),
+            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(300))),
             middlewares: token.map { [BearerTokenMiddleware(token: $0)] } ?? [])
+    }
+
+    /// A client that may keep `parallel` requests in flight to the server at once (the shared HTTP client keeps at
+    /// most 8 connections per host), for `body` only.
+    static func withClient<Result: Sendable>(
+        parallel: Int, _ body: (Client) async throws -> Result
+    ) async throws -> Result {
+        let address = try ServerAddress.fromEnvironment()
+        let token = try token(of: address)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(parallel, 8)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await body(make(url: address.url, token: token, httpClient: httpClient))
+            try await httpClient.shutdown()
+            return result
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
     }
 
     /// The error the server answered with, as a CLI failure with the matching exit code.

@@ -40,15 +40,13 @@ public enum STSTester {
         do {
             let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
-            let probe = EndpointProbe(host: location.host, port: location.port, policy: .systemTrust, timeout: timeout)
-            if location.plainHTTP {
-                try await probe.runWithoutTLS(into: &report.stages)
-                report.warnings.append("the STS endpoint is plain HTTP (a local emulator)")
-            } else {
-                try await probe.run(into: &report.stages)
-            }
+            let connection = try await EndpointProbe(
+                host: location.host, port: location.port, policy: .systemTrust, timeout: timeout, plainHTTP: location.plainHTTP
+            ).open(into: &report.stages)
+            defer { connection.close() }
+            if location.plainHTTP { report.warnings.append("the STS endpoint is plain HTTP (a local emulator)") }
             let answer = try await call(
-                "Action=GetCallerIdentity&Version=2011-06-15", at: location, credentials: target.credentials,
+                "Action=GetCallerIdentity&Version=2011-06-15", at: location, over: connection, credentials: target.credentials,
                 region: target.region, timeout: timeout, now: now)
             guard let account = answer.first("Account")?.text, let arn = answer.first("Arn")?.text else {
                 throw StageFailure(.authenticate, .error, "STS's answer could not be read")
@@ -68,10 +66,11 @@ public enum STSTester {
         return report
     }
 
-    /// One signed query (STS by default); an error answer is mapped by its code, never quoted.
+    /// One signed query (STS by default), over `connection` or one of its own; an error answer is mapped by its
+    /// code, never quoted.
     static func call(
-        _ form: String, at location: HTTPSLocation, credentials: SigV4Signer.Credentials, region: String,
-        service: String = "sts", timeout: TimeAmount, now: Date
+        _ form: String, at location: HTTPSLocation, over connection: PolicyHTTPSConnection? = nil,
+        credentials: SigV4Signer.Credentials, region: String, service: String = "sts", timeout: TimeAmount, now: Date
     ) async throws -> SOAPNode {
         let hostHeader = location.port == (location.plainHTTP ? 80 : 443) ? location.host : "\(location.host):\(location.port)"
         let contentType = "application/x-www-form-urlencoded; charset=utf-8"
@@ -84,7 +83,8 @@ public enum STSTester {
         for (name, value) in signed { headers.add(name: name, value: value) }
         headers.replaceOrAdd(name: "Host", value: hostHeader)
         let response = try await location.send(
-            .POST, path: path, headers: headers, body: form, policy: .systemTrust, timeout: timeout, stage: .authenticate)
+            .POST, path: path, headers: headers, body: form, policy: .systemTrust, timeout: timeout, stage: .authenticate,
+            over: connection)
         guard let node = SOAPNode.parse(Data(response.body.readableBytesView)) else {
             throw StageFailure(.authenticate, .error, "STS answered \(response.status.code) with nothing readable")
         }
@@ -136,20 +136,20 @@ extension STSTester {
         do {
             let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
-            let probe = EndpointProbe(host: location.host, port: location.port, policy: .systemTrust, timeout: timeout)
-            if location.plainHTTP {
-                try await probe.runWithoutTLS(into: &report.stages)
-                report.warnings.append("the STS endpoint is plain HTTP (a local emulator)")
-            } else {
-                try await probe.run(into: &report.stages)
-            }
+            let connection = try await EndpointProbe(
+                host: location.host, port: location.port, policy: .systemTrust, timeout: timeout, plainHTTP: location.plainHTTP
+            ).open(into: &report.stages)
+            defer { connection.close() }
+            if location.plainHTTP { report.warnings.append("the STS endpoint is plain HTTP (a local emulator)") }
             var form = "Action=AssumeRole&DurationSeconds=900"
             if let externalId = target.externalId { form += "&ExternalId=" + FormEncoding.escape(externalId.exposedValue) }
             form += "&RoleArn=" + FormEncoding.escape(target.roleArn) + "&RoleSessionName="
                 + FormEncoding.escape(target.sessionName) + "&Version=2011-06-15"
             let assumed: SOAPNode
             do {
-                assumed = try await call(form, at: location, credentials: target.via, region: target.region, timeout: timeout, now: now)
+                assumed = try await call(
+                    form, at: location, over: connection, credentials: target.via, region: target.region, timeout: timeout,
+                    now: now)
             } catch let failure as StageFailure where failure.code == .insufficientPrivileges {
                 throw StageFailure(
                     .authorize, .insufficientPrivileges,

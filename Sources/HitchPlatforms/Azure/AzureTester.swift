@@ -49,9 +49,11 @@ public enum AzureTester {
             let authority = target.authorityHost ?? URL(string: endpoints.authority)!
             let arm = target.armEndpoint ?? URL(string: endpoints.arm)!
             let authorityHost = try HTTPSLocation(authority)
-            try await EndpointProbe(host: authorityHost.host, port: authorityHost.port, policy: target.tlsPolicy, timeout: timeout)
-                .run(into: &report.stages)
-            let token = try await requestToken(target, at: authorityHost, scope: arm, timeout: timeout)
+            let connection = try await EndpointProbe(
+                host: authorityHost.host, port: authorityHost.port, policy: target.tlsPolicy, timeout: timeout
+            ).open(into: &report.stages)
+            defer { connection.close() }
+            let token = try await requestToken(target, at: authorityHost, over: connection, scope: arm, timeout: timeout)
             report.stages.append(.ok(.authenticate, "Entra ID issued a token to client \(target.clientId)"))
             try await readSubscription(target, token: token, arm: try HTTPSLocation(arm), timeout: timeout, into: &report.stages)
         } catch let failure as StageFailure {
@@ -64,7 +66,8 @@ public enum AzureTester {
     }
 
     private static func requestToken(
-        _ target: AzureTarget, at authority: HTTPSLocation, scope arm: URL, timeout: TimeAmount
+        _ target: AzureTarget, at authority: HTTPSLocation, over connection: PolicyHTTPSConnection, scope arm: URL,
+        timeout: TimeAmount
     ) async throws -> SecretValue {
         let form = [
             ("client_id", target.clientId), ("client_secret", target.clientSecret.exposedValue),
@@ -74,7 +77,9 @@ public enum AzureTester {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let path = authority.path + "/" + FormEncoding.escape(target.tenantId) + "/oauth2/v2.0/token"
-        let response = try await authority.send(.POST, path: path, headers: headers, body: form, policy: target.tlsPolicy, timeout: timeout, stage: .authenticate)
+        let response = try await authority.send(
+            .POST, path: path, headers: headers, body: form, policy: target.tlsPolicy, timeout: timeout, stage: .authenticate,
+            over: connection)
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
         if response.status == .ok, let token = object?["access_token"] as? String {
             return SecretValue(token)
@@ -137,15 +142,21 @@ struct HTTPSLocation: Sendable {
         path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
     }
 
-    /// One request on a connection of its own; a failure to connect or answer is this stage's.
+    /// One request, over `existing` (which stays open) or a connection of its own; a failure to connect or answer
+    /// is this stage's.
     func send(
         _ method: HTTPMethod, path: String, headers: HTTPHeaders, body: String?, policy: TLSPolicy, timeout: TimeAmount,
-        stage: TestStage
+        stage: TestStage, over existing: PolicyHTTPSConnection? = nil
     ) async throws(StageFailure) -> PolicyHTTPSConnection.Response {
+        let connection: PolicyHTTPSConnection
+        if let existing {
+            connection = existing
+        } else {
+            connection = try await PolicyHTTPSConnection.connect(
+                host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP, stage: stage)
+        }
+        defer { if existing == nil { connection.close() } }
         do {
-            let connection = try await PolicyHTTPSConnection.connect(
-                host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP)
-            defer { connection.close() }
             return try await connection.send(method, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) })
         } catch {
             throw StageFailure(stage, .unreachable, "no answer from \(host):\(port)")

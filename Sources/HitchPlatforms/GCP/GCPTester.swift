@@ -34,10 +34,12 @@ public enum GCPTester {
         do {
             let key = try ServiceAccountKey(target.serviceAccountKey)
             let tokenLocation = try HTTPSLocation(key.tokenURI)
-            try await EndpointProbe(host: tokenLocation.host, port: tokenLocation.port, policy: target.tlsPolicy, timeout: timeout)
-                .run(into: &report.stages)
+            let connection = try await EndpointProbe(
+                host: tokenLocation.host, port: tokenLocation.port, policy: target.tlsPolicy, timeout: timeout
+            ).open(into: &report.stages)
+            defer { connection.close() }
             let assertion = try key.assertion(now: now)
-            let token = try await exchange(assertion, at: tokenLocation, policy: target.tlsPolicy, timeout: timeout)
+            let token = try await exchange(assertion, at: tokenLocation, over: connection, policy: target.tlsPolicy, timeout: timeout)
             report.stages.append(.ok(.authenticate, "Google issued a token to \(key.clientEmail)"))
             try await readProject(target, token: token, timeout: timeout, into: &report.stages)
         } catch let failure as StageFailure {
@@ -50,14 +52,15 @@ public enum GCPTester {
     }
 
     private static func exchange(
-        _ assertion: String, at location: HTTPSLocation, policy: TLSPolicy, timeout: TimeAmount
+        _ assertion: String, at location: HTTPSLocation, over connection: PolicyHTTPSConnection, policy: TLSPolicy,
+        timeout: TimeAmount
     ) async throws -> SecretValue {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let form = "grant_type=" + FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + assertion
         let response = try await location.send(
             .POST, path: location.path.isEmpty ? "/" : location.path, headers: headers, body: form, policy: policy,
-            timeout: timeout, stage: .authenticate)
+            timeout: timeout, stage: .authenticate, over: connection)
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
         if response.status == .ok, let token = object?["access_token"] as? String { return SecretValue(token) }
         let code = (object?["error"] as? String).map { "error \($0)" } ?? "HTTP \(response.status.code)"

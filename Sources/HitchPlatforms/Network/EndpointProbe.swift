@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,54 +5,39 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 
-/// The first three stages against a host and port: resolve the name, open TCP, and shake hands over TLS, keeping
-/// the certificates the server presents so that the result can name its thumbprint whatever the policy says.
+/// The first three stages against a host and port: resolve the name, open TCP, and shake hands over TLS under the
+/// connection's policy. It opens the one connection that the test then speaks HTTP over, so each test costs one
+/// handshake, and the certificate checked is the certificate of the connection used (no gap between check and use).
 struct EndpointProbe: Sendable {
     let host: String
     let port: Int
     let policy: TLSPolicy
     let timeout: TimeAmount
+    /// Plain HTTP, for a local emulator on a loopback address only (see `HTTPSLocation`); the TLS stage says so.
+    var plainHTTP = false
 
-    /// Resolve and connect only, for a local emulator spoken to in plain HTTP; the TLS stage says so.
-    func runWithoutTLS(into stages: inout [StageResult]) async throws(StageFailure) {
+    /// Appends each stage that passes to `stages` and returns the open connection; throws the stage that fails.
+    func open(into stages: inout [StageResult]) async throws(StageFailure) -> PolicyHTTPSConnection {
         let address = try await resolve()
         stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
+        let channel = try await connect(to: address)
+        stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
         do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(timeout).connect(to: address).get()
-            channel.close(promise: nil)
+            stages.append(plainHTTP ? .ok(.tls, "plain HTTP to a local endpoint: no TLS") : try await handshake(on: channel, address: address))
         } catch {
-            throw StageFailure(.connect, .unreachable, "cannot connect to \(host):\(port)")
+            channel.close(promise: nil)
+            throw error
         }
-        stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
-        stages.append(.ok(.tls, "plain HTTP to a local endpoint: no TLS"))
-    }
-
-    /// Appends each stage that passes to `stages`; throws the one that fails.
-    func run(into stages: inout [StageResult]) async throws(StageFailure) {
-        let address = try await resolve()
-        stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
-        let chain = try await handshake(with: address)
-        stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
-        guard let leaf = chain.first, let presented = Self.summary(of: leaf) else {
-            throw StageFailure(.tls, .tlsUntrusted, "the server presented no certificate")
-        }
-        switch policy {
-        case .insecure:
-            stages.append(.ok(.tls, "not verified (insecure is on)", certificate: presented))
-        case .pinned(let thumbprint):
-            guard presented.thumbprint == thumbprint else {
-                throw StageFailure(
-                    .tls, .tlsUntrusted, "the certificate does not match the pinned thumbprint", certificate: presented)
-            }
-            stages.append(.ok(.tls, "the certificate matches the pinned thumbprint", certificate: presented))
-        case .systemTrust:
-            try await verifyWithSystemTrust(address: address, presented: presented)
-            stages.append(.ok(.tls, "the certificate is trusted for \(host)", certificate: presented))
+        do {
+            return try await PolicyHTTPSConnection(channel: channel, host: host, timeout: timeout)
+        } catch {
+            channel.close(promise: nil)
+            throw StageFailure(.connect, .unreachable, "the connection to \(host):\(port) closed")
         }
     }
 
     private func resolve() async throws(StageFailure) -> SocketAddress {
+        if let literal = try? SocketAddress(ipAddress: host, port: port) { return literal }
         let (host, port) = (self.host, self.port)
         do {
             return try await NIOThreadPool.singleton.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: port) }
@@ -62,126 +46,62 @@ struct EndpointProbe: Sendable {
         }
     }
 
-    /// A handshake that accepts any certificate and keeps the chain; the policy is applied afterwards.
-    private func handshake(with address: SocketAddress) async throws(StageFailure) -> [NIOSSLCertificate] {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.certificateVerification = .none
-        let collected = NIOLockedValueBox<[NIOSSLCertificate]>([])
-        let channel: any Channel
+    private func connect(to address: SocketAddress) async throws(StageFailure) -> any Channel {
         do {
-            let context = try NIOSSLContext(configuration: configuration)
-            let serverName = Self.isIPAddress(host) ? nil : host
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(timeout)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
-                            collected.withLockedValue { $0 = chain }
-                            promise.succeed(.certificateVerified)
-                        }
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter())
-                    }
-                }
-                .connect(to: address).get()
+            return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(timeout).connect(to: address).get()
         } catch let error as ChannelError where error == .connectTimeout(timeout) {
             throw StageFailure(.connect, .timeout, "no answer from \(host):\(port) within \(timeout.nanoseconds / 1_000_000_000) s")
         } catch {
             throw StageFailure(.connect, .unreachable, "cannot connect to \(host):\(port)")
         }
-        defer { channel.close(promise: nil) }
-        do {
-            try await channel.pipeline.handler(type: HandshakeWaiter.self).get().done.futureResult
-                .flatMap { channel.eventLoop.makeSucceededVoidFuture() }.get()
-        } catch {
-            throw StageFailure(.tls, .error, "the TLS handshake with \(host):\(port) failed")
-        }
-        return collected.withLockedValue { $0 }
     }
 
-    /// A second handshake with full verification: the chain against the system's roots, and the host name.
-    private func verifyWithSystemTrust(address: SocketAddress, presented: PresentedCertificate) async throws(StageFailure) {
-        let configuration = TLSConfiguration.makeClientConfiguration()
+    /// The TLS stage on `channel`: the policy decides inside the handshake, and the presented leaf is reported
+    /// either way so that a user can pin it.
+    private func handshake(on channel: any Channel, address: SocketAddress) async throws(StageFailure) -> StageResult {
+        let presented = NIOLockedValueBox<NIOSSLCertificate?>(nil)
         do {
-            let context = try NIOSSLContext(configuration: configuration)
-            let serverName = Self.isIPAddress(host) ? nil : host
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(timeout)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            try NIOSSLClientHandler(context: context, serverHostname: serverName))
-                        try channel.pipeline.syncOperations.addHandler(HandshakeWaiter())
-                    }
-                }
-                .connect(to: address).get()
-            defer { channel.close(promise: nil) }
-            try await channel.pipeline.handler(type: HandshakeWaiter.self).get().done.futureResult.get()
+            try await TLSHandshake.perform(on: channel, host: host, policy: policy, timeout: timeout) { chain in
+                presented.withLockedValue { $0 = chain.first }
+            }
+        } catch TLSHandshake.Failure.timedOut {
+            throw StageFailure(.tls, .timeout, "no TLS handshake from \(host):\(port) within \(timeout.nanoseconds / 1_000_000_000) s")
         } catch {
-            throw StageFailure(
-                .tls, .tlsUntrusted,
-                "the certificate is not trusted for \(host); pin its thumbprint if it is the right one",
-                certificate: presented)
+            throw await refusal(address: address, presented: presented.withLockedValue { $0 })
+        }
+        switch policy {
+        case .insecure:
+            return .ok(.tls, "not verified (insecure is on)", certificate: presented.withLockedValue { $0 }.flatMap(PresentedCertificate.init))
+        case .pinned:
+            return .ok(.tls, "the certificate matches the pinned thumbprint", certificate: presented.withLockedValue { $0 }.flatMap(PresentedCertificate.init))
+        case .systemTrust:
+            let leaf = try? await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self).peerCertificate
+            }.get()
+            return .ok(.tls, "the certificate is trusted for \(host)", certificate: leaf.flatMap(PresentedCertificate.init))
         }
     }
 
-    static func summary(of certificate: NIOSSLCertificate) -> PresentedCertificate? {
-        guard let der = try? certificate.toDERBytes() else { return nil }
-        let thumbprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
-        let subject = commonName(of: certificate).map { "CN=" + $0 } ?? "(no common name)"
-        return PresentedCertificate(
-            thumbprint: thumbprint, subject: subject,
-            notAfter: Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter)))
-    }
-
-    /// NIOSSL keeps the subject's common name internal but prints it in its description
-    /// (`<NIOSSLCertificate;serial_number=…;common_name=…;alternative_names=…>`).
-    private static func commonName(of certificate: NIOSSLCertificate) -> String? {
-        let description = certificate.description
-        guard let start = description.range(of: ";common_name=") else { return nil }
-        let rest = description[start.upperBound...]
-        return String(rest.prefix { $0 != ";" && $0 != ">" })
+    /// Why the handshake failed. Under the system's trust the chain is not handed out, so a second handshake that
+    /// verifies nothing fetches the presented leaf for the report (on this failure path only).
+    private func refusal(address: SocketAddress, presented: NIOSSLCertificate?) async -> StageFailure {
+        var leaf = presented.flatMap(PresentedCertificate.init)
+        if policy == .systemTrust, leaf == nil { leaf = await TLSHandshake.presentedLeaf(at: address, host: host, timeout: timeout) }
+        guard let leaf else { return StageFailure(.tls, .error, "the TLS handshake with \(host):\(port) failed") }
+        switch policy {
+        case .pinned(let thumbprint) where leaf.thumbprint != thumbprint:
+            return StageFailure(.tls, .tlsUntrusted, "the certificate does not match the pinned thumbprint", certificate: leaf)
+        case .systemTrust:
+            return StageFailure(
+                .tls, .tlsUntrusted, "the certificate is not trusted for \(host); pin its thumbprint if it is the right one",
+                certificate: leaf)
+        default:
+            return StageFailure(.tls, .error, "the TLS handshake with \(host):\(port) failed", certificate: leaf)
+        }
     }
 
     static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil
-    }
-}
-
-/// Completes when the TLS handshake does, or fails with the first error.
-private final class HandshakeWaiter: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = Any
-    private var promise: EventLoopPromise<Void>?
-    private(set) var done: EventLoopPromise<Void>!
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        done = context.eventLoop.makePromise()
-        promise = done
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
-            promise?.succeed()
-            promise = nil
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise?.fail(error)
-        promise = nil
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.eof)
-        promise = nil
-        context.fireChannelInactive()
-    }
-
-    /// A channel that never became active (a refused connection) still completes the promise.
-    func handlerRemoved(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
-        promise = nil
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,10 +5,9 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// One keep-alive HTTPS connection whose handshake applies Hitch's TLS policy itself: the system's trust and host
-/// name, a pinned leaf thumbprint checked on this very connection (no gap between a check and the use), or none.
-/// AsyncHTTPClient cannot take a verification callback, and trusting a pinned leaf as a root fails in BoringSSL
-/// unless the leaf is a CA.
+/// One keep-alive HTTP/1.1 connection over a channel that `EndpointProbe` opened and, unless it is a local
+/// emulator's plain HTTP, secured under the connection's TLS policy. AsyncHTTPClient cannot take a verification
+/// callback, and trusting a pinned leaf as a root fails in BoringSSL unless the leaf is a CA.
 final class PolicyHTTPSConnection: Sendable {
     struct Response: Sendable {
         let status: HTTPResponseStatus
@@ -22,54 +20,30 @@ final class PolicyHTTPSConnection: Sendable {
     let host: String
     private let timeout: TimeAmount
 
-    private init(channel: any Channel, collector: ResponseCollector, host: String, timeout: TimeAmount) {
+    init(channel: any Channel, host: String, timeout: TimeAmount) async throws {
+        let collector = ResponseCollector()
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            try channel.pipeline.syncOperations.addHandler(collector)
+        }.get()
         self.channel = channel
         self.collector = collector
         self.host = host
         self.timeout = timeout
     }
 
-    /// `plainHTTP` is for a local emulator on a loopback address only (see `HTTPSLocation`); everything else is
-    /// HTTPS.
+    /// A connection whose failure to open is reported as `stage`'s, keeping the code (unreachable, tls-untrusted,
+    /// timeout) and the presented certificate: for a test's second host, whose stages are not reported one by one.
     static func connect(
-        host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount, plainHTTP: Bool = false
-    ) async throws -> PolicyHTTPSConnection {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if policy != .systemTrust { configuration.certificateVerification = .none }
-        let context = try NIOSSLContext(configuration: configuration)
-        let serverName = EndpointProbe.isIPAddress(host) ? nil : host
-        let collector = ResponseCollector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if plainHTTP {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(collector)
-                        return
-                    }
-                    let tls: NIOSSLClientHandler
-                    switch policy {
-                    case .systemTrust:
-                        tls = try NIOSSLClientHandler(context: context, serverHostname: serverName)
-                    case .insecure:
-                        tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { _, promise in
-                            promise.succeed(.certificateVerified)
-                        }
-                    case .pinned(let thumbprint):
-                        tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
-                            let matches = chain.first.flatMap { try? $0.toDERBytes() }
-                                .map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() == thumbprint }
-                            promise.succeed(matches == true ? .certificateVerified : .failed)
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHandler(tls)
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(collector)
-                }
-            }
-            .connect(host: host, port: port).get()
-        return PolicyHTTPSConnection(channel: channel, collector: collector, host: host, timeout: timeout)
+        host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount, plainHTTP: Bool = false, stage: TestStage
+    ) async throws(StageFailure) -> PolicyHTTPSConnection {
+        var stages: [StageResult] = []
+        do {
+            return try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP)
+                .open(into: &stages)
+        } catch {
+            throw StageFailure(stage, error.code, error.message, certificate: error.certificate)
+        }
     }
 
     /// One request and its whole response (up to 64 MiB), within the timeout.

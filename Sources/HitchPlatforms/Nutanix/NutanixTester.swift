@@ -37,13 +37,8 @@ public enum NutanixTester {
         if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
         do {
             let (host, port) = Endpoint.split(target.endpoint, defaultPort: defaultPort)
-            try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run(into: &report.stages)
-            let connection: PolicyHTTPSConnection
-            do {
-                connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout)
-            } catch {
-                throw StageFailure(.authenticate, .unreachable, "cannot open an HTTPS session with \(host):\(port)")
-            }
+            let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
+                .open(into: &report.stages)
             defer { connection.close() }
             try await clusterStages(target, connection: connection, into: &report.stages)
         } catch let failure as StageFailure {

@@ -43,13 +43,8 @@ public enum VSphereTester {
         if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
         do {
             let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
-            try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout).run(into: &report.stages)
-            let connection: PolicyHTTPSConnection
-            do {
-                connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout)
-            } catch {
-                throw StageFailure(.authenticate, .unreachable, "cannot open an HTTPS session with \(host):\(port)")
-            }
+            let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
+                .open(into: &report.stages)
             let session = VSphereSession(connection: connection)
             defer { session.shutdown() }
             try await stagesAfterTLS(target, session: session, into: &report.stages)

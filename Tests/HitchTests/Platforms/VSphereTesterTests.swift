@@ -63,7 +63,7 @@ struct VSphereTesterTests {
     @Test func wrongPinIsUntrusted() async throws {
         let peer = try VCSimPeer.required()
         let report = await VSphereTester.test(target(peer, thumbprint: String(repeating: "ab", count: 32)))
-        #expect(report.failedStage?.stage == .tls && report.failedStage?.failure == .tlsUntrusted)
+        #expect(report.failedStage?.stage == .tls && report.failedStage?.failure == .tlsUntrusted, "\(report)")
     }
 
     @Test func insecurePassesWithAWarning() async throws {
