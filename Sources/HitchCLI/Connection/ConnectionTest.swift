@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HitchAPI
+import OpenAPIRuntime
 
 struct ConnectionTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,15 +33,10 @@ struct ConnectionTest: AsyncParsableCommand {
             let client = try APIClient.make()
             return try TestResultPrinter.print(try await Self.test(name, timeout: timeout, client: client), name: name, format: output.output)
         }
-        let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags)
-        let results = try await APIClient.withClient(parallel: concurrency) { client in
-            let names: [String]
-            switch try await APIClient.call({ try await client.listConnections(query: query) }) {
-            case .ok(let ok): names = try ok.body.json.connections.map(\.name)
-            case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
-            }
-            return try await Self.testAll(names, concurrency: concurrency, timeout: timeout, client: client)
-        }
+        let client = try APIClient.make()
+        let request = Components.Schemas.ConnectionTestsRequest(
+            kind: kind, tags: tags.isEmpty ? nil : tags, concurrency: concurrency, timeout: timeout)
+        let results = try await Self.testAll(request, client: client)
         try TestResultPrinter.printAll(results, format: output.output)
     }
 
@@ -51,32 +47,26 @@ struct ConnectionTest: AsyncParsableCommand {
         }
     }
 
-    /// At most `concurrency` tests in flight; results in the order of `names`.
+    /// The server runs the tests with the request's concurrency and streams one line per connection as it ends;
+    /// the results come back sorted by name.
     static func testAll(
-        _ names: [String], concurrency: Int, timeout: Int, client: Client
+        _ request: Components.Schemas.ConnectionTestsRequest, client: Client
     ) async throws -> [(String, Result<Components.Schemas.TestResult, CLIError>)] {
-        try await withThrowingTaskGroup(of: (Int, Result<Components.Schemas.TestResult, CLIError>).self) { group in
-            var results = [Result<Components.Schemas.TestResult, CLIError>?](repeating: nil, count: names.count)
-            var next = 0
-            func startNext() {
-                guard next < names.count else { return }
-                let index = next
-                next += 1
-                group.addTask {
-                    do {
-                        return (index, .success(try await test(names[index], timeout: timeout, client: client)))
-                    } catch let error as CLIError {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            for _ in 0..<min(concurrency, names.count) { startNext() }
-            while let (index, result) = try await group.next() {
-                results[index] = result
-                startNext()
-            }
-            return zip(names, results.map { $0! }).map { ($0, $1) }
+        let body: HTTPBody
+        switch try await APIClient.call({ try await client.testConnections(body: .json(request)) }) {
+        case .ok(let ok): body = try ok.body.applicationJsonl
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
+        var results: [(String, Result<Components.Schemas.TestResult, CLIError>)] = []
+        let lines = body.asDecodedJSONLines(of: Components.Schemas.ConnectionTestLine.self, decoder: APIClient.decoder)
+        for try await line in lines {
+            if let result = line.result {
+                results.append((line.name, .success(result)))
+            } else {
+                results.append((line.name, .failure(CLIError(line.error ?? "the test could not run"))))
+            }
+        }
+        return results.sorted { $0.0 < $1.0 }
     }
 }
 

@@ -48,6 +48,13 @@ enum APIClient {
         }
     }
 
+    /// For JSON lines, which the generated client does not decode itself: the server writes ISO 8601 dates.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
     /// The error the server answered with, as a CLI failure with the matching exit code.
     static func failure(status: Int, body: Components.Schemas._Error?) -> CLIError {
         guard let error = body?.error else { return CLIError("the server answered \(status)", exitCode: .init(httpStatus: status)) }

@@ -38,6 +38,7 @@ enum AccessPolicy {
         "deleteConnection": Rule(.permission(.changeConnections), audit: "connection.delete", target: "connection"),
         "testConnection": Rule(.permission(.changeConnections), audit: "connection.test", target: "connection"),
         "testCandidateConnection": Rule(.permission(.changeConnections), audit: "connection.test"),
+        "testConnections": Rule(.permission(.changeConnections), audit: "connection.test"),
         "listUsers": Rule(.permission(.administer)),
         "getUser": Rule(.permission(.administer)),
         "createUser": Rule(.permission(.administer), audit: "user.create", target: "user"),

@@ -1,6 +1,7 @@
 import Foundation
 import HitchAPI
 import HitchDomain
+import HitchStorage
 import HitchPlatforms
 import OpenAPIRuntime
 
@@ -14,7 +15,8 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let change = APIMapping.updateRequest(body)
         if !change.isEmpty {
-            report = try await runtime.connectionTests.testChange(name: input.path.name, change, by: actor, logger: logger)
+            report = try await runtime.connectionTests.testChange(
+                name: input.path.name, change, deadline: .seconds(seconds), by: actor, logger: logger)
         } else {
             report = try await runtime.connectionTests.testSaved(
                 name: input.path.name, deadline: .seconds(seconds), by: actor, logger: logger)
@@ -29,6 +31,26 @@ extension APIHandlers {
         let report = try await runtime.connectionTests.testCandidate(
             APIMapping.createRequest(body), by: RequestActor.current(), logger: logger)
         return .ok(.init(body: .json(APIMapping.testResult(report))))
+    }
+
+    /// Many saved connections at once; the answer streams one JSON line per connection as its test ends.
+    func testConnections(_ input: Operations.TestConnections.Input) async throws -> Operations.TestConnections.Output {
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let concurrency = body.concurrency ?? 16
+        let seconds = body.timeout ?? 15
+        guard (1...256).contains(concurrency) else { throw HitchError(.badRequest, "concurrency must be from 1 to 256") }
+        guard (1...120).contains(seconds) else { throw HitchError(.badRequest, "timeout must be from 1 to 120 seconds") }
+        var filter = ConnectionFilter(tags: body.tags ?? [])
+        if let kindName = body.kind {
+            guard let kind = ConnectionKind(rawValue: kindName) else { throw HitchError(.badRequest, "unknown kind '\(kindName)'") }
+            filter.kind = kind
+        }
+        let actor = try RequestActor.current()
+        let lines = ConnectionTestLines.stream { [runtime, logger, filter] each in
+            try await runtime.connectionTests.testMany(
+                filter, concurrency: concurrency, deadline: .seconds(seconds), by: actor, logger: logger, each: each)
+        }
+        return .ok(.init(body: .applicationJsonl(HTTPBody(lines, length: .unknown, iterationBehavior: .single))))
     }
 }
 

@@ -17,16 +17,7 @@ struct AuditExportLines: AsyncSequence, Sendable {
         let logger: Logger
         var after: Int64 = 0
         var finished = false
-        let encoder: JSONEncoder = {
-            let encoder = JSONEncoder()
-            let dates = APIDateTranscoder()
-            encoder.dateEncodingStrategy = .custom { date, encoder in
-                var container = encoder.singleValueContainer()
-                try container.encode(try dates.encode(date))
-            }
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return encoder
-        }()
+        let encoder = JSONLines.encoder()
 
         mutating func next() async throws -> ArraySlice<UInt8>? {
             guard !finished else { return nil }

@@ -21,9 +21,36 @@ struct ConnectionTestService: Sendable {
         return try await testAndSave(record, secrets: secrets, deadline: deadline, by: actor, logger: logger)
     }
 
+    /// Tests every connection `filter` selects, at most `concurrency` at once, saving each result as `testSaved`
+    /// does; `each` sees every connection's name and result (or the error that kept it from running) as it ends.
+    func testMany(
+        _ filter: ConnectionFilter, concurrency: Int, deadline: Duration, by actor: RequestActor, logger: Logger,
+        each: @escaping @Sendable (String, Result<TestReport, any Error>) async -> Void
+    ) async throws {
+        let records = try await connections.list(filter, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            for (index, record) in records.enumerated() {
+                if index >= concurrency { await group.next() }
+                group.addTask {
+                    do {
+                        let secrets = try await connections.openSecrets(of: record, logger: logger)
+                        await each(record.name, .success(
+                            try await testAndSave(record, secrets: secrets, deadline: deadline, by: actor, logger: logger)))
+                    } catch {
+                        logger.warning("a connection test could not run", metadata: [
+                            "connection": "\(record.name)", "error": "\(type(of: error))",
+                        ])
+                        await each(record.name, .failure(error))
+                    }
+                }
+            }
+        }
+    }
+
     /// The stored values with `change` applied, tested and not saved.
     func testChange(
-        name: String, _ change: UpdateConnectionRequest, by actor: RequestActor, logger: Logger
+        name: String, _ change: UpdateConnectionRequest, deadline: Duration = PlatformTests.defaultDeadline,
+        by actor: RequestActor, logger: Logger
     ) async throws -> TestReport {
         let record = try await connections.get(name: name, logger: logger)
         let merged = ConnectionChange(current: record, request: change)
@@ -31,7 +58,7 @@ struct ConnectionTestService: Sendable {
         let stored = try await connections.openSecrets(of: record, logger: logger)
         let report = await PlatformTests.run(
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
-            via: try await via(of: merged.draft.fields, logger: logger))
+            via: try await via(of: merged.draft.fields, logger: logger), deadline: deadline)
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
@@ -58,7 +85,10 @@ struct ConnectionTestService: Sendable {
         return report
     }
 
-    func testCandidate(_ request: CreateConnectionRequest, by actor: RequestActor, logger: Logger) async throws -> TestReport {
+    func testCandidate(
+        _ request: CreateConnectionRequest, deadline: Duration = PlatformTests.defaultDeadline, by actor: RequestActor,
+        logger: Logger
+    ) async throws -> TestReport {
         guard let kind = ConnectionKind(rawValue: request.kind) else {
             throw HitchError.validation(["kind": "must be one of: \(ConnectionKind.allCases.map(\.rawValue).joined(separator: ", "))"])
         }
@@ -67,7 +97,8 @@ struct ConnectionTestService: Sendable {
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         try ConnectionValidator.validate(draft).throwIfInvalid()
         let report = await PlatformTests.run(
-            kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await via(of: draft.fields, logger: logger))
+            kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await via(of: draft.fields, logger: logger),
+            deadline: deadline)
         let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report

@@ -29,7 +29,7 @@ import Testing
             "listConnectionKinds": everyone, "listConnections": everyone, "getConnection": everyone,
             "listConnectionVersions": everyone,
             "createConnection": changers, "updateConnection": changers, "deleteConnection": changers,
-            "testConnection": changers, "testCandidateConnection": changers,
+            "testConnection": changers, "testCandidateConnection": changers, "testConnections": changers,
             "listUsers": admins, "getUser": admins, "createUser": admins, "updateUser": admins,
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
         ]

@@ -60,4 +60,42 @@ struct ConnectionTestAPITests {
             #expect(invalid.status == .badRequest)
         }
     }
+
+    /// Many at once: only the selected connections are tested, each once, with its result saved and audited; the
+    /// answer is one JSON line per connection.
+    @Test(arguments: TestBackend.all)
+    func manyAreTestedAndSaved(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        let wrong = "not-the-vcsim-password"
+        try await withAPI(backend) { client, _ in
+            for (name, password, tag) in [("lab-1", peer.password, "lab"), ("lab-2", peer.password, "lab"),
+                                          ("lab-3", wrong, "lab"), ("prod-1", peer.password, "prod")] {
+                var values = candidate(peer, name: name, password: password)
+                values["tags"] = [tag]
+                #expect(try await client.call(.post, "/v1/connections", json: values).status == .created)
+            }
+            let answer = try await client.call(.post, "/v1/connection-tests", json: ["tags": ["lab"], "concurrency": 2, "timeout": 30])
+            #expect(answer.status == .ok && answer.headers[.contentType]?.hasPrefix("application/jsonl") == true)
+            let lines = answer.text.split(separator: "\n").map {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let passed = Dictionary(uniqueKeysWithValues: lines.compactMap { line in
+                (line?["name"] as? String).map { ($0, (line?["result"] as? [String: Any])?["passed"] as? Bool) }
+            })
+            #expect(passed == ["lab-1": true, "lab-2": true, "lab-3": false], "\(answer.text)")
+            #expect(!answer.text.contains(peer.password) && !answer.text.contains(wrong))
+
+            let states = try await client.call(.get, "/v1/connections").json["connections"] as? [[String: Any]] ?? []
+            let saved = Dictionary(uniqueKeysWithValues: states.map {
+                ($0["name"] as! String, ($0["status"] as? [String: Any])?["state"] as? String)
+            })
+            #expect(saved == ["lab-1": "ok", "lab-2": "ok", "lab-3": "auth-failed", "prod-1": "untested"])
+            let events = try await client.call(.get, "/v1/audit?action=connection.test").json["events"] as? [[String: Any]] ?? []
+            #expect(events.compactMap { ($0["target"] as? [String: Any])?["name"] as? String }.sorted() == ["lab-1", "lab-2", "lab-3"])
+
+            for bad in [["concurrency": 0], ["timeout": 121], ["kind": "nope"]] as [[String: Any]] {
+                #expect(try await client.call(.post, "/v1/connection-tests", json: bad).status == .badRequest)
+            }
+        }
+    }
 }
