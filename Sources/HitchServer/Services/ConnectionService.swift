@@ -132,7 +132,15 @@ struct ConnectionService: Sendable {
 
     /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
     func openSecrets(of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
-        let stored = try await store.read(logger: logger) { try await $0.connections.secrets(connectionId: record.id) }
+        try open(try await store.read(logger: logger) { try await $0.connections.secrets(connectionId: record.id) }, of: record)
+    }
+
+    /// Still sealed, by connection id: for a run over many connections, each opened just before its use.
+    func sealedSecrets(of records: [ConnectionRecord], logger: Logger) async throws -> [String: [StoredSecret]] {
+        try await store.read(logger: logger) { try await $0.connections.secrets(connectionIds: records.map(\.id)) }
+    }
+
+    func open(_ stored: [StoredSecret], of record: ConnectionRecord) throws -> [String: SecretValue] {
         var opened: [String: SecretValue] = [:]
         for secret in stored {
             let sealed = SealedSecret(

@@ -28,14 +28,17 @@ struct ConnectionTestService: Sendable {
         each: @escaping @Sendable (String, Result<TestReport, any Error>) async -> Void
     ) async throws {
         let records = try await connections.list(filter, logger: logger)
+        let sealed = try await connections.sealedSecrets(of: records, logger: logger)
+        let writer = TestResultWriter(store: store, audit: audit, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             for (index, record) in records.enumerated() {
                 if index >= concurrency { await group.next() }
                 group.addTask {
                     do {
-                        let secrets = try await connections.openSecrets(of: record, logger: logger)
+                        let secrets = try connections.open(sealed[record.id] ?? [], of: record)
                         await each(record.name, .success(
-                            try await testAndSave(record, secrets: secrets, deadline: deadline, by: actor, logger: logger)))
+                            try await testAndSave(
+                                record, secrets: secrets, deadline: deadline, by: actor, logger: logger, writer: writer)))
                     } catch {
                         logger.warning("a connection test could not run", metadata: [
                             "connection": "\(record.name)", "error": "\(type(of: error))",
@@ -66,7 +69,7 @@ struct ConnectionTestService: Sendable {
 
     private func testAndSave(
         _ record: ConnectionRecord, secrets: [String: SecretValue], deadline: Duration, by actor: RequestActor,
-        logger: Logger
+        logger: Logger, writer: TestResultWriter? = nil
     ) async throws -> TestReport {
         let via = try await via(of: record.fields, logger: logger)
         let report = await PlatformTests.run(
@@ -77,10 +80,13 @@ struct ConnectionTestService: Sendable {
             message: report.failedStage?.message ?? report.stages.last?.message, at: now,
             durationMilliseconds: Int(report.duration * 1000))
         if report.passed { status.lastOkAt = now } else { status.lastFailureAt = now }
-        let event = Self.event(report, actor: actor, target: ConnectionService.target(record))
-        try await store.write(logger: logger) { [audit, status] session in
-            _ = try await session.connections.saveStatus(status, connectionId: record.id, testedVersion: record.credentialVersion)
-            try await audit.append(event, in: session)
+        let result = TestResultWriter.Result(
+            connectionId: record.id, testedVersion: record.credentialVersion, status: status,
+            event: Self.event(report, actor: actor, target: ConnectionService.target(record)))
+        if let writer {
+            try await writer.save(result)
+        } else {
+            try await store.write(logger: logger) { [audit] session in try await TestResultWriter.write([result], audit: audit, in: session) }
         }
         return report
     }

@@ -17,6 +17,8 @@ public protocol ConnectionRepository: Sendable {
     /// Removes the record, its secrets and their data keys. False when there was nothing to remove.
     func delete(id: String) async throws -> Bool
     func secrets(connectionId: String) async throws -> [StoredSecret]
+    /// The secrets of many connections, by connection id, in one read per 500 ids.
+    func secrets(connectionIds: [String]) async throws -> [String: [StoredSecret]]
     func versions(connectionId: String) async throws -> [CredentialVersionRecord]
 }
 

@@ -81,12 +81,24 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     func secrets(connectionId: String) async throws -> [StoredSecret] {
-        try await database.select()
-            .columns("field", "credential_version", "master_key_version", "wrapped_key", "ciphertext")
-            .from("connection_secrets").where("connection_id", .equal, connectionId).orderBy("field")
-            .all(decoding: SecretRow.self, with: .snakeCase)
-            .map { try $0.stored() }
+        try await secrets(connectionIds: [connectionId])[connectionId] ?? []
     }
+
+    func secrets(connectionIds: [String]) async throws -> [String: [StoredSecret]] {
+        var secrets: [String: [StoredSecret]] = [:]
+        for start in stride(from: 0, to: connectionIds.count, by: Self.idsPerQuery) {
+            let ids = Array(connectionIds[start..<min(start + Self.idsPerQuery, connectionIds.count)])
+            let rows = try await database.select()
+                .columns("connection_id", "field", "credential_version", "master_key_version", "wrapped_key", "ciphertext")
+                .from("connection_secrets").where("connection_id", .in, ids).orderBy("connection_id").orderBy("field")
+                .all(decoding: SecretRow.self, with: .snakeCase)
+            for row in rows { secrets[row.connectionId ?? "", default: []].append(try row.stored()) }
+        }
+        return secrets
+    }
+
+    /// Bound parameters per `IN` list, well under SQLite's and PostgreSQL's limits.
+    private static let idsPerQuery = 500
 
     func versions(connectionId: String) async throws -> [CredentialVersionRecord] {
         try await database.select()
