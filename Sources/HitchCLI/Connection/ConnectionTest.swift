@@ -9,6 +9,7 @@ struct ConnectionTest: AsyncParsableCommand {
         abstract: "Test connections against their platforms, stage by stage; exit 3 when one fails.",
         discussion: """
             Stages: resolve, connect, tls, authenticate, authorize, objects. Each result is saved on its connection.
+            With --all the server runs the tests, --concurrency at a time, and the results are listed by name.
               hitch connection test prod-vcenter
               hitch connection test --all --kind vsphere --tag prod --concurrency 16 --timeout 15
             """)
@@ -17,7 +18,7 @@ struct ConnectionTest: AsyncParsableCommand {
     @Flag(help: "Test every connection (narrowed by --kind and --tag).") var all = false
     @Option(help: "With --all: only this kind.") var kind: String?
     @Option(name: .customLong("tag"), help: "With --all: only connections with this tag (repeatable).") var tags: [String] = []
-    @Option(help: "With --all: how many tests run at once.") var concurrency = 16
+    @Option(help: "With --all: how many tests the server runs at once (1 to 256).") var concurrency = 16
     @Option(help: "Seconds each test may take (1 to 120).") var timeout = 15
     @OptionGroup var output: OutputOptions
 

@@ -39,7 +39,7 @@ public final class PostgresBackend: SQLBackend {
     public func run() async { await client.run() }
 
     /// Fails with a clear message when the database cannot be reached, instead of retrying forever.
-    public func checkReachable(timeout: Duration = .seconds(10), logger: Logger) async throws {
+    public func checkReachable(timeout: Duration = .seconds(30), logger: Logger) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 _ = try await self.read(logger: logger) { try await $0.raw("SELECT 1").all() }
