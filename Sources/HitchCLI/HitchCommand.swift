@@ -14,7 +14,7 @@ public struct HitchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Login.self, Logout.self, Whoami.self, ConnectionCommand.self, UserCommand.self, TokenCommand.self,
-            AuditCommand.self,
+            JobCommand.self, AssignmentCommand.self, AuditCommand.self,
         ])
 
     public init() {}

@@ -17,11 +17,14 @@ public struct HitchError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// Field name to the reason it was refused, for validation errors.
     public let fieldErrors: [String: String]
+    /// What keeps a change from being made (a delete refused while a job or an assignment uses the connection).
+    public let blockers: [String]
 
-    public init(_ code: Code, _ message: String, fieldErrors: [String: String] = [:]) {
+    public init(_ code: Code, _ message: String, fieldErrors: [String: String] = [:], blockers: [String] = []) {
         self.code = code
         self.message = message
         self.fieldErrors = fieldErrors
+        self.blockers = blockers
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -7,6 +7,8 @@ public struct StoreSession: Sendable {
     public let identities: any IdentityRepository
     public let keyCheck: any KeyCheckRepository
     public let audit: any AuditRepository
+    public let jobs: any JobRepository
+    public let assignments: any AssignmentRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -14,6 +16,8 @@ public struct StoreSession: Sendable {
         connections = SQLConnectionRepository(database: database)
         identities = SQLIdentityRepository(database: database)
         keyCheck = SQLKeyCheckRepository(database: database)
+        jobs = SQLJobRepository(database: database)
+        assignments = SQLAssignmentRepository(database: database)
         audit = SQLAuditRepository(database: database) {
             try await backend.lockExclusively(database, key: Self.auditLockKey)
         }

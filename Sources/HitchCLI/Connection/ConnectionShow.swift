@@ -10,8 +10,10 @@ struct ConnectionShow: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let connection = try await ConnectionFetch.get(name, client: try APIClient.make())
+        let client = try APIClient.make()
+        let connection = try await ConnectionFetch.get(name, client: client)
         if output.output == .json { return try Printer.json(connection) }
+        let references = try await ConnectionFetch.references(name, client: client)
         var rows: [[String]] = [
             ["name", connection.name], ["kind", connection.kind], ["description", connection.description],
             ["tags", connection.tags.joined(separator: ", ")],
@@ -32,12 +34,24 @@ struct ConnectionShow: AsyncParsableCommand {
             ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],
             ["updated", "\(Printer.time(connection.updatedAt)) by \(connection.updatedBy)"],
         ]
+        let used = references.connections.map { "connection \($0) goes through it" }
+            + references.jobs.map { "job \($0.id) (\($0.kind.rawValue), \($0.state.rawValue)\($0.ref.map { ", ref \($0)" } ?? ""))" }
+            + references.assignments.map { "assignment \($0.kind.rawValue) '\($0.ref)' (id \($0.id))" }
+        rows.append(["used by", used.first ?? "nothing (it can be deleted)"])
+        rows += used.dropFirst().map { ["", $0] }
         let width = rows.map { $0[0].count }.max() ?? 0
         for row in rows { print(row[0].padding(toLength: width, withPad: " ", startingAt: 0) + "  " + row[1]) }
     }
 }
 
 enum ConnectionFetch {
+    static func references(_ name: String, client: Client) async throws -> Components.Schemas.References {
+        switch try await APIClient.call({ try await client.getConnectionReferences(path: .init(name: name)) }) {
+        case .ok(let ok): return try ok.body.json
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+    }
+
     static func get(_ name: String, client: Client) async throws -> Components.Schemas.Connection {
         switch try await APIClient.call({ try await client.getConnection(path: .init(name: name)) }) {
         case .ok(let ok): return try ok.body.json

@@ -62,6 +62,7 @@ enum APIClient {
         if let fields = error.details?.fields?.additionalProperties, !fields.isEmpty {
             message += fields.sorted { $0.key < $1.key }.map { "\n  \($0.key): \($0.value)" }.joined()
         }
+        for blocker in error.details?.blockers ?? [] { message += "\n  - " + blocker }
         return CLIError(message, exitCode: .init(httpStatus: status))
     }
 

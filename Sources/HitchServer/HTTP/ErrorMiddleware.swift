@@ -79,7 +79,10 @@ enum ErrorBody {
 
     static func response(for error: HitchError) -> Response {
         var inner: [String: Any] = ["code": error.code.rawValue, "message": error.message]
-        if !error.fieldErrors.isEmpty { inner["details"] = ["fields": error.fieldErrors] }
+        var details: [String: Any] = [:]
+        if !error.fieldErrors.isEmpty { details["fields"] = error.fieldErrors }
+        if !error.blockers.isEmpty { details["blockers"] = error.blockers }
+        if !details.isEmpty { inner["details"] = details }
         let data = (try? JSONSerialization.data(withJSONObject: ["error": inner], options: [.sortedKeys])) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"

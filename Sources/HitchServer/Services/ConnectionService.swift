@@ -103,6 +103,11 @@ struct ConnectionService: Sendable {
                 record, expectedRevision: current.revision, secrets: sealed, version: version)
             else { return false }
             try await audit.append(event, in: session)
+            if let version {
+                // The jobs reading with the old credential end with it, in the rotation's own transaction.
+                _ = try await JobService.invalidate(
+                    connectionId: record.id, olderThan: version.version, at: now, audit: audit, actor: actor, in: session)
+            }
             return true
         }
         guard saved else {
@@ -116,10 +121,10 @@ struct ConnectionService: Sendable {
 
     func delete(name: String, by actor: RequestActor, logger: Logger) async throws {
         try await store.write(logger: logger) { [audit] session in
-            guard let record = try await session.connections.find(name: name) else {
+            guard let record = try await session.connections.find(name: name, lock: .update) else {
                 throw HitchError.connectionNotFound(name)
             }
-            try await ReferenceCheck.requireNoDependents(of: record, in: session)
+            try await ReferenceCheck.requireUnused(record, in: session)
             guard try await session.connections.delete(id: record.id) else { throw HitchError.connectionNotFound(name) }
             try await audit.append(actor.event("connection.delete", target: Self.target(record)), in: session)
         }

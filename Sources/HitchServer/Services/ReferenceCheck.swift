@@ -1,9 +1,9 @@
 import HitchDomain
 import HitchStorage
 
-/// Connections that name another connection (an AWS role's `via`): the target must exist and be of the right
-/// kind, and a connection that others go through cannot be deleted from under them.
+/// What a connection refers to and what refers to it. Every reference that would dangle blocks a delete (S7).
 enum ReferenceCheck {
+    /// The connections a record names (an assume-role's `via`) exist and are of the right kind.
     static func requireTargets(of record: ConnectionRecord, in session: StoreSession) async throws {
         var problems: [String: String] = [:]
         for field in record.kind.schema.fields {
@@ -18,21 +18,47 @@ enum ReferenceCheck {
         if !problems.isEmpty { throw HitchError.validation(problems) }
     }
 
-    static func requireNoDependents(of record: ConnectionRecord, in session: StoreSession) async throws {
+    /// Everything that uses a connection now: connections that go through it, its queued and running jobs, and
+    /// its assignments.
+    struct References: Sendable {
         var dependents: [ConnectionRecord] = []
+        var activeJobs: [JobRecord] = []
+        var assignments: [AssignmentRecord] = []
+
+        var isEmpty: Bool { dependents.isEmpty && activeJobs.isEmpty && assignments.isEmpty }
+
+        /// One line per reference, for a refusal and for `connection show`.
+        var descriptions: [String] {
+            dependents.map { "connection \($0.name) (\($0.kind.rawValue)) goes through it" }
+                + activeJobs.map { "job \($0.id) (\($0.kind.rawValue), \($0.state.rawValue)\($0.ref.map { ", ref \($0)" } ?? ""))" }
+                + assignments.map { "assignment \($0.kind.rawValue) '\($0.ref)'" }
+        }
+    }
+
+    static func references(to record: ConnectionRecord, in session: StoreSession) async throws -> References {
+        var references = References()
         for kind in ConnectionKind.allCases {
-            let references = kind.schema.fields.filter { field in
+            let fields = kind.schema.fields.filter { field in
                 guard case .connectionReference(let target) = field.type else { return false }
                 return target == record.kind
             }
-            guard !references.isEmpty else { continue }
-            dependents += try await session.connections.list(ConnectionFilter(kind: kind)).filter { other in
-                references.contains { other.fields[$0.name]?.stringValue == record.name }
+            guard !fields.isEmpty else { continue }
+            references.dependents += try await session.connections.list(ConnectionFilter(kind: kind)).filter { other in
+                fields.contains { other.fields[$0.name]?.stringValue == record.name }
             }
         }
-        guard dependents.isEmpty else {
-            let names = dependents.map(\.name).joined(separator: ", ")
-            throw HitchError(.conflict, "connection '\(record.name)' is in use: \(names) assume roles through it")
+        references.activeJobs = try await session.jobs.active(connectionId: record.id)
+        references.assignments = try await session.assignments.list(connectionId: record.id)
+        return references
+    }
+
+    /// Refuses (409) with every blocker listed while anything uses the connection.
+    static func requireUnused(_ record: ConnectionRecord, in session: StoreSession) async throws {
+        let references = try await references(to: record, in: session)
+        guard references.isEmpty else {
+            throw HitchError(
+                .conflict, "connection '\(record.name)' is in use; remove what uses it first",
+                blockers: references.descriptions)
         }
     }
 }

@@ -18,6 +18,8 @@ public struct HitchRuntime: Sendable {
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, clock: clock)
     }
+    var jobs: JobService { JobService(store: store, audit: audit, clock: clock) }
+    var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
     var users: UserService { UserService(store: store, audit: audit, hasher: hasher, clock: clock) }

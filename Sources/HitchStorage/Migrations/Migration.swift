@@ -12,6 +12,7 @@ enum Migrations {
         Migration(version: 1, name: "initial schema", apply: InitialSchema.apply),
         Migration(version: SchemaVersion.auditLog, name: "identities and audit log", apply: IdentityAndAuditSchema.apply),
         Migration(version: 3, name: "connection test results", apply: ConnectionTestSchema.apply),
+        Migration(version: 4, name: "jobs, assignments and rotation policy", apply: ReferencesSchema.apply),
     ]
 }
 

@@ -1,8 +1,13 @@
 import Foundation
+import HitchDomain
 
 /// Connections, their sealed secrets and credential versions.
 public protocol ConnectionRepository: Sendable {
     func find(name: String) async throws -> ConnectionRecord?
+    /// Within a write, locks the row until the transaction ends (PostgreSQL; SQLite has one writer at a time):
+    /// `update` to delete it, `share` to add a reference to it, so that a delete and a new reference never cross.
+    func find(name: String, lock: RowLock) async throws -> ConnectionRecord?
+    func find(id: String) async throws -> ConnectionRecord?
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord]
     /// Fails with `StorageError.duplicate` when the name is taken.
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws
@@ -66,6 +71,34 @@ public protocol AuditRepository: Sendable {
     /// The events with a sequence in (`sequence`, `last`] as one text, each event's MAC and canonical text as the
     /// database computes them from the stored columns (`AuditCanonicalForm.pageExpression`); nil when there are none.
     func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String?
+}
+
+public enum RowLock: Sendable {
+    case share
+    case update
+}
+
+/// Jobs on connections: run by Hitch, or registered by an external engine.
+public protocol JobRepository: Sendable {
+    func insert(_ job: JobRecord) async throws
+    func find(id: String) async throws -> JobRecord?
+    /// Newest first.
+    func list(_ filter: JobFilter, limit: Int) async throws -> [JobRecord]
+    /// The queued and running jobs of a connection, oldest first.
+    func active(connectionId: String) async throws -> [JobRecord]
+    /// Saves the job's state, detail and end time only while its stored state is one of `states`; false when it
+    /// is not (it ended in between).
+    func update(_ job: JobRecord, from states: [JobState]) async throws -> Bool
+}
+
+/// Images and scripted actions that use a connection.
+public protocol AssignmentRepository: Sendable {
+    /// Fails with `StorageError.duplicate` when the connection already has this kind and ref.
+    func insert(_ assignment: AssignmentRecord) async throws
+    func find(id: String) async throws -> AssignmentRecord?
+    /// Oldest first; all of them, or one connection's.
+    func list(connectionId: String?) async throws -> [AssignmentRecord]
+    func delete(id: String) async throws -> Bool
 }
 
 /// The sealed known value that proves the master key matches the database.

@@ -12,8 +12,25 @@ struct SQLConnectionRepository: ConnectionRepository {
     ]
 
     func find(name: String) async throws -> ConnectionRecord? {
-        guard let row = try await database.select().columns(Self.columns).from("connections")
-            .where("name", .equal, name).first()
+        try await find(where: "name", is: name, lock: nil)
+    }
+
+    func find(name: String, lock: RowLock) async throws -> ConnectionRecord? {
+        try await find(where: "name", is: name, lock: lock)
+    }
+
+    func find(id: String) async throws -> ConnectionRecord? {
+        try await find(where: "id", is: id, lock: nil)
+    }
+
+    private func find(where column: String, is value: String, lock: RowLock?) async throws -> ConnectionRecord? {
+        let query = database.select().columns(Self.columns).from("connections").where(SQLIdentifier(column), .equal, SQLBind(value))
+        switch lock {
+        case .share?: query.for(.share)
+        case .update?: query.for(.update)
+        case nil: break
+        }
+        guard let row = try await query.first()
         else { return nil }
         let record = try ConnectionRow.decode(row)
         return try record.record(secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []))

@@ -1,0 +1,82 @@
+import Foundation
+import HitchAPI
+import HitchDomain
+import HitchStorage
+
+/// Jobs and assignments: the references that keep a connection from being deleted.
+extension APIHandlers {
+    func getConnectionReferences(_ input: Operations.GetConnectionReferences.Input) async throws
+        -> Operations.GetConnectionReferences.Output
+    {
+        let record = try await runtime.connections.get(name: input.path.name, logger: logger)
+        let references = try await runtime.store.read(logger: logger) { try await ReferenceCheck.references(to: record, in: $0) }
+        return .ok(.init(body: .json(.init(
+            connections: references.dependents.map(\.name),
+            jobs: references.activeJobs.map(APIMapping.job),
+            assignments: references.assignments.map { APIMapping.assignment($0, connection: record.name) }))))
+    }
+
+    func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {
+        let limit = input.query.limit ?? 100
+        guard (1...1000).contains(limit) else { throw HitchError(.badRequest, "limit must be from 1 to 1000") }
+        let jobs = try await runtime.jobs.list(
+            connection: input.query.connection, state: input.query.state.flatMap { JobState(rawValue: $0.rawValue) },
+            limit: limit, logger: logger)
+        return .ok(.init(body: .json(.init(jobs: jobs.map(APIMapping.job)))))
+    }
+
+    func startJob(_ input: Operations.StartJob.Input) async throws -> Operations.StartJob.Output {
+        guard case .json(let body) = input.body, let kind = JobKind(rawValue: body.kind.rawValue) else {
+            throw HitchError(.badRequest, "expected a JSON body")
+        }
+        let job = try await runtime.jobs.register(
+            connection: body.connection, kind: kind, ref: body.ref, by: RequestActor.current(), logger: logger)
+        return .created(.init(body: .json(APIMapping.job(job))))
+    }
+
+    func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
+        .ok(.init(body: .json(APIMapping.job(try await runtime.jobs.get(id: input.path.id, logger: logger)))))
+    }
+
+    func finishJob(_ input: Operations.FinishJob.Input) async throws -> Operations.FinishJob.Output {
+        guard case .json(let body) = input.body, let state = JobState(rawValue: body.state.rawValue) else {
+            throw HitchError(.badRequest, "expected a JSON body")
+        }
+        let job = try await runtime.jobs.finish(id: input.path.id, state: state, by: RequestActor.current(), logger: logger)
+        return .ok(.init(body: .json(APIMapping.job(job))))
+    }
+
+    func listAssignments(_ input: Operations.ListAssignments.Input) async throws -> Operations.ListAssignments.Output {
+        let assignments = try await runtime.assignments.list(connection: input.query.connection, logger: logger)
+        return .ok(.init(body: .json(.init(assignments: assignments.map { APIMapping.assignment($0.0, connection: $0.1) }))))
+    }
+
+    func addAssignment(_ input: Operations.AddAssignment.Input) async throws -> Operations.AddAssignment.Output {
+        guard case .json(let body) = input.body, let kind = AssignmentKind(rawValue: body.kind.rawValue) else {
+            throw HitchError(.badRequest, "expected a JSON body")
+        }
+        let assignment = try await runtime.assignments.add(
+            connection: body.connection, kind: kind, ref: body.ref, by: RequestActor.current(), logger: logger)
+        return .created(.init(body: .json(APIMapping.assignment(assignment, connection: body.connection))))
+    }
+
+    func removeAssignment(_ input: Operations.RemoveAssignment.Input) async throws -> Operations.RemoveAssignment.Output {
+        try await runtime.assignments.remove(id: input.path.id, by: RequestActor.current(), logger: logger)
+        return .noContent(.init())
+    }
+}
+
+extension APIMapping {
+    static func job(_ job: JobRecord) -> Components.Schemas.Job {
+        .init(
+            id: job.id, connection: job.connectionName, kind: .init(rawValue: job.kind.rawValue)!,
+            state: .init(rawValue: job.state.rawValue)!, ref: job.ref, credentialVersion: job.credentialVersion,
+            detail: job.detail, createdAt: job.createdAt, createdBy: job.createdBy, finishedAt: job.finishedAt)
+    }
+
+    static func assignment(_ assignment: AssignmentRecord, connection: String) -> Components.Schemas.Assignment {
+        .init(
+            id: assignment.id, connection: connection, kind: .init(rawValue: assignment.kind.rawValue)!, ref: assignment.ref,
+            createdAt: assignment.createdAt, createdBy: assignment.createdBy)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HitchAudit
+import HitchDomain
+import HitchStorage
+import Logging
+
+/// Jobs on connections. An external engine registers its migration jobs so that Hitch refuses to delete a
+/// connection under them; Hitch's own discovery and preflight jobs end by themselves, or as `invalidated` when the
+/// credential they read with is rotated.
+struct JobService: Sendable {
+    let store: Store
+    let audit: AuditLog
+    let clock: @Sendable () -> Date
+
+    static let invalidatedReason = "credential rotated: re-run discovery"
+
+    /// A job registered by an external engine: running from now until it is finished.
+    func register(
+        connection name: String, kind: JobKind, ref: String?, by actor: RequestActor, logger: Logger
+    ) async throws -> JobRecord {
+        guard !kind.isRunByHitch else {
+            throw HitchError(.badRequest, "\(kind.rawValue) jobs are started by Hitch itself (hitch discovery run, hitch preflight)")
+        }
+        if let ref, ref.isEmpty || ref.count > 200 { throw HitchError.validation(["ref": "must be 1 to 200 characters"]) }
+        return try await start(connection: name, kind: kind, ref: ref, state: .running, by: actor, logger: logger)
+    }
+
+    /// Records a job on the connection's current credential version, in one transaction with its audit event.
+    func start(
+        connection name: String, kind: JobKind, ref: String?, state: JobState, by actor: RequestActor, logger: Logger
+    ) async throws -> JobRecord {
+        try await store.write(logger: logger) { [audit, clock] session in
+            guard let connection = try await session.connections.find(name: name, lock: .share) else {
+                throw HitchError.connectionNotFound(name)
+            }
+            let job = JobRecord(
+                id: UUID().uuidString.lowercased(), connectionId: connection.id, connectionName: connection.name, kind: kind,
+                state: state, ref: ref, credentialVersion: connection.credentialVersion, createdAt: clock(),
+                createdBy: actor.principal.name)
+            try await session.jobs.insert(job)
+            try await audit.append(
+                actor.event("job.start", target: ConnectionService.target(connection), detail: "\(kind.rawValue) job \(job.id)"),
+                in: session)
+            return job
+        }
+    }
+
+    /// Ends a registered job as succeeded or failed; a job that has already ended is refused (409).
+    func finish(id: String, state: JobState, by actor: RequestActor, logger: Logger) async throws -> JobRecord {
+        guard state == .succeeded || state == .failed else {
+            throw HitchError.validation(["state": "must be succeeded or failed"])
+        }
+        return try await store.write(logger: logger) { [audit, clock] session in
+            guard var job = try await session.jobs.find(id: id) else { throw HitchError(.notFound, "job '\(id)' not found") }
+            guard !job.kind.isRunByHitch else {
+                throw HitchError(.badRequest, "\(job.kind.rawValue) jobs end by themselves")
+            }
+            job.state = state
+            job.finishedAt = clock()
+            guard try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) else {
+                throw HitchError(.conflict, "job '\(id)' has already ended")
+            }
+            try await audit.append(
+                actor.event(
+                    "job.finish", target: AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId),
+                    detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue)"),
+                in: session)
+            return job
+        }
+    }
+
+    func get(id: String, logger: Logger) async throws -> JobRecord {
+        guard let job = try await store.read(logger: logger, { try await $0.jobs.find(id: id) }) else {
+            throw HitchError(.notFound, "job '\(id)' not found")
+        }
+        return job
+    }
+
+    func list(connection name: String?, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
+        try await store.read(logger: logger) { session in
+            var filter = JobFilter(state: state)
+            if let name {
+                guard let connection = try await session.connections.find(name: name) else { throw HitchError.connectionNotFound(name) }
+                filter.connectionId = connection.id
+            }
+            return try await session.jobs.list(filter, limit: limit)
+        }
+    }
+
+    /// Ends every queued or running Hitch-run job of a connection that reads with a credential version older than
+    /// `version`, in the rotation's own transaction; each is audited. Returns the jobs it ended.
+    static func invalidate(
+        connectionId: String, olderThan version: Int, at now: Date, audit: AuditLog, actor: RequestActor,
+        in session: StoreSession
+    ) async throws -> [JobRecord] {
+        var ended: [JobRecord] = []
+        for var job in try await session.jobs.active(connectionId: connectionId)
+        where job.kind.isRunByHitch && job.credentialVersion < version {
+            job.state = .invalidated
+            job.detail = invalidatedReason
+            job.finishedAt = now
+            if try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) { ended.append(job) }
+        }
+        if !ended.isEmpty {
+            try await audit.append(
+                ended.map { job in
+                    actor.event(
+                        "job.invalidate", target: AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId),
+                        detail: "\(job.kind.rawValue) job \(job.id): \(invalidatedReason)")
+                },
+                in: session)
+        }
+        return ended
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HitchDomain
+import SQLKit
+
+struct SQLJobRepository: JobRepository {
+    let database: any SQLDatabase
+
+    func insert(_ job: JobRecord) async throws {
+        try await database.insert(into: "jobs").model(JobRow(job), with: .snakeCase).run()
+    }
+
+    func find(id: String) async throws -> JobRecord? {
+        try await database.select().columns(JobRow.columns).from("jobs").where("id", .equal, id)
+            .first(decoding: JobRow.self, with: .snakeCase)?.record()
+    }
+
+    func list(_ filter: JobFilter, limit: Int) async throws -> [JobRecord] {
+        let query = database.select().columns(JobRow.columns).from("jobs")
+        if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
+        if let state = filter.state { query.where("state", .equal, state.rawValue) }
+        return try await query.orderBy("created_at", .descending).orderBy("id").limit(limit)
+            .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func active(connectionId: String) async throws -> [JobRecord] {
+        try await database.select().columns(JobRow.columns).from("jobs")
+            .where("connection_id", .equal, connectionId)
+            .where("state", .in, JobState.allCases.filter(\.isActive).map(\.rawValue))
+            .orderBy("created_at").orderBy("id")
+            .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func update(_ job: JobRecord, from states: [JobState]) async throws -> Bool {
+        let updated = try await database.update("jobs")
+            .set("state", to: job.state.rawValue).set("detail", to: job.detail)
+            .set("finished_at", to: job.finishedAt.map(Timestamp.milliseconds))
+            .where("id", .equal, job.id).where("state", .in, states.map(\.rawValue))
+            .returning("id").all()
+        return !updated.isEmpty
+    }
+}
+
+struct SQLAssignmentRepository: AssignmentRepository {
+    let database: any SQLDatabase
+
+    func insert(_ assignment: AssignmentRecord) async throws {
+        try await database.insert(into: "assignments").model(AssignmentRow(assignment), with: .snakeCase).run()
+    }
+
+    func find(id: String) async throws -> AssignmentRecord? {
+        try await database.select().columns(AssignmentRow.columns).from("assignments").where("id", .equal, id)
+            .first(decoding: AssignmentRow.self, with: .snakeCase)?.record()
+    }
+
+    func list(connectionId: String?) async throws -> [AssignmentRecord] {
+        let query = database.select().columns(AssignmentRow.columns).from("assignments")
+        if let connectionId { query.where("connection_id", .equal, connectionId) }
+        return try await query.orderBy("created_at").orderBy("id")
+            .all(decoding: AssignmentRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func delete(id: String) async throws -> Bool {
+        !(try await database.delete(from: "assignments").where("id", .equal, id).returning("id").all()).isEmpty
+    }
+}
+
+struct JobRow: Codable {
+    static let columns = [
+        "id", "connection_id", "connection_name", "kind", "state", "ref", "credential_version", "detail", "created_at",
+        "created_by", "finished_at",
+    ]
+    var id: String
+    var connectionId: String
+    var connectionName: String
+    var kind: String
+    var state: String
+    var ref: String?
+    var credentialVersion: Int
+    var detail: String?
+    var createdAt: Int64
+    var createdBy: String
+    var finishedAt: Int64?
+
+    init(_ job: JobRecord) {
+        id = job.id
+        connectionId = job.connectionId
+        connectionName = job.connectionName
+        kind = job.kind.rawValue
+        state = job.state.rawValue
+        ref = job.ref
+        credentialVersion = job.credentialVersion
+        detail = job.detail
+        createdAt = Timestamp.milliseconds(job.createdAt)
+        createdBy = job.createdBy
+        finishedAt = job.finishedAt.map(Timestamp.milliseconds)
+    }
+
+    func record() throws -> JobRecord {
+        guard let kind = JobKind(rawValue: kind), let state = JobState(rawValue: state) else {
+            throw StorageError.corrupt("job \(id) has an unknown kind or state")
+        }
+        return JobRecord(
+            id: id, connectionId: connectionId, connectionName: connectionName, kind: kind, state: state, ref: ref,
+            credentialVersion: credentialVersion, detail: detail, createdAt: Timestamp.date(createdAt), createdBy: createdBy,
+            finishedAt: finishedAt.map(Timestamp.date))
+    }
+}
+
+struct AssignmentRow: Codable {
+    static let columns = ["id", "connection_id", "kind", "ref", "created_at", "created_by"]
+    var id: String
+    var connectionId: String
+    var kind: String
+    var ref: String
+    var createdAt: Int64
+    var createdBy: String
+
+    init(_ assignment: AssignmentRecord) {
+        id = assignment.id
+        connectionId = assignment.connectionId
+        kind = assignment.kind.rawValue
+        ref = assignment.ref
+        createdAt = Timestamp.milliseconds(assignment.createdAt)
+        createdBy = assignment.createdBy
+    }
+
+    func record() throws -> AssignmentRecord {
+        guard let kind = AssignmentKind(rawValue: kind) else { throw StorageError.corrupt("assignment \(id) has an unknown kind") }
+        return AssignmentRecord(
+            id: id, connectionId: connectionId, kind: kind, ref: ref, createdAt: Timestamp.date(createdAt), createdBy: createdBy)
+    }
+}
