@@ -18,6 +18,8 @@ struct ConnectionCreate: AsyncParsableCommand {
     @OptionGroup var flags: KindFlags
     @Option(help: "A description.") var description: String?
     @Option(name: .customLong("tag"), help: "A tag (repeatable, at most 5).") var tags: [String] = []
+    @Option(help: "Days the secret may age before rotation is due (1 to 3650); the server's default otherwise.")
+    var maxSecretAge: DaysArgument?
     @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
     var test = false
     @OptionGroup var output: OutputOptions
@@ -34,7 +36,8 @@ struct ConnectionCreate: AsyncParsableCommand {
         let body = Components.Schemas.ConnectionCreate(
             kind: kind, name: name, description: description, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
-            secrets: .init(additionalProperties: values.secrets), generate: values.generate.isEmpty ? nil : values.generate)
+            secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days,
+            generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testCandidateConnection(body: .json(body)) }) {
             case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)

@@ -9,11 +9,13 @@ struct ConnectionList: AsyncParsableCommand {
     var tags: [String] = []
     @Option(name: .customLong("text"), help: "Only connections whose name, description or a tag contains this text.")
     var text: String?
+    @Option(help: "Only connections whose last test is ok, failed or untested, or whose rotation is due.")
+    var status: Operations.ListConnections.Input.Query.StatusPayload?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let client = try APIClient.make()
-        let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags, q: text)
+        let query = Operations.ListConnections.Input.Query(kind: kind, tag: tags.isEmpty ? nil : tags, q: text, status: status)
         let connections: [Components.Schemas.Connection]
         switch try await APIClient.call({ try await client.listConnections(query: query) }) {
         case .ok(let ok): connections = try ok.body.json.connections
@@ -25,9 +27,12 @@ struct ConnectionList: AsyncParsableCommand {
             rows: connections.map { connection in
                 [
                     connection.name, connection.kind, connection.endpoint ?? "-",
-                    connection.tags.isEmpty ? "-" : connection.tags.joined(separator: ","), connection.status.state,
+                    connection.tags.isEmpty ? "-" : connection.tags.joined(separator: ","),
+                    connection.status.state + (connection.rotation?.due == true ? ", rotation due" : ""),
                     Printer.time(connection.updatedAt),
                 ]
             })
     }
 }
+
+extension Operations.ListConnections.Input.Query.StatusPayload: ExpressibleByArgument {}

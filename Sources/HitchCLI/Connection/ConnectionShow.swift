@@ -31,6 +31,10 @@ struct ConnectionShow: AsyncParsableCommand {
         rows += [
             ["status", [status.state, status.stage, status.message].compactMap { $0 }.joined(separator: ": ")],
             ["credential version", "\(connection.credentialVersion)"],
+            ["rotation", connection.rotation.map { rotation in
+                let when = rotation.due ? "due since" : "due"
+                return "\(when) \(Printer.time(rotation.dueAt)) (secret \(rotation.ageDays) days old, at most \(rotation.maxAgeDays))"
+            } ?? "no secret of its own"],
             ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],
             ["updated", "\(Printer.time(connection.updatedAt)) by \(connection.updatedBy)"],
         ]

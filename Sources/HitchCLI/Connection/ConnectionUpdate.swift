@@ -16,6 +16,8 @@ struct ConnectionUpdate: AsyncParsableCommand {
     @OptionGroup var flags: KindFlags
     @Option(help: "A new description.") var description: String?
     @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
+    @Option(help: "Days the secret may age before rotation is due (1 to 3650), or `default` for the server's.")
+    var maxSecretAge: DaysArgument?
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
     @Flag(help: "Test the changed values first and save only if the test passes (exit 3 and nothing saved otherwise).")
@@ -34,7 +36,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
             fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             clear: clear.isEmpty ? nil : clear,
             secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),
-            generate: values.generate.isEmpty ? nil : values.generate)
+            maxSecretAgeDays: maxSecretAge?.days, generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testConnection(path: .init(name: name), body: .json(body)) }) {
             case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)

@@ -33,3 +33,19 @@ struct TimeArgument: ExpressibleByArgument, Sendable {
         }
     }
 }
+
+/// A number of days, `90` or `90d`; `default` (0) returns to the server's default.
+struct DaysArgument: ExpressibleByArgument, Sendable {
+    let days: Int
+
+    init?(argument: String) {
+        if argument == "default" {
+            days = 0
+            return
+        }
+        guard let count = Int(argument.hasSuffix("d") ? String(argument.dropLast()) : argument), count > 0 else { return nil }
+        days = count
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -34,19 +34,31 @@ struct APIHandlers: APIProtocol {
             }
             filter.kind = kind
         }
-        let records = try await runtime.connections.list(filter, logger: logger)
-        return .ok(.init(body: .json(.init(connections: records.map(APIMapping.connection)))))
+        let now = runtime.clock()
+        let policy = runtime.rotationPolicy
+        let connections = try await runtime.connections.list(filter, logger: logger)
+            .map { ($0, policy.state(of: $0, at: now)) }
+            .filter { record, rotation in
+                switch input.query.status {
+                case nil: true
+                case .ok?: record.status.state == "ok"
+                case .untested?: record.status.state == "untested"
+                case .failed?: !["ok", "untested"].contains(record.status.state)
+                case .due?: rotation?.isDue == true
+                }
+            }
+        return .ok(.init(body: .json(.init(connections: connections.map(APIMapping.connection)))))
     }
 
     func createConnection(_ input: Operations.CreateConnection.Input) async throws -> Operations.CreateConnection.Output {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let saved = try await runtime.connections.create(APIMapping.createRequest(body), by: RequestActor.current(), logger: logger)
-        return .created(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved))))
+        return .created(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
     }
 
     func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
         let record = try await runtime.connections.get(name: input.path.name, logger: logger)
-        return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record))))
+        return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record, rotation: rotation(of: record)))))
     }
 
     func updateConnection(_ input: Operations.UpdateConnection.Input) async throws -> Operations.UpdateConnection.Output {
@@ -54,7 +66,11 @@ struct APIHandlers: APIProtocol {
         let saved = try await runtime.connections.update(
             name: input.path.name, APIMapping.updateRequest(body), ifMatch: input.headers.ifMatch, by: RequestActor.current(),
             logger: logger)
-        return .ok(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved))))
+        return .ok(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
+    }
+
+    private func rotation(of record: ConnectionRecord) -> RotationPolicy.State? {
+        runtime.rotationPolicy.state(of: record, at: runtime.clock())
     }
 
     func deleteConnection(_ input: Operations.DeleteConnection.Input) async throws -> Operations.DeleteConnection.Output {

@@ -37,7 +37,7 @@ enum APIMapping {
             help: field.help)
     }
 
-    static func connection(_ record: ConnectionRecord) -> Components.Schemas.Connection {
+    static func connection(_ record: ConnectionRecord, rotation: RotationPolicy.State?) -> Components.Schemas.Connection {
         let secrets = record.kind.schema.secretFields.reduce(into: [String: Components.Schemas.SecretState]()) {
             $0[$1.name] = .init(value: SecretValue.placeholder, set: record.secretFields.contains($1.name))
         }
@@ -51,13 +51,15 @@ enum APIMapping {
                 state: record.status.state, stage: record.status.stage, message: record.status.message,
                 at: record.status.at, durationMs: record.status.durationMilliseconds, lastOkAt: record.status.lastOkAt,
                 lastFailureAt: record.status.lastFailureAt),
+            maxSecretAgeDays: record.maxSecretAgeDays,
+            rotation: rotation.map { .init(maxAgeDays: $0.maxAgeDays, ageDays: $0.ageDays, dueAt: $0.dueAt, due: $0.isDue) },
             createdAt: record.createdAt, createdBy: record.createdBy, updatedAt: record.updatedAt,
             updatedBy: record.updatedBy)
     }
 
-    static func saved(_ saved: SavedConnection) -> Components.Schemas.ConnectionSaved {
+    static func saved(_ saved: SavedConnection, rotation: RotationPolicy.State?) -> Components.Schemas.ConnectionSaved {
         .init(
-            connection: connection(saved.record),
+            connection: connection(saved.record, rotation: rotation),
             issuedSecrets: saved.issuedSecrets.isEmpty
                 ? nil : .init(additionalProperties: saved.issuedSecrets.mapValues(\.exposedValue)),
             warnings: saved.warnings)
@@ -72,7 +74,7 @@ enum APIMapping {
             kind: body.kind, name: body.name, description: body.description, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue),
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [])
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)
     }
 
     static func updateRequest(_ body: Components.Schemas.ConnectionUpdate) -> UpdateConnectionRequest {
@@ -80,7 +82,7 @@ enum APIMapping {
             description: body.description, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue), clear: body.clear ?? [],
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [])
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)
     }
 
     private static func fieldValue(_ value: FieldValue) -> Components.Schemas.FieldValue {

@@ -6,6 +6,7 @@ import HitchStorage
 struct ConnectionChange {
     let current: ConnectionRecord
     var draft: ConnectionDraft
+    let maxSecretAgeDays: Int?
 
     init(current: ConnectionRecord, request: UpdateConnectionRequest) {
         self.current = current
@@ -16,6 +17,14 @@ struct ConnectionChange {
             tags: request.tags ?? current.tags, fields: fields, secrets: request.secrets,
             storedSecrets: current.secretFields.subtracting(request.secrets.keys),
             generate: Set(request.generate))
+        maxSecretAgeDays = request.maxSecretAgeDays.map { $0 == 0 ? nil : $0 } ?? current.maxSecretAgeDays
+    }
+
+    /// A maximum secret age of 1 to 3650 days, or 0 for the server's default.
+    func validateMaxSecretAge() throws {
+        if let days = maxSecretAgeDays, !RotationPolicy.allowedDays.contains(days) {
+            throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days (0 for the server's default)"])
+        }
     }
 
     /// Identity and secret fields whose value this change replaces: they make a new credential version.
@@ -33,6 +42,7 @@ struct ConnectionChange {
         }.map(\.name)
         if draft.description != current.description { names.append("description") }
         if draft.tags != current.tags { names.append("tags") }
+        if maxSecretAgeDays != current.maxSecretAgeDays { names.append("maxSecretAgeDays") }
         return names
     }
 
@@ -45,6 +55,7 @@ struct ConnectionChange {
         record.updatedAt = now
         record.updatedBy = actor
         record.secretFields.formUnion(draft.secrets.keys)
+        record.maxSecretAgeDays = maxSecretAgeDays
         return record
     }
 }

@@ -10,6 +10,8 @@ struct CreateConnectionRequest: Sendable {
     var fields: [String: FieldValue]
     var secrets: [String: SecretValue]
     var generate: [String]
+    /// This connection's own maximum secret age in days; nil follows the server's default.
+    var maxSecretAgeDays: Int? = nil
 }
 
 /// A change to a connection: only what is named changes.
@@ -20,10 +22,13 @@ struct UpdateConnectionRequest: Sendable {
     var clear: [String]
     var secrets: [String: SecretValue]
     var generate: [String]
+    /// A new maximum secret age in days; 0 returns to the server's default, nil leaves it.
+    var maxSecretAgeDays: Int? = nil
 
     /// Names nothing to change.
     var isEmpty: Bool {
         description == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
+            && maxSecretAgeDays == nil
     }
 }
 

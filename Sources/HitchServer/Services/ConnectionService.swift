@@ -39,13 +39,16 @@ struct ConnectionService: Sendable {
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         let report = ConnectionValidator.validate(draft)
         try report.throwIfInvalid()
+        if let days = request.maxSecretAgeDays, !RotationPolicy.allowedDays.contains(days) {
+            throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days"])
+        }
         let issued = SecretIssuer.issue(for: &draft)
         let now = clock()
         let record = ConnectionRecord(
             id: UUID().uuidString.lowercased(), name: draft.name, kind: kind, description: draft.description,
             tags: draft.tags, fields: draft.fields, credentialVersion: 1, revision: 1, status: .untested,
             createdAt: now, createdBy: principal.name, updatedAt: now, updatedBy: principal.name,
-            secretFields: Set(draft.secrets.keys))
+            secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now)
         let sealed = try seal(draft.secrets, connectionId: record.id, version: 1)
         let version = CredentialVersionRecord(
             version: 1, createdAt: now, actorId: principal.id, actorName: principal.name,
@@ -77,6 +80,7 @@ struct ConnectionService: Sendable {
         var change = ConnectionChange(current: current, request: request)
         let report = ConnectionValidator.validate(change.draft)
         try report.throwIfInvalid()
+        try change.validateMaxSecretAge()
         let issued = SecretIssuer.issue(for: &change.draft)
         let now = clock()
         let changedIdentity = change.changedIdentityFields()
@@ -86,6 +90,7 @@ struct ConnectionService: Sendable {
         if !changedIdentity.isEmpty {
             // The associated data names the credential version, so every secret is sealed anew under the new one.
             record.credentialVersion += 1
+            record.credentialCreatedAt = now
             let keptFields = current.secretFields.subtracting(change.draft.secrets.keys)
             let kept = keptFields.isEmpty ? [:] : try await openSecrets(of: current, logger: logger).filter { keptFields.contains($0.key) }
             sealed = try seal(kept.merging(change.draft.secrets) { $1 }, connectionId: record.id, version: record.credentialVersion)

@@ -12,6 +12,7 @@ public struct HitchRuntime: Sendable {
     public let audit: AuditLog
     let hasher: PasswordHasher
     let throttle: LoginThrottle
+    let rotationPolicy: RotationPolicy
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService { ConnectionService(store: store, keyring: keyring, audit: audit, clock: clock) }
@@ -32,6 +33,7 @@ public struct HitchRuntime: Sendable {
         backend: any SQLBackend, configuration: HitchConfiguration, logger: Logger,
         clock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> HitchRuntime {
+        let rotationPolicy = try RotationPolicy(environment: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
@@ -64,6 +66,6 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         return HitchRuntime(
             store: store, keyring: Keyring(current: masterKey), audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            clock: clock)
+            rotationPolicy: rotationPolicy, clock: clock)
     }
 }

@@ -1,7 +1,7 @@
 import SQLKit
 
-/// Version 4: jobs and assignments, the references that keep a connection from being deleted, and a connection's
-/// own maximum secret age.
+/// Version 4: jobs and assignments, the references that keep a connection from being deleted, and the rotation
+/// policy's columns (a connection's own maximum secret age, and when its credential version was made).
 enum ReferencesSchema {
     static func apply(_ database: any SQLDatabase) async throws {
         // No foreign key to connections: a finished job stays in the history after its connection is deleted.
@@ -31,5 +31,11 @@ enum ReferencesSchema {
             .run()
 
         try await database.alter(table: "connections").column("max_secret_age_days", type: .bigint).run()
+        // When the current credential version was made: the start of the secret's age.
+        try await database.alter(table: "connections").column("credential_created_at", type: .bigint).run()
+        try await database.raw("""
+            UPDATE connections SET credential_created_at = (SELECT v.created_at FROM credential_versions v
+            WHERE v.connection_id = connections.id AND v.version = connections.credential_version)
+            """).run()
     }
 }

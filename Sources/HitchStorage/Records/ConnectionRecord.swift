@@ -19,11 +19,16 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var updatedBy: String
     /// The secret fields that hold a stored value (names only).
     public var secretFields: Set<String>
+    /// This connection's own maximum secret age; nil follows the server's default.
+    public var maxSecretAgeDays: Int?
+    /// When the current credential version was made: the start of the secret's age.
+    public var credentialCreatedAt: Date
 
     public init(
         id: String, name: String, kind: ConnectionKind, description: String, tags: [String],
         fields: [String: FieldValue], credentialVersion: Int, revision: Int, status: ConnectionStatus,
-        createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, secretFields: Set<String>
+        createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, secretFields: Set<String>,
+        maxSecretAgeDays: Int? = nil, credentialCreatedAt: Date? = nil
     ) {
         self.id = id
         self.name = name
@@ -39,6 +44,8 @@ public struct ConnectionRecord: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.updatedBy = updatedBy
         self.secretFields = secretFields
+        self.maxSecretAgeDays = maxSecretAgeDays
+        self.credentialCreatedAt = credentialCreatedAt ?? createdAt
     }
 }
 

@@ -23,6 +23,8 @@ struct ConnectionRow: Codable {
     var createdBy: String
     var updatedAt: Int64
     var updatedBy: String
+    var maxSecretAgeDays: Int?
+    var credentialCreatedAt: Int64?
 
     init(_ record: ConnectionRecord) throws {
         id = record.id
@@ -44,6 +46,8 @@ struct ConnectionRow: Codable {
         createdBy = record.createdBy
         updatedAt = Timestamp.milliseconds(record.updatedAt)
         updatedBy = record.updatedBy
+        maxSecretAgeDays = record.maxSecretAgeDays
+        credentialCreatedAt = Timestamp.milliseconds(record.credentialCreatedAt)
     }
 
     static func decode(_ row: any SQLRow) throws -> ConnectionRow {
@@ -62,7 +66,8 @@ struct ConnectionRow: Codable {
                 durationMilliseconds: statusDurationMs, lastOkAt: lastOkAt.map(Timestamp.date),
                 lastFailureAt: lastFailureAt.map(Timestamp.date)),
             createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
-            updatedBy: updatedBy, secretFields: secretFields)
+            updatedBy: updatedBy, secretFields: secretFields, maxSecretAgeDays: maxSecretAgeDays,
+            credentialCreatedAt: credentialCreatedAt.map(Timestamp.date))
     }
 }
 

@@ -8,7 +8,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     private static let columns = [
         "id", "name", "kind", "description", "tags", "fields", "credential_version", "revision", "status",
         "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
-        "created_at", "created_by", "updated_at", "updated_by",
+        "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at",
     ]
 
     func find(name: String) async throws -> ConnectionRecord? {
