@@ -37,6 +37,13 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
     try await StorageRuntime.withBackend(configuration, logger: logger) { backend in
         let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: logger)
         let app = try buildApplication(runtime: runtime, configuration: configuration, logger: logger)
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            await runtime.sessions.closeAll()
+            throw error
+        }
+        // Platform sessions held for jobs are logged out rather than left to expire.
+        await runtime.sessions.closeAll()
     }
 }

@@ -38,6 +38,14 @@ final class VSphereSession: Sendable {
         connection.close()
     }
 
+    var currentCookie: String? { cookie.withLockedValue { $0 } }
+
+    /// A session that presents an earlier session's cookie: a test's way to see whether the platform still honours it.
+    init(connection: PolicyHTTPSConnection, cookie: String) {
+        self.connection = connection
+        self.cookie.withLockedValue { $0 = cookie }
+    }
+
     func retrieveServiceContent() async throws -> ServiceContent {
         let body = try await call(
             "RetrieveServiceContent", this: ManagedObjectReference(type: "ServiceInstance", value: "ServiceInstance"), "")

@@ -10,6 +10,7 @@ struct ConnectionService: Sendable {
     let store: Store
     let keyring: Keyring
     let audit: AuditLog
+    let sessions: PlatformSessionPool
     let clock: @Sendable () -> Date
 
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
@@ -118,6 +119,8 @@ struct ConnectionService: Sendable {
         guard saved else {
             throw HitchError(.stale, "connection '\(name)' was changed by someone else meanwhile; read it again")
         }
+        // Once the new version is committed, the sessions opened with the old one are closed on the platform.
+        if version != nil { await sessions.close(connectionId: record.id, olderThan: record.credentialVersion) }
         logger.info(
             "connection updated",
             metadata: ["connection": "\(name)", "changed": "\(changedIdentity.joined(separator: ","))"])

@@ -30,6 +30,21 @@ enum PlatformTests {
         }
     }
 
+    /// A vsphere connection's values as its platform code takes them.
+    static func vsphereTarget(fields: [String: FieldValue], secrets: [String: SecretValue]) -> VSphereTarget {
+        func text(_ name: String) -> String? {
+            if case .string(let value)? = fields[name], !value.isEmpty { return value }
+            return nil
+        }
+        let objects = ["datacenter", "cluster", "host", "resourcePool", "datastore", "folder"]
+            .reduce(into: [String: String]()) { $0[$1] = text($1) }
+        var insecure = false
+        if case .boolean(let value)? = fields["insecure"] { insecure = value }
+        return VSphereTarget(
+            vcenter: text("vcenter") ?? "", username: text("username") ?? "", password: secrets["password"] ?? SecretValue(""),
+            objects: objects, insecure: insecure, thumbprint: text("thumbprint"))
+    }
+
     private static func runPlatform(
         kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via?,
         deadline: Duration
@@ -45,14 +60,7 @@ enum PlatformTests {
         }
         switch kind {
         case .vsphere:
-            let objects = ["datacenter", "cluster", "host", "resourcePool", "datastore", "folder"]
-                .reduce(into: [String: String]()) { $0[$1] = text($1) }
-            return await VSphereTester.test(
-                VSphereTarget(
-                    vcenter: text("vcenter") ?? "", username: text("username") ?? "",
-                    password: secrets["password"] ?? SecretValue(""), objects: objects, insecure: flag("insecure"),
-                    thumbprint: text("thumbprint")),
-                timeout: timeout)
+            return await VSphereTester.test(vsphereTarget(fields: fields, secrets: secrets), timeout: timeout)
         case .nutanix:
             return await NutanixTester.test(
                 NutanixTarget(

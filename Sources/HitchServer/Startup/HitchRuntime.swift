@@ -13,9 +13,12 @@ public struct HitchRuntime: Sendable {
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let rotationPolicy: RotationPolicy
+    let sessions: PlatformSessionPool
     let clock: @Sendable () -> Date
 
-    var connections: ConnectionService { ConnectionService(store: store, keyring: keyring, audit: audit, clock: clock) }
+    var connections: ConnectionService {
+        ConnectionService(store: store, keyring: keyring, audit: audit, sessions: sessions, clock: clock)
+    }
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, clock: clock)
     }
@@ -66,6 +69,6 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         return HitchRuntime(
             store: store, keyring: Keyring(current: masterKey), audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, clock: clock)
+            rotationPolicy: rotationPolicy, sessions: PlatformSessionPool(logger: logger), clock: clock)
     }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import HitchDomain
+@testable import HitchPlatforms
+@testable import HitchServer
+import HitchStorage
+import NIOCore
+import Testing
+
+/// Platform sessions against VMware's simulator: pooled per connection and credential version and reused; a
+/// rotation logs the old version's session out on the simulator (its session key no longer works there) and the next
+/// use opens a session of the new version. Both backends.
+@Suite(.enabled(if: VCSimPeer.isAvailable, "the vCenter simulator runs under scripts/test"))
+struct PlatformSessionTests {
+    /// Whether the simulator still honours a session cookie, asked on a connection of its own.
+    static func isActive(_ cookie: SecretValue, at peer: VCSimPeer) async throws -> Bool {
+        var stages: [StageResult] = []
+        let connection = try await EndpointProbe(
+            host: peer.url.host!, port: peer.url.port!, policy: .pinned(thumbprint: peer.thumbprint), timeout: .seconds(10)
+        ).open(into: &stages)
+        let session = VSphereSession(connection: connection, cookie: cookie.exposedValue)
+        defer { session.shutdown() }
+        let content = try await session.retrieveServiceContent()
+        do {
+            _ = try await session.names(of: "Datacenter", under: content.rootFolder, content)
+            return true
+        } catch let fault as VSphereFault where fault.type == "NotAuthenticated" {
+            return false
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func rotationClosesTheOldSession(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try await withAPI(backend) { client, runtime in
+            let created = try await client.call(.post, "/v1/connections", json: [
+                "kind": "vsphere", "name": "lab",
+                "fields": ["vcenter": peer.hostPort, "username": peer.username, "thumbprint": peer.thumbprint],
+                "secrets": ["password": peer.password],
+            ])
+            #expect(created.status == .created)
+            func current() async throws -> (ConnectionRecord, [String: SecretValue]) {
+                let record = try await runtime.connections.get(name: "lab", logger: TestBackend.logger)
+                return (record, try await runtime.connections.openSecrets(of: record, logger: TestBackend.logger))
+            }
+            let (first, firstSecrets) = try await current()
+            let session = try await runtime.sessions.vsphereSession(for: first, secrets: firstSecrets)
+            #expect(try await runtime.sessions.vsphereSession(for: first, secrets: firstSecrets) === session, "reused")
+            let oldCookie = try #require(session.sessionCookie)
+            #expect(try await Self.isActive(oldCookie, at: peer))
+
+            // The same password given again is still a rotation: a new credential version.
+            let rotated = try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": peer.password]])
+            #expect((rotated.json["connection"] as? [String: Any])?["credentialVersion"] as? Int == 2)
+            #expect(try await Self.isActive(oldCookie, at: peer) == false, "logged out on the simulator")
+
+            let (second, secondSecrets) = try await current()
+            let renewed = try await runtime.sessions.vsphereSession(for: second, secrets: secondSecrets)
+            #expect(renewed !== session)
+            let newCookie = try #require(renewed.sessionCookie)
+            let newIsActive = try await Self.isActive(newCookie, at: peer)
+            #expect(newCookie != oldCookie && newIsActive)
+
+            var wrong = secondSecrets
+            wrong["password"] = SecretValue("not-the-vcsim-password")
+            var stale = second
+            stale.credentialVersion = 3
+            await #expect(throws: PlatformSessionError.self) { try await runtime.sessions.vsphereSession(for: stale, secrets: wrong) }
+            await runtime.sessions.closeAll()
+            #expect(try await Self.isActive(newCookie, at: peer) == false)
+        }
+    }
+}
