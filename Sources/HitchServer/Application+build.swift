@@ -38,7 +38,11 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
         let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: logger)
         let app = try buildApplication(runtime: runtime, configuration: configuration, logger: logger)
         do {
-            try await app.runService()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await runtime.followRotations(logger: logger) }
+                try await app.runService()
+                group.cancelAll()
+            }
         } catch {
             await runtime.sessions.closeAll()
             throw error

@@ -12,7 +12,12 @@ public struct StoreSession: Sendable {
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
+    private let database: any SQLDatabase
+    private let backend: any SQLBackend
+
     init(database: any SQLDatabase, backend: any SQLBackend) {
+        self.database = database
+        self.backend = backend
         connections = SQLConnectionRepository(database: database)
         identities = SQLIdentityRepository(database: database)
         keyCheck = SQLKeyCheckRepository(database: database)
@@ -21,6 +26,11 @@ public struct StoreSession: Sendable {
         audit = SQLAuditRepository(database: database) {
             try await backend.lockExclusively(database, key: Self.auditLockKey)
         }
+    }
+
+    /// Tells every server sharing the database once this write commits (see `SQLBackend.notify`).
+    public func notify(channel: String, payload: String) async throws {
+        try await backend.notify(database, channel: channel, payload: payload)
     }
 }
 

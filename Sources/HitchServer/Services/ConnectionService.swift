@@ -110,9 +110,13 @@ struct ConnectionService: Sendable {
             else { return false }
             try await audit.append(event, in: session)
             if let version {
-                // The jobs reading with the old credential end with it, in the rotation's own transaction.
+                // The jobs reading with the old credential end with it, in the rotation's own transaction, and
+                // every other server hears of it when it commits.
                 _ = try await JobService.invalidate(
                     connectionId: record.id, olderThan: version.version, at: now, audit: audit, actor: actor, in: session)
+                try await session.notify(
+                    channel: RotationNotice.channel,
+                    payload: RotationNotice(connectionId: record.id, credentialVersion: version.version).payload)
             }
             return true
         }

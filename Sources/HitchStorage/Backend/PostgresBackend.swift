@@ -82,6 +82,19 @@ public final class PostgresBackend: SQLBackend {
         try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
     }
 
+    public func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws {
+        try await database.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    }
+
+    /// Holds one pooled connection for as long as it listens.
+    public func listen(channel: String, logger: Logger, _ receive: @escaping @Sendable (String) async -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: channel) { notifications in
+                for try await notification in notifications { await receive(notification.payload) }
+            }
+        }
+    }
+
     public func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }

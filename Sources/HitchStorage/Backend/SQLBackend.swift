@@ -24,5 +24,13 @@ public protocol SQLBackend: Sendable {
 
     func isUniqueViolation(_ error: any Error) -> Bool
 
+    /// Tells every server sharing the database, once this transaction commits (PostgreSQL NOTIFY); nothing on a
+    /// database that only this process uses.
+    func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws
+
+    /// Calls `receive` with each payload any server sends on `channel`, until cancelled or the connection fails;
+    /// returns at once on a database that only this process uses.
+    func listen(channel: String, logger: Logger, _ receive: @escaping @Sendable (String) async -> Void) async throws
+
     func close() async throws
 }

@@ -80,6 +80,11 @@ public final class SQLiteBackend: SQLBackend {
         // BEGIN IMMEDIATE already holds the file's only write lock.
     }
 
+    /// One process uses the file: there is nobody else to tell.
+    public func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws {}
+
+    public func listen(channel: String, logger: Logger, _ receive: @escaping @Sendable (String) async -> Void) async throws {}
+
     public func isUniqueViolation(_ error: any Error) -> Bool {
         guard let error = error as? SQLiteError else { return false }
         return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed

@@ -4,6 +4,8 @@ import HitchDomain
 @testable import HitchPlatforms
 @testable import HitchServer
 import HitchStorage
+import HummingbirdTesting
+import SQLKit
 import NIOCore
 import Testing
 
@@ -69,5 +71,61 @@ struct PlatformSessionTests {
             await runtime.sessions.closeAll()
             #expect(try await Self.isActive(newCookie, at: peer) == false)
         }
+    }
+
+    /// Two servers on one PostgreSQL: a rotation through one closes the session the other holds, told by NOTIFY
+    /// when the rotation commits. On SQLite, the only server, there is nothing to follow.
+    @Test(arguments: TestBackend.all)
+    func rotationReachesEveryServer(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try await backend.withConfiguration(environment: TestBackend.environment) { configuration in
+            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { first in
+                let one = try await HitchRuntime.start(backend: first, configuration: configuration, logger: TestBackend.logger)
+                guard backend == .postgres else {
+                    return await one.followRotations(logger: TestBackend.logger)
+                }
+                try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { second in
+                    let two = try await HitchRuntime.start(backend: second, configuration: configuration, logger: TestBackend.logger)
+                    let follower = Task { await two.followRotations(logger: TestBackend.logger) }
+                    defer { follower.cancel() }
+                    try await Self.waitForListener(on: two)
+                    let app = try buildApplication(runtime: one, configuration: configuration, logger: TestBackend.logger)
+                    try await app.test(.router) { client in
+                        #expect(try await client.call(.post, "/v1/connections", json: [
+                            "kind": "vsphere", "name": "lab",
+                            "fields": ["vcenter": peer.hostPort, "username": peer.username, "thumbprint": peer.thumbprint],
+                            "secrets": ["password": peer.password],
+                        ]).status == .created)
+                        let record = try await two.connections.get(name: "lab", logger: TestBackend.logger)
+                        let secrets = try await two.connections.openSecrets(of: record, logger: TestBackend.logger)
+                        let held = try #require(try await two.sessions.vsphereSession(for: record, secrets: secrets).sessionCookie)
+                        #expect(try await Self.isActive(held, at: peer))
+
+                        #expect(try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": peer.password]]).status == .ok)
+                        var closed = false
+                        for _ in 0..<50 where !closed {
+                            closed = try await !Self.isActive(held, at: peer)
+                            if !closed { try await Task.sleep(for: .milliseconds(100)) }
+                        }
+                        #expect(closed, "the other server logged its session out")
+                    }
+                    await two.sessions.closeAll()
+                }
+            }
+        }
+    }
+
+    /// Until some connection of the test database listens on the rotation channel.
+    static func waitForListener(on runtime: HitchRuntime) async throws {
+        for _ in 0..<100 {
+            let listening = try await runtime.store.backend.read(logger: TestBackend.logger) { database in
+                try await database.raw("""
+                    SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            if listening > 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("no server listened for rotations")
     }
 }
