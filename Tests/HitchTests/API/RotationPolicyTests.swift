@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 @testable import HitchServer
+import HitchStorage
 import HummingbirdTesting
 import Testing
 
@@ -69,6 +70,30 @@ import Testing
         #expect(try RotationPolicy(environment: ["HITCH_MAX_SECRET_AGE_DAYS": "30"]).defaultMaxAgeDays == 30)
         for bad in ["0", "3651", "ninety", ""] {
             #expect(throws: HitchError.self) { try RotationPolicy(environment: ["HITCH_MAX_SECRET_AGE_DAYS": bad]) }
+        }
+    }
+
+    /// Two rotations sent with the same ETag: one wins, the other gets 412, and nothing of the loser is saved.
+    @Test(arguments: TestBackend.all)
+    func concurrentRotationsWithOneETag(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            let created = try await client.call(.post, "/v1/connections", json: Self.vsphere("raced"))
+            let etag = try #require(created.headers[.eTag])
+            async let a = client.call(
+                .patch, "/v1/connections/raced", json: ["secrets": ["password": "canary-race-a"], "description": "a"],
+                headers: [.ifMatch: etag])
+            async let b = client.call(
+                .patch, "/v1/connections/raced", json: ["secrets": ["password": "canary-race-b"], "description": "b"],
+                headers: [.ifMatch: etag])
+            let results = try await [a, b]
+            #expect(results.map(\.status.code).sorted() == [200, 412], "\(results.map(\.text))")
+            let winner = results.first { $0.status == .ok }?.json["connection"] as? [String: Any]
+            let record = try await runtime.connections.get(name: "raced", logger: TestBackend.logger)
+            let password = try await runtime.connections.openSecrets(of: record, logger: TestBackend.logger)["password"]
+            #expect(record.credentialVersion == 2 && record.description == winner?["description"] as? String)
+            #expect(password?.exposedValue == "canary-race-\(record.description)", "the secret is the winner's")
+            let versions = try await client.call(.get, "/v1/connections/raced/versions").json["versions"] as? [[String: Any]]
+            #expect(versions?.count == 2)
         }
     }
 }
