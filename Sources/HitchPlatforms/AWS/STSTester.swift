@@ -35,9 +35,7 @@ public enum STSTester {
     }
 
     public static func testAccessKey(_ target: AWSAccessKeyTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        do {
+        await TestReport.run { report in
             let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
             let connection = try await EndpointProbe(
@@ -57,13 +55,7 @@ public enum STSTester {
                 throw StageFailure(.objects, .notFound, "the key belongs to account \(account), not \(target.accountId)")
             }
             report.stages.append(.ok(.objects, "account \(account)"))
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 
     /// One signed query (STS by default), over `connection` or one of its own; an error answer is mapped by its
@@ -131,9 +123,7 @@ extension STSTester {
     /// `AssumeRole` (with the `ExternalId` when there is one) signed with the `via` key, then `GetCallerIdentity`
     /// with the temporary credentials, whose account must be the role's.
     public static func testAssumeRole(_ target: AWSAssumeRoleTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        do {
+        await TestReport.run { report in
             let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
             let connection = try await EndpointProbe(
@@ -171,12 +161,6 @@ extension STSTester {
                 throw StageFailure(.objects, .notFound, "the credentials act in account \(account), not the role's \(roleAccount)")
             }
             report.stages.append(.ok(.objects, "acting as the role in account \(account)"))
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 }

@@ -42,9 +42,7 @@ public enum AzureTester {
     ]
 
     public static func test(_ target: AzureTarget, timeout: TimeAmount = .seconds(15)) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        do {
+        await TestReport.run { report in
             let endpoints = clouds[target.cloud] ?? clouds["public"]!
             let authority = target.authorityHost ?? URL(string: endpoints.authority)!
             let arm = target.armEndpoint ?? URL(string: endpoints.arm)!
@@ -56,13 +54,7 @@ public enum AzureTester {
             let token = try await requestToken(target, at: authorityHost, over: connection, scope: arm, timeout: timeout)
             report.stages.append(.ok(.authenticate, "Entra ID issued a token to client \(target.clientId)"))
             try await readSubscription(target, token: token, arm: try HTTPSLocation(arm), timeout: timeout, into: &report.stages)
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 
     private static func requestToken(

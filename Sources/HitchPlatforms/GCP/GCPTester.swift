@@ -29,9 +29,7 @@ public enum GCPTester {
     static let scope = "https://www.googleapis.com/auth/cloud-platform"
 
     public static func test(_ target: GCPTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        do {
+        await TestReport.run { report in
             let key = try ServiceAccountKey(target.serviceAccountKey)
             let tokenLocation = try HTTPSLocation(key.tokenURI)
             let connection = try await EndpointProbe(
@@ -42,13 +40,7 @@ public enum GCPTester {
             let token = try await exchange(assertion, at: tokenLocation, over: connection, policy: target.tlsPolicy, timeout: timeout)
             report.stages.append(.ok(.authenticate, "Google issued a token to \(key.clientEmail)"))
             try await readProject(target, token: token, timeout: timeout, into: &report.stages)
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 
     private static func exchange(

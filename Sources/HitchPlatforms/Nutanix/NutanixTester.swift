@@ -31,23 +31,15 @@ public enum NutanixTester {
     static let defaultPort = 9440
 
     public static func test(_ target: NutanixTarget, timeout: TimeAmount = .seconds(15)) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
-        if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
-        do {
+        await TestReport.run { report in
+            let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
+            if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
             let (host, port) = Endpoint.split(target.endpoint, defaultPort: defaultPort)
             let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
                 .open(into: &report.stages)
             defer { connection.close() }
             try await clusterStages(target, connection: connection, into: &report.stages)
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 
     private static func clusterStages(

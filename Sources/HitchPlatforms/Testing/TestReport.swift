@@ -68,6 +68,22 @@ struct StageFailure: Error, Sendable {
 }
 
 extension TestReport {
+    /// Runs a tester's stages and times them: a `StageFailure` thrown by `body` is recorded as the last stage, any
+    /// other error as a generic one that quotes nothing.
+    static func run(_ body: (inout TestReport) async throws -> Void) async -> TestReport {
+        let started = ContinuousClock.now
+        var report = TestReport()
+        do {
+            try await body(&report)
+        } catch let failure as StageFailure {
+            report.stages.append(failure.result)
+        } catch {
+            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
+        }
+        report.duration = Endpoint.seconds(since: started)
+        return report
+    }
+
     /// A test that could not start, failing at `stage`.
     public static func failed(_ stage: TestStage, _ message: String) -> TestReport {
         var report = TestReport()

@@ -37,24 +37,16 @@ public enum VSphereTester {
     ]
 
     public static func test(_ target: VSphereTarget, timeout: TimeAmount = .seconds(15)) async -> TestReport {
-        let started = ContinuousClock.now
-        var report = TestReport()
-        let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
-        if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
-        do {
+        await TestReport.run { report in
+            let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
+            if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
             let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
             let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
                 .open(into: &report.stages)
             let session = VSphereSession(connection: connection)
             defer { session.shutdown() }
             try await stagesAfterTLS(target, session: session, into: &report.stages)
-        } catch let failure as StageFailure {
-            report.stages.append(failure.result)
-        } catch {
-            report.stages.append(StageResult(stage: .connect, failure: .error, message: "the test could not run", certificate: nil))
         }
-        report.duration = Endpoint.seconds(since: started)
-        return report
     }
 
     private static func stagesAfterTLS(
