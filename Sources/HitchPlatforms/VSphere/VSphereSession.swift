@@ -74,32 +74,67 @@ final class VSphereSession: Sendable {
     func names(
         of type: String, under container: ManagedObjectReference, _ content: ServiceContent
     ) async throws -> [(ManagedObjectReference, String)] {
+        try await retrieve(type, properties: ["name"], under: container, content).compactMap { object in
+            object.properties["name"].map { (object.reference, $0.text) }
+        }
+    }
+
+    /// One object read through the PropertyCollector, with the properties asked for that it has.
+    struct RetrievedObject: Sendable {
+        let reference: ManagedObjectReference
+        let properties: [String: SOAPNode]
+    }
+
+    /// Every object of `type` under `container` with `properties`: one ContainerView, RetrievePropertiesEx, then
+    /// ContinueRetrievePropertiesEx while the server pages (at most `pageSize` objects a page), and the view
+    /// destroyed whatever happens.
+    func retrieve(
+        _ type: String, properties: [String], under container: ManagedObjectReference, _ content: ServiceContent,
+        pageSize: Int? = nil
+    ) async throws -> [RetrievedObject] {
         let view = try await call(
             "CreateContainerView", this: content.viewManager,
-            "<container \(container.xml)</container><type>\(type)</type><recursive>true</recursive>")
+            "<container \(container.xml)</container><type>\(SOAPNode.escape(type))</type><recursive>true</recursive>")
         guard let viewReference = view.first("returnval").flatMap(Self.reference) else {
             throw VSphereFault(type: "UnexpectedResponse")
         }
+        let paths = properties.map { "<pathSet>\(SOAPNode.escape($0))</pathSet>" }.joined()
         let spec = """
-            <specSet><propSet><type>\(type)</type><pathSet>name</pathSet></propSet>\
+            <specSet><propSet><type>\(SOAPNode.escape(type))</type>\(paths)</propSet>\
             <objectSet><obj \(viewReference.xml)</obj><skip>true</skip>\
             <selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path>\
-            <skip>false</skip></selectSet></objectSet></specSet><options></options>
+            <skip>false</skip></selectSet></objectSet></specSet>\
+            <options>\(pageSize.map { "<maxObjects>\($0)</maxObjects>" } ?? "")</options>
             """
-        let answer: SOAPNode
         do {
-            answer = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
+            let objects = try await pages(spec, content)
+            _ = try? await call("DestroyView", this: viewReference, "")
+            return objects
         } catch {
             _ = try? await call("DestroyView", this: viewReference, "")
             throw error
         }
-        _ = try? await call("DestroyView", this: viewReference, "")
-        return answer.all("objects").compactMap { object in
-            guard let reference = object.child("obj").flatMap(Self.reference),
-                let name = object.all("propSet").first(where: { $0.child("name")?.text == "name" })?.child("val")?.text
-            else { return nil }
-            return (reference, name)
+    }
+
+    /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token.
+    private func pages(_ spec: String, _ content: ServiceContent) async throws -> [RetrievedObject] {
+        var objects: [RetrievedObject] = []
+        var page = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
+        while true {
+            objects += page.all("objects").compactMap(Self.retrievedObject)
+            guard let token = page.first("returnval")?.child("token")?.text, !token.isEmpty else { return objects }
+            page = try await call(
+                "ContinueRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
         }
+    }
+
+    private static func retrievedObject(_ node: SOAPNode) -> RetrievedObject? {
+        guard let reference = node.child("obj").flatMap(Self.reference) else { return nil }
+        var properties: [String: SOAPNode] = [:]
+        for property in node.all("propSet") {
+            if let name = property.child("name")?.text, let value = property.child("val") { properties[name] = value }
+        }
+        return RetrievedObject(reference: reference, properties: properties)
     }
 
     /// `InvalidLogin` from `<detail><InvalidLoginFault xsi:type="InvalidLogin"/>`, whichever part names it.

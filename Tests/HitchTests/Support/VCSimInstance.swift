@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// A vCenter simulator a test starts for itself (peers/vcsim, built by scripts/test): its own model size, users
+/// with grants, and slowed methods. `counts` is the model's own count per inventory type, printed by the peer.
+final class VCSimInstance: @unchecked Sendable {  // the process is only started and stopped
+    struct User: Codable, Sendable {
+        var username: String
+        var password: String
+        var role: String
+        var privileges: [String]? = nil
+        /// Where the role is granted: "root" or "datacenter".
+        var entity: String
+    }
+
+    let url: URL
+    let thumbprint: String
+    let counts: [String: Int]
+    private let process: Process
+    private let usersFile: URL
+    private let directory: URL
+
+    var hostPort: String { "\(url.host!):\(url.port!)" }
+
+    private init(url: URL, thumbprint: String, counts: [String: Int], process: Process, usersFile: URL, directory: URL) {
+        self.url = url
+        self.thumbprint = thumbprint
+        self.counts = counts
+        self.process = process
+        self.usersFile = usersFile
+        self.directory = directory
+    }
+
+    static func start(
+        users: [User], arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> VCSimInstance {
+        let binary = try #require(
+            ProcessInfo.processInfo.environment["HITCH_TEST_VCSIM_BINARY"],
+            "the vCenter simulator peer is not built: run the tests through scripts/test", sourceLocation: sourceLocation)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hitch-vcsim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let usersFile = directory.appendingPathComponent("users.json")
+        try write(users, to: usersFile)
+        let outputPath = directory.appendingPathComponent("out")
+        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputPath)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["-users", usersFile.path] + arguments
+        process.environment = ["TMPDIR": directory.path]
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        for _ in 0..<300 {
+            let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
+            if let listening = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+                let countsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("counts ") })
+            {
+                let words = listening.split(separator: " ")
+                let counts = try JSONDecoder().decode([String: Int].self, from: Data(countsLine.dropFirst(7).utf8))
+                return VCSimInstance(
+                    url: URL(string: String(words[2]))!, thumbprint: String(words[4]), counts: counts, process: process,
+                    usersFile: usersFile, directory: directory)
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        process.terminate()
+        let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
+        Issue.record("the vCenter simulator did not start: \(text)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    /// Changes the users (a password, a grant's place for new roles is fixed at start); counts from the next login.
+    func replaceUsers(_ users: [User]) throws {
+        try Self.write(users, to: usersFile)
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func write(_ users: [User], to file: URL) throws {
+        try JSONEncoder().encode(users).write(to: file, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    }
+}
