@@ -46,7 +46,8 @@ final class PolicyHTTPSConnection: Sendable {
         }
     }
 
-    /// One request and its whole response (up to 64 MiB), within the timeout.
+    /// One request and its whole response (up to 64 MiB), within the timeout. Requests from concurrent callers
+    /// go out one after another: each is written once the answer to the one before has arrived.
     func send(_ method: HTTPMethod, path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> Response {
         var headers = headers
         if !headers.contains(name: "Host") { headers.add(name: "Host", value: host) }
@@ -57,15 +58,19 @@ final class PolicyHTTPSConnection: Sendable {
         let timeout = self.timeout
         return try await channel.eventLoop.flatSubmit { () -> EventLoopFuture<Response> in
             let promise = channel.eventLoop.makePromise(of: Response.self)
-            collector.expect(promise)
-            let deadline = channel.eventLoop.scheduleTask(in: timeout) {
-                promise.fail(ChannelError.connectTimeout(timeout))
-                channel.close(promise: nil)
+            let previous = collector.queue(promise.futureResult.map { _ in () })
+            previous.whenComplete { _ in
+                collector.expect(promise)
+                let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                    promise.fail(ChannelError.connectTimeout(timeout))
+                    channel.close(promise: nil)
+                }
+                promise.futureResult.whenComplete { _ in deadline.cancel() }
+                channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             }
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return promise.futureResult.always { _ in deadline.cancel() }
+            return promise.futureResult
         }.get()
     }
 
@@ -79,9 +84,18 @@ private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendabl
     typealias InboundIn = HTTPClientResponsePart
 
     private var promise: EventLoopPromise<PolicyHTTPSConnection.Response>?
+    /// Completes when the last request queued has its answer (or failed).
+    private var tail: EventLoopFuture<Void>?
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     static let maximumBody = 64 << 20
+
+    /// Makes `request` the last in line; returns what it must wait for.
+    func queue(_ request: EventLoopFuture<Void>) -> EventLoopFuture<Void> {
+        let previous = tail ?? request.eventLoop.makeSucceededVoidFuture()
+        tail = request.recover { _ in () }
+        return previous
+    }
 
     func expect(_ promise: EventLoopPromise<PolicyHTTPSConnection.Response>) {
         self.promise = promise

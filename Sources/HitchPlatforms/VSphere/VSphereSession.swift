@@ -17,7 +17,7 @@ struct VSphereFault: Error, Sendable {
 }
 
 /// A session with a vCenter over the SOAP API at /sdk (urn:vim25): the calls Hitch makes, written by hand. One
-/// call at a time: its connection carries one request after another.
+/// connection carries concurrent callers' calls one after another.
 final class VSphereSession: Sendable {
     private let connection: PolicyHTTPSConnection
     private let cookie = NIOLockedValueBox<String?>(nil)
@@ -27,6 +27,8 @@ final class VSphereSession: Sendable {
         let propertyCollector: ManagedObjectReference
         let viewManager: ManagedObjectReference
         let sessionManager: ManagedObjectReference
+        /// Absent on a standalone ESXi host's answer in some versions; preflight needs it.
+        let authorizationManager: ManagedObjectReference?
         let apiVersion: String
     }
 
@@ -57,6 +59,7 @@ final class VSphereSession: Sendable {
         else { throw VSphereFault(type: "UnexpectedResponse") }
         return ServiceContent(
             rootFolder: root, propertyCollector: collector, viewManager: views, sessionManager: sessions,
+            authorizationManager: value.child("authorizationManager").flatMap(Self.reference),
             apiVersion: value.first("apiVersion")?.text ?? "")
     }
 
@@ -74,7 +77,7 @@ final class VSphereSession: Sendable {
     func names(
         of type: String, under container: ManagedObjectReference, _ content: ServiceContent
     ) async throws -> [(ManagedObjectReference, String)] {
-        try await retrieve(type, properties: ["name"], under: container, content).compactMap { object in
+        try await retrieve([type], properties: ["name"], under: container, content).compactMap { object in
             object.properties["name"].map { (object.reference, $0.text) }
         }
     }
@@ -85,29 +88,32 @@ final class VSphereSession: Sendable {
         let properties: [String: SOAPNode]
     }
 
-    /// Every object of `type` under `container` with `properties`: one ContainerView, RetrievePropertiesEx, then
+    /// Every object of `types` under `container` with `properties`: one ContainerView, RetrievePropertiesEx, then
     /// ContinueRetrievePropertiesEx while the server pages (at most `pageSize` objects a page), and the view
-    /// destroyed whatever happens.
+    /// destroyed whatever happens. `onPage` hears how many objects have been read after each page, and may throw
+    /// to stop.
     func retrieve(
-        _ type: String, properties: [String], under container: ManagedObjectReference, _ content: ServiceContent,
-        pageSize: Int? = nil
+        _ types: [String], properties: [String], under container: ManagedObjectReference, _ content: ServiceContent,
+        pageSize: Int? = nil, onPage: @Sendable (Int) async throws -> Void = { _ in }
     ) async throws -> [RetrievedObject] {
+        let typeList = types.map { "<type>\(SOAPNode.escape($0))</type>" }.joined()
         let view = try await call(
             "CreateContainerView", this: content.viewManager,
-            "<container \(container.xml)</container><type>\(SOAPNode.escape(type))</type><recursive>true</recursive>")
+            "<container \(container.xml)</container>\(typeList)<recursive>true</recursive>")
         guard let viewReference = view.first("returnval").flatMap(Self.reference) else {
             throw VSphereFault(type: "UnexpectedResponse")
         }
         let paths = properties.map { "<pathSet>\(SOAPNode.escape($0))</pathSet>" }.joined()
+        let propertySpecs = types.map { "<propSet><type>\(SOAPNode.escape($0))</type>\(paths)</propSet>" }.joined()
         let spec = """
-            <specSet><propSet><type>\(SOAPNode.escape(type))</type>\(paths)</propSet>\
+            <specSet>\(propertySpecs)\
             <objectSet><obj \(viewReference.xml)</obj><skip>true</skip>\
             <selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path>\
             <skip>false</skip></selectSet></objectSet></specSet>\
             <options>\(pageSize.map { "<maxObjects>\($0)</maxObjects>" } ?? "")</options>
             """
         do {
-            let objects = try await pages(spec, content)
+            let objects = try await pages(spec, content, onPage: onPage)
             _ = try? await call("DestroyView", this: viewReference, "")
             return objects
         } catch {
@@ -116,13 +122,40 @@ final class VSphereSession: Sendable {
         }
     }
 
-    /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token.
-    private func pages(_ spec: String, _ content: ServiceContent) async throws -> [RetrievedObject] {
+    /// The `properties` of one object.
+    func properties(of object: ManagedObjectReference, _ properties: [String], _ content: ServiceContent) async throws
+        -> [String: SOAPNode]
+    {
+        let paths = properties.map { "<pathSet>\(SOAPNode.escape($0))</pathSet>" }.joined()
+        let spec = """
+            <specSet><propSet><type>\(SOAPNode.escape(object.type))</type>\(paths)</propSet>\
+            <objectSet><obj \(object.xml)</obj><skip>false</skip></objectSet></specSet><options></options>
+            """
+        let answer = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
+        return answer.all("objects").compactMap(Self.retrievedObject).first?.properties ?? [:]
+    }
+
+    /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token. When
+    /// `onPage` throws, the rest of the pages are cancelled on the server.
+    private func pages(
+        _ spec: String, _ content: ServiceContent, onPage: @Sendable (Int) async throws -> Void
+    ) async throws -> [RetrievedObject] {
         var objects: [RetrievedObject] = []
         var page = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
         while true {
             objects += page.all("objects").compactMap(Self.retrievedObject)
-            guard let token = page.first("returnval")?.child("token")?.text, !token.isEmpty else { return objects }
+            let token = page.first("returnval")?.child("token")?.text ?? ""
+            do {
+                try await onPage(objects.count)
+            } catch {
+                if !token.isEmpty {
+                    _ = try? await call(
+                        "CancelRetrievePropertiesEx", this: content.propertyCollector,
+                        "<token>\(SOAPNode.escape(token))</token>")
+                }
+                throw error
+            }
+            guard !token.isEmpty else { return objects }
             page = try await call(
                 "ContinueRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
         }
@@ -146,13 +179,13 @@ final class VSphereSession: Sendable {
         return detail.name.hasSuffix("Fault") ? String(detail.name.dropLast(5)) : detail.name
     }
 
-    private static func reference(_ node: SOAPNode) -> ManagedObjectReference? {
+    static func reference(_ node: SOAPNode) -> ManagedObjectReference? {
         guard let type = node.attributes["type"], !node.text.isEmpty else { return nil }
         return ManagedObjectReference(type: type, value: node.text)
     }
 
     /// One SOAP call; a fault is thrown as `VSphereFault` with its type, and never quotes the response body.
-    private func call(_ method: String, this: ManagedObjectReference, _ arguments: String) async throws -> SOAPNode {
+    func call(_ method: String, this: ManagedObjectReference, _ arguments: String) async throws -> SOAPNode {
         let envelope = """
             <?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope \
             xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" \

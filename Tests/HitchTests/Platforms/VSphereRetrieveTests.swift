@@ -5,8 +5,8 @@ import NIOCore
 import Testing
 
 /// The PropertyCollector reads discovery builds on, against VMware's simulator: every object of a type with the
-/// properties asked for, the same whether or not a page size is asked for. (This simulator does not page: the
-/// ContinueRetrievePropertiesEx path still needs a peer that does.)
+/// properties asked for, the same whether the server pages at its default (the peer's 100) or at one object a page
+/// through ContinueRetrievePropertiesEx; a page callback that throws stops the read.
 @Suite(.enabled(if: VCSimPeer.isAvailable, "the vCenter simulator runs under scripts/test"))
 struct VSphereRetrieveTests {
     @Test func retrieveReadsEveryObjectWithItsProperties() async throws {
@@ -21,11 +21,19 @@ struct VSphereRetrieveTests {
         try await session.login(content, username: peer.username, password: peer.password)
 
         let properties = ["name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB"]
-        let whole = try await session.retrieve("VirtualMachine", properties: properties, under: content.rootFolder, content)
+        let whole = try await session.retrieve(["VirtualMachine"], properties: properties, under: content.rootFolder, content)
+        let pages = PageCounts()
         let paged = try await session.retrieve(
-            "VirtualMachine", properties: properties, under: content.rootFolder, content, pageSize: 1)
+            ["VirtualMachine"], properties: properties, under: content.rootFolder, content, pageSize: 1,
+            onPage: { await pages.add($0) })
         #expect(whole.count >= 2)
         #expect(Set(paged.map(\.reference.value)) == Set(whole.map(\.reference.value)) && paged.count == whole.count)
+        #expect(await pages.seen == Array(1...whole.count))
+        await #expect(throws: CancellationError.self) {
+            try await session.retrieve(
+                ["VirtualMachine"], properties: properties, under: content.rootFolder, content, pageSize: 1,
+                onPage: { _ in throw CancellationError() })
+        }
         for vm in whole {
             #expect(vm.properties["name"]?.text.isEmpty == false)
             #expect(["poweredOn", "poweredOff", "suspended"].contains(vm.properties["runtime.powerState"]?.text ?? ""))
@@ -35,4 +43,9 @@ struct VSphereRetrieveTests {
         #expect(hosts.count >= 1)
         await session.logout(content)
     }
+}
+
+private actor PageCounts {
+    var seen: [Int] = []
+    func add(_ count: Int) { seen.append(count) }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import HitchDomain
+
+/// Why a discovery or preflight stopped on the platform; never quotes the platform's answer.
+public struct VSphereReadError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Reads a vCenter's inventory: per type, one ContainerView on the root folder and RetrievePropertiesEx (paged).
+extension VSpherePlatformSession {
+    /// What is read of each type: the managed object types a view holds, and their properties.
+    struct InventoryQuery: Sendable {
+        let type: InventoryType
+        let managedTypes: [String]
+        let properties: [String]
+
+        static let all: [InventoryQuery] = [
+            .init(type: .datacenter, managedTypes: ["Datacenter"], properties: ["name", "parent"]),
+            .init(type: .folder, managedTypes: ["Folder"], properties: ["name", "parent"]),
+            .init(type: .cluster, managedTypes: ["ClusterComputeResource"], properties: ["name", "parent"]),
+            .init(
+                type: .host, managedTypes: ["HostSystem"],
+                properties: ["name", "parent", "runtime.connectionState", "runtime.powerState", "config.product.version"]),
+            .init(type: .resourcePool, managedTypes: ["ResourcePool", "VirtualApp"], properties: ["name", "parent"]),
+            .init(
+                type: .datastore, managedTypes: ["Datastore"],
+                properties: ["name", "parent", "summary.capacity", "summary.freeSpace", "summary.type"]),
+            .init(
+                type: .network, managedTypes: ["Network", "DistributedVirtualPortgroup", "OpaqueNetwork"],
+                properties: ["name", "parent"]),
+            .init(
+                type: .vm, managedTypes: ["VirtualMachine"],
+                properties: [
+                    "name", "parent", "runtime.powerState", "runtime.host", "config.guestFullName", "config.hardware.numCPU",
+                    "config.hardware.memoryMB", "config.hardware.device", "config.changeTrackingEnabled", "datastore",
+                ]),
+        ]
+    }
+
+    /// Every object of the inventory, with folder paths. `progress` hears the type being read and how many of it
+    /// have been read after each page; it may throw (cancellation) to stop the discovery.
+    public func discover(
+        pageSize: Int = 500, progress: @Sendable (InventoryType, Int) async throws -> Void = { _, _ in }
+    ) async throws -> [InventoryObject] {
+        var objects: [InventoryObject] = []
+        for query in InventoryQuery.all {
+            let read: [VSphereSession.RetrievedObject]
+            do {
+                read = try await session.retrieve(
+                    query.managedTypes, properties: query.properties, under: content.rootFolder, content, pageSize: pageSize,
+                    onPage: { count in try await progress(query.type, count) })
+            } catch let fault as VSphereFault {
+                throw VSphereReadError(Self.explain(fault, reading: query.type))
+            }
+            objects += read.map { InventoryMapping.object(query.type, $0) }
+        }
+        return InventoryMapping.withPaths(objects)
+    }
+
+    static func explain(_ fault: VSphereFault, reading type: InventoryType) -> String {
+        switch fault.type {
+        case "NotAuthenticated": "vCenter ended the session while reading \(type.rawValue) objects"
+        case "NoPermission": "the account may not read \(type.rawValue) objects (NoPermission)"
+        default: "vCenter answered \(fault.type) while reading \(type.rawValue) objects"
+        }
+    }
+}
+
+/// From the PropertyCollector's answers to inventory objects.
+enum InventoryMapping {
+    static func object(_ type: InventoryType, _ read: VSphereSession.RetrievedObject) -> InventoryObject {
+        let properties = read.properties
+        var object = InventoryObject(type: type, moid: read.reference.value, name: properties["name"]?.text ?? read.reference.value)
+        object.parent = properties["parent"]?.text
+        switch type {
+        case .host:
+            object.connectionState = properties["runtime.connectionState"]?.text
+            object.powerState = properties["runtime.powerState"]?.text
+            object.version = properties["config.product.version"]?.text
+        case .datastore:
+            object.capacityBytes = properties["summary.capacity"].flatMap { Int64($0.text) }
+            object.freeBytes = properties["summary.freeSpace"].flatMap { Int64($0.text) }
+            object.datastoreType = properties["summary.type"]?.text
+        case .vm:
+            object.powerState = properties["runtime.powerState"]?.text
+            object.host = properties["runtime.host"]?.text
+            object.guestOS = properties["config.guestFullName"]?.text
+            object.cpus = properties["config.hardware.numCPU"].flatMap { Int($0.text) }
+            object.memoryMB = properties["config.hardware.memoryMB"].flatMap { Int($0.text) }
+            object.changeTrackingEnabled = properties["config.changeTrackingEnabled"].map { $0.text == "true" }
+            object.datastores = properties["datastore"].map { $0.children.map(\.text) } ?? []
+            object.disks = properties["config.hardware.device"].map(disks) ?? []
+        case .datacenter, .cluster, .resourcePool, .folder, .network:
+            break
+        }
+        return object
+    }
+
+    /// The virtual disks of a device list: the devices with a capacity.
+    static func disks(_ devices: SOAPNode) -> [InventoryDisk] {
+        devices.children.compactMap { device in
+            let bytes = device.child("capacityInBytes").flatMap { Int64($0.text) }
+                ?? device.child("capacityInKB").flatMap { Int64($0.text) }.map { $0 * 1024 }
+            guard let bytes else { return nil }
+            let label = device.child("deviceInfo")?.child("label")?.text ?? "disk \(device.child("key")?.text ?? "")"
+            return InventoryDisk(label: label, capacityBytes: bytes)
+        }
+    }
+
+    /// Sets the inventory path of datacenters, folders and VMs: the names of the folders and datacenter above
+    /// them, from the datacenter down (`/DC0/vm/web/db-1`).
+    static func withPaths(_ objects: [InventoryObject]) -> [InventoryObject] {
+        var containers: [String: (name: String, parent: String?)] = [:]
+        for object in objects where object.type == .folder || object.type == .datacenter {
+            containers[object.moid] = (object.name, object.parent)
+        }
+        func path(of moid: String) -> String {
+            var names: [String] = []
+            var current: String? = moid
+            var seen: Set<String> = []
+            while let id = current, let container = containers[id], seen.insert(id).inserted {
+                names.append(container.name)
+                current = container.parent
+            }
+            return "/" + names.reversed().joined(separator: "/")
+        }
+        return objects.map { object in
+            var object = object
+            switch object.type {
+            case .datacenter, .folder: object.path = path(of: object.moid)
+            case .vm: object.path = object.parent.map { path(of: $0) + "/" + object.name }
+            default: break
+            }
+            return object
+        }
+    }
+}
