@@ -44,10 +44,10 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
                 group.cancelAll()
             }
         } catch {
-            await runtime.sessions.closeAll()
+            await runtime.shutDownJobs()
             throw error
         }
-        // Platform sessions held for jobs are logged out rather than left to expire.
-        await runtime.sessions.closeAll()
+        // Running jobs end as stopped, and platform sessions are logged out rather than left to expire.
+        await runtime.shutDownJobs()
     }
 }

@@ -9,6 +9,8 @@ public struct StoreSession: Sendable {
     public let audit: any AuditRepository
     public let jobs: any JobRepository
     public let assignments: any AssignmentRepository
+    public let inventory: any InventoryRepository
+    public let preflights: any PreflightRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -23,6 +25,8 @@ public struct StoreSession: Sendable {
         keyCheck = SQLKeyCheckRepository(database: database)
         jobs = SQLJobRepository(database: database)
         assignments = SQLAssignmentRepository(database: database)
+        inventory = SQLInventoryRepository(database: database)
+        preflights = SQLPreflightRepository(database: database)
         audit = SQLAuditRepository(database: database) {
             try await backend.lockExclusively(database, key: Self.auditLockKey)
         }

@@ -10,7 +10,7 @@ public enum JobKind: String, Sendable, CaseIterable, Codable {
     public var isRunByHitch: Bool { self != .migration }
 }
 
-/// A job's life: queued, running, then one of the three ends.
+/// A job's life: queued, running, then one of the four ends.
 public enum JobState: String, Sendable, CaseIterable, Codable {
     case queued
     case running
@@ -18,6 +18,8 @@ public enum JobState: String, Sendable, CaseIterable, Codable {
     case failed
     /// Ended by a rotation of the credential it was using: its partial results are dropped; run it again.
     case invalidated
+    /// Stopped on request (`hitch job cancel`); its partial results are dropped.
+    case cancelled
 
     /// Still holds its connection: deletion is refused.
     public var isActive: Bool { self == .queued || self == .running }

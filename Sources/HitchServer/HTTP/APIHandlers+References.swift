@@ -71,7 +71,8 @@ extension APIMapping {
         .init(
             id: job.id, connection: job.connectionName, kind: .init(rawValue: job.kind.rawValue)!,
             state: .init(rawValue: job.state.rawValue)!, ref: job.ref, credentialVersion: job.credentialVersion,
-            detail: job.detail, createdAt: job.createdAt, createdBy: job.createdBy, finishedAt: job.finishedAt)
+            detail: job.detail, createdAt: job.createdAt, createdBy: job.createdBy, finishedAt: job.finishedAt,
+            deadlineAt: job.deadlineAt)
     }
 
     static func assignment(_ assignment: AssignmentRecord, connection: String) -> Components.Schemas.Assignment {

@@ -22,21 +22,46 @@ struct JobService: Sendable {
             throw HitchError(.badRequest, "\(kind.rawValue) jobs are started by Hitch itself (hitch discovery run, hitch preflight)")
         }
         if let ref, ref.isEmpty || ref.count > 200 { throw HitchError.validation(["ref": "must be 1 to 200 characters"]) }
-        return try await start(connection: name, kind: kind, ref: ref, state: .running, by: actor, logger: logger)
+        return try await start(connection: name, kind: kind, ref: ref, state: .running, by: actor, logger: logger) { session, record in
+            try await Self.requireMigrationCapability(record, in: session)
+        }
+    }
+
+    /// A migration needs a preflight of the connection's current credential version that found every migration
+    /// privilege (vSphere; other kinds have no preflight yet).
+    static func requireMigrationCapability(_ record: ConnectionRecord, in session: StoreSession) async throws {
+        guard record.kind == .vsphere else { return }
+        guard let preflight = try await session.preflights.latest(connectionId: record.id),
+            preflight.credentialVersion == record.credentialVersion
+        else {
+            throw HitchError(
+                .conflict,
+                "connection '\(record.name)' has no preflight of its current credential (version \(record.credentialVersion)): "
+                    + "run hitch preflight \(record.name) --scope migration first")
+        }
+        guard preflight.report.capability >= .migration else {
+            let missing = preflight.report.privileges.filter { !$0.granted && $0.need.isRequired(for: .migration) }.map(\.id)
+            throw HitchError(
+                .conflict,
+                "connection '\(record.name)' may only be used for \(preflight.report.capability.rawValue) (its last preflight): "
+                    + "it lacks \(missing.joined(separator: ", "))")
+        }
     }
 
     /// Records a job on the connection's current credential version, in one transaction with its audit event.
     func start(
-        connection name: String, kind: JobKind, ref: String?, state: JobState, by actor: RequestActor, logger: Logger
+        connection name: String, kind: JobKind, ref: String?, state: JobState, deadline: Date? = nil, by actor: RequestActor,
+        logger: Logger, check: @escaping @Sendable (StoreSession, ConnectionRecord) async throws -> Void = { _, _ in }
     ) async throws -> JobRecord {
         try await store.write(logger: logger) { [audit, clock] session in
             guard let connection = try await session.connections.find(name: name, lock: .share) else {
                 throw HitchError.connectionNotFound(name)
             }
+            try await check(session, connection)
             let job = JobRecord(
                 id: UUID().uuidString.lowercased(), connectionId: connection.id, connectionName: connection.name, kind: kind,
                 state: state, ref: ref, credentialVersion: connection.credentialVersion, createdAt: clock(),
-                createdBy: actor.principal.name)
+                createdBy: actor.principal.name, deadlineAt: deadline)
             try await session.jobs.insert(job)
             try await audit.append(
                 actor.event("job.start", target: ConnectionService.target(connection), detail: "\(kind.rawValue) job \(job.id)"),
@@ -67,6 +92,71 @@ struct JobService: Sendable {
                 in: session)
             return job
         }
+    }
+
+    /// Stops a discovery or preflight: it ends as `cancelled` and stores nothing; the server running it stops it
+    /// at once, another server at its next progress report.
+    func cancel(id: String, by actor: RequestActor, running: RunningJobs, logger: Logger) async throws -> JobRecord {
+        let job = try await store.write(logger: logger) { [audit, clock] session in
+            guard var job = try await session.jobs.find(id: id) else { throw HitchError(.notFound, "job '\(id)' not found") }
+            guard job.kind.isRunByHitch else {
+                throw HitchError(.badRequest, "migration jobs are ended by their engine: hitch job finish \(id) --state failed")
+            }
+            job.state = .cancelled
+            job.detail = "cancelled by \(actor.principal.name)"
+            job.finishedAt = clock()
+            guard try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) else {
+                throw HitchError(.conflict, "job '\(id)' has already ended")
+            }
+            try await audit.append(
+                actor.event("job.cancel", target: Self.target(job), detail: "\(job.kind.rawValue) job \(job.id)"), in: session)
+            return job
+        }
+        await running.cancel(id)
+        return job
+    }
+
+    /// Ends a Hitch-run job that is still running, audited; a job that ended elsewhere first keeps its end.
+    func end(_ job: JobRecord, as state: JobState, detail: String, by actor: RequestActor, logger: Logger) async {
+        var ended = job
+        ended.state = state
+        ended.detail = detail
+        ended.finishedAt = clock()
+        do {
+            try await store.write(logger: logger) { [audit, ended] session in
+                guard try await session.jobs.update(ended, from: JobState.allCases.filter(\.isActive)) else { return }
+                try await audit.append(
+                    actor.event(
+                        "job.finish", target: Self.target(job), detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue): \(detail)"),
+                    in: session)
+            }
+        } catch {
+            logger.error("could not record a job's end", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
+        }
+    }
+
+    /// Ends the Hitch-run jobs past their deadline as failed: the server that ran them stopped (at start-up).
+    func endOverdue(logger: Logger) async throws -> Int {
+        let now = clock()
+        return try await store.write(logger: logger) { [audit] session in
+            var ended: [JobRecord] = []
+            for var job in try await session.jobs.overdue(at: now) {
+                job.state = .failed
+                job.detail = "abandoned: the server running it stopped before it ended"
+                job.finishedAt = now
+                if try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) { ended.append(job) }
+            }
+            if !ended.isEmpty {
+                try await audit.append(
+                    ended.map { AuditEvent(actor: .system, origin: .local, action: "job.finish", target: Self.target($0), detail: "\($0.kind.rawValue) job \($0.id) failed: \($0.detail ?? "")") },
+                    in: session)
+            }
+            return ended.count
+        }
+    }
+
+    static func target(_ job: JobRecord) -> AuditTarget {
+        AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId)
     }
 
     func get(id: String, logger: Logger) async throws -> JobRecord {

@@ -14,6 +14,7 @@ public struct HitchRuntime: Sendable {
     let throttle: LoginThrottle
     let rotationPolicy: RotationPolicy
     let sessions: PlatformSessionPool
+    let runningJobs: RunningJobs
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService {
@@ -23,12 +24,25 @@ public struct HitchRuntime: Sendable {
         ConnectionTestService(connections: connections, store: store, audit: audit, clock: clock)
     }
     var jobs: JobService { JobService(store: store, audit: audit, clock: clock) }
+    var discoveries: DiscoveryService {
+        DiscoveryService(
+            connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, running: runningJobs, clock: clock)
+    }
+    var preflights: PreflightService {
+        PreflightService(connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, clock: clock)
+    }
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
     var users: UserService { UserService(store: store, audit: audit, hasher: hasher, clock: clock) }
     var tokens: TokenService { TokenService(store: store, audit: audit, clock: clock) }
     var auditLog: AuditService { AuditService(store: store, chain: audit.chain) }
+
+    /// Stops the jobs this server runs (each records that it stopped) and logs out its platform sessions.
+    func shutDownJobs() async {
+        await runningJobs.stopAll()
+        await sessions.closeAll()
+    }
 
     /// Checks the master key against the database before anything is written, then migrates and, on first
     /// start, records the key check and creates the admin identity.
@@ -67,8 +81,11 @@ public struct HitchRuntime: Sendable {
         try await Bootstrap(configuration: configuration, clock: clock)
             .createAdminIfEmpty(store: store, audit: audit, logger: logger)
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
-        return HitchRuntime(
+        let runtime = HitchRuntime(
             store: store, keyring: Keyring(current: masterKey), audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, sessions: PlatformSessionPool(logger: logger), clock: clock)
+            rotationPolicy: rotationPolicy, sessions: PlatformSessionPool(logger: logger), runningJobs: RunningJobs(), clock: clock)
+        let abandoned = try await runtime.jobs.endOverdue(logger: logger)
+        if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }
+        return runtime
     }
 }

@@ -13,6 +13,7 @@ enum Migrations {
         Migration(version: SchemaVersion.auditLog, name: "identities and audit log", apply: IdentityAndAuditSchema.apply),
         Migration(version: 3, name: "connection test results", apply: ConnectionTestSchema.apply),
         Migration(version: 4, name: "jobs, assignments and rotation policy", apply: ReferencesSchema.apply),
+        Migration(version: 5, name: "inventory snapshots, preflight results and job deadlines", apply: InventorySchema.apply),
     ]
 }
 

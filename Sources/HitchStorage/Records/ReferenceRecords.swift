@@ -18,10 +18,13 @@ public struct JobRecord: Sendable, Equatable {
     public var createdAt: Date
     public var createdBy: String
     public var finishedAt: Date?
+    /// A Hitch-run job ends by then (its timeout); one still running later was abandoned by a stopped server.
+    public var deadlineAt: Date?
 
     public init(
         id: String, connectionId: String, connectionName: String, kind: JobKind, state: JobState, ref: String?,
-        credentialVersion: Int, detail: String? = nil, createdAt: Date, createdBy: String, finishedAt: Date? = nil
+        credentialVersion: Int, detail: String? = nil, createdAt: Date, createdBy: String, finishedAt: Date? = nil,
+        deadlineAt: Date? = nil
     ) {
         self.id = id
         self.connectionId = connectionId
@@ -34,6 +37,7 @@ public struct JobRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.createdBy = createdBy
         self.finishedAt = finishedAt
+        self.deadlineAt = deadlineAt
     }
 }
 
@@ -63,5 +67,36 @@ public struct JobFilter: Sendable, Equatable {
     public init(connectionId: String? = nil, state: JobState? = nil) {
         self.connectionId = connectionId
         self.state = state
+    }
+}
+
+/// Which part of a connection's inventory to list: one type or all, objects whose name or path contains `text`
+/// (any case), a page of `limit` after skipping `offset`, ordered by type, name and id.
+public struct InventoryFilter: Sendable, Equatable {
+    public var type: InventoryType?
+    public var text: String?
+    public var offset: Int
+    public var limit: Int
+
+    public init(type: InventoryType? = nil, text: String? = nil, offset: Int = 0, limit: Int = 100) {
+        self.type = type
+        self.text = text
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// The last preflight of a connection, with the credential version it checked.
+public struct PreflightRecord: Sendable, Equatable {
+    public var connectionId: String
+    public var credentialVersion: Int
+    public var checkedAt: Date
+    public var report: PreflightReport
+
+    public init(connectionId: String, credentialVersion: Int, checkedAt: Date, report: PreflightReport) {
+        self.connectionId = connectionId
+        self.credentialVersion = credentialVersion
+        self.checkedAt = checkedAt
+        self.report = report
     }
 }

@@ -19,7 +19,7 @@ public protocol ConnectionRepository: Sendable {
     /// Saves a test's result without changing the revision, only while the credential version tested is still the
     /// current one; false when it is not (a rotation made the result stale).
     func saveStatus(_ status: ConnectionStatus, connectionId: String, testedVersion: Int) async throws -> Bool
-    /// Removes the record, its secrets and their data keys. False when there was nothing to remove.
+    /// Removes the record, its secrets and their data keys, its inventory and its preflight. False when there was nothing to remove.
     func delete(id: String) async throws -> Bool
     func secrets(connectionId: String) async throws -> [StoredSecret]
     /// The secrets of many connections, by connection id, in one read per 500 ids.
@@ -89,6 +89,27 @@ public protocol JobRepository: Sendable {
     /// Saves the job's state, detail and end time only while its stored state is one of `states`; false when it
     /// is not (it ended in between).
     func update(_ job: JobRecord, from states: [JobState]) async throws -> Bool
+    /// Saves a running job's progress in its detail; false when it is no longer running.
+    func saveProgress(jobId: String, detail: String) async throws -> Bool
+    /// Hitch-run jobs still queued or running past their deadline.
+    func overdue(at date: Date) async throws -> [JobRecord]
+}
+
+/// Each connection's inventory: the last complete discovery's objects.
+public protocol InventoryRepository: Sendable {
+    /// Replaces the connection's snapshot and objects with these, within the caller's transaction.
+    func replace(_ snapshot: InventorySnapshot, objects: [InventoryObject]) async throws
+    func snapshot(connectionId: String) async throws -> InventorySnapshot?
+    /// One page of objects and whether more follow.
+    func objects(connectionId: String, _ filter: InventoryFilter) async throws -> (objects: [InventoryObject], more: Bool)
+    func delete(connectionId: String) async throws
+}
+
+/// The last preflight of each connection.
+public protocol PreflightRepository: Sendable {
+    func save(_ record: PreflightRecord) async throws
+    func latest(connectionId: String) async throws -> PreflightRecord?
+    func delete(connectionId: String) async throws
 }
 
 /// Images and scripted actions that use a connection.

@@ -93,6 +93,8 @@ struct SQLConnectionRepository: ConnectionRepository {
         // runs without foreign key enforcement.
         try await database.delete(from: "connection_secrets").where("connection_id", .equal, id).run()
         try await database.delete(from: "credential_versions").where("connection_id", .equal, id).run()
+        try await SQLInventoryRepository(database: database).delete(connectionId: id)
+        try await SQLPreflightRepository(database: database).delete(connectionId: id)
         let deleted = try await database.delete(from: "connections").where("id", .equal, id).returning("id").all()
         return !deleted.isEmpty
     }

@@ -38,6 +38,21 @@ struct SQLJobRepository: JobRepository {
             .returning("id").all()
         return !updated.isEmpty
     }
+
+    func saveProgress(jobId: String, detail: String) async throws -> Bool {
+        let updated = try await database.update("jobs").set("detail", to: detail)
+            .where("id", .equal, jobId).where("state", .equal, JobState.running.rawValue)
+            .returning("id").all()
+        return !updated.isEmpty
+    }
+
+    func overdue(at date: Date) async throws -> [JobRecord] {
+        try await database.select().columns(JobRow.columns).from("jobs")
+            .where("state", .in, JobState.allCases.filter(\.isActive).map(\.rawValue))
+            .where("deadline_at", .lessThan, Timestamp.milliseconds(date))
+            .orderBy("created_at").orderBy("id")
+            .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
+    }
 }
 
 struct SQLAssignmentRepository: AssignmentRepository {
@@ -67,7 +82,7 @@ struct SQLAssignmentRepository: AssignmentRepository {
 struct JobRow: Codable {
     static let columns = [
         "id", "connection_id", "connection_name", "kind", "state", "ref", "credential_version", "detail", "created_at",
-        "created_by", "finished_at",
+        "created_by", "finished_at", "deadline_at",
     ]
     var id: String
     var connectionId: String
@@ -80,6 +95,7 @@ struct JobRow: Codable {
     var createdAt: Int64
     var createdBy: String
     var finishedAt: Int64?
+    var deadlineAt: Int64?
 
     init(_ job: JobRecord) {
         id = job.id
@@ -93,6 +109,7 @@ struct JobRow: Codable {
         createdAt = Timestamp.milliseconds(job.createdAt)
         createdBy = job.createdBy
         finishedAt = job.finishedAt.map(Timestamp.milliseconds)
+        deadlineAt = job.deadlineAt.map(Timestamp.milliseconds)
     }
 
     func record() throws -> JobRecord {
@@ -102,7 +119,7 @@ struct JobRow: Codable {
         return JobRecord(
             id: id, connectionId: connectionId, connectionName: connectionName, kind: kind, state: state, ref: ref,
             credentialVersion: credentialVersion, detail: detail, createdAt: Timestamp.date(createdAt), createdBy: createdBy,
-            finishedAt: finishedAt.map(Timestamp.date))
+            finishedAt: finishedAt.map(Timestamp.date), deadlineAt: deadlineAt.map(Timestamp.date))
     }
 }
 

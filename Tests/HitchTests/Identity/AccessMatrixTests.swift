@@ -31,7 +31,8 @@ import Testing
             "createConnection": changers, "updateConnection": changers, "deleteConnection": changers,
             "testConnection": changers, "testCandidateConnection": changers, "testConnections": changers,
             "getConnectionReferences": everyone, "listJobs": everyone, "getJob": everyone, "startJob": changers,
-            "finishJob": changers, "listAssignments": everyone, "addAssignment": changers, "removeAssignment": changers,
+            "finishJob": changers, "cancelJob": changers, "startDiscovery": changers, "getInventory": everyone,
+            "getPreflight": everyone, "runPreflight": changers, "listAssignments": everyone, "addAssignment": changers, "removeAssignment": changers,
             "listUsers": admins, "getUser": admins, "createUser": admins, "updateUser": admins,
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
         ]
