@@ -9,12 +9,13 @@ public struct HitchCommand: AsyncParsableCommand {
         discussion: """
             The CLI finds the server in HITCH_ADDR (default http://127.0.0.1:8750) and its token in HITCH_TOKEN \
             or ~/.config/hitch/token.
-            Exit codes: 0 ok, 1 error, 2 usage or validation, 3 a check failed (connection test, audit verify), \
+            Exit codes: 0 ok, 1 error, 2 usage or validation, 3 a check failed (connection test, audit verify, preflight, discovery --wait), \
             4 refused (conflict, in use, stale), 5 not found, 6 not allowed.
             """,
         subcommands: [
             Serve.self, Login.self, Logout.self, Whoami.self, ConnectionCommand.self, UserCommand.self, TokenCommand.self,
-            JobCommand.self, AssignmentCommand.self, AuditCommand.self,
+            DiscoveryCommand.self, InventoryCommand.self, PreflightCommand.self, JobCommand.self, AssignmentCommand.self,
+            AuditCommand.self,
         ])
 
     public init() {}

@@ -4,14 +4,15 @@ import HitchAPI
 
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "job", abstract: "Jobs on connections: register an external engine's migration, list, show, finish.",
+        commandName: "job", abstract: "Jobs on connections: register an external engine's migration, list, show, finish, cancel.",
         discussion: """
             A connection with a queued or running job cannot be deleted. Hitch ends its own discovery and preflight
             jobs; a rotation ends those reading with the old credential as `invalidated`.
               hitch job start --connection prod-vcenter --kind migration --ref plan-42
               hitch job finish JOB_ID --state succeeded
+            A migration job needs a preflight of the connection's current credential with capability migration.
             """,
-        subcommands: [JobStart.self, JobFinish.self, JobList.self, JobShow.self])
+        subcommands: [JobStart.self, JobFinish.self, JobCancel.self, JobList.self, JobShow.self])
 
     static func print(_ jobs: [Components.Schemas.Job]) {
         Printer.table(
@@ -71,11 +72,30 @@ struct JobFinish: AsyncParsableCommand {
     }
 }
 
+struct JobCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Stop a discovery or preflight; it ends as cancelled and stores nothing.")
+
+    @Argument(help: "The job's id.") var id: String
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let client = try APIClient.make()
+        switch try await APIClient.call({ try await client.cancelJob(path: .init(id: id)) }) {
+        case .ok(let ok):
+            let job = try ok.body.json
+            if output.output == .json { return try Printer.json(job) }
+            Swift.print("job \(job.id) \(job.state.rawValue)")
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+    }
+}
+
 struct JobList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.")
 
     @Option(help: "Only this connection's.") var connection: String?
-    @Option(help: "Only jobs in this state: queued, running, succeeded, failed, invalidated.") var state: String?
+    @Option(help: "Only jobs in this state: queued, running, succeeded, failed, invalidated, cancelled.") var state: String?
     @Option(help: "At most this many (1 to 1000).") var limit = 100
     @OptionGroup var output: OutputOptions
 
@@ -83,7 +103,7 @@ struct JobList: AsyncParsableCommand {
         var stateFilter: Components.Schemas.JobState?
         if let state {
             guard let known = Components.Schemas.JobState(rawValue: state) else {
-                throw ValidationError("--state must be one of: queued, running, succeeded, failed, invalidated")
+                throw ValidationError("--state must be one of: queued, running, succeeded, failed, invalidated, cancelled")
             }
             stateFilter = known
         }

@@ -23,6 +23,11 @@ enum Printer {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
+    /// A remark beside the output (progress, where a page ends), on stderr so that stdout stays the data.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
     /// Columns padded to their widest cell.
     static func table(headers: [String], rows: [[String]]) {
         let widths = headers.indices.map { column in
