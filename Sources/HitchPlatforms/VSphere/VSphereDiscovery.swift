@@ -93,7 +93,8 @@ enum InventoryMapping {
             object.guestOS = properties["config.guestFullName"]?.text
             object.cpus = properties["config.hardware.numCPU"].flatMap { Int($0.text) }
             object.memoryMB = properties["config.hardware.memoryMB"].flatMap { Int($0.text) }
-            object.changeTrackingEnabled = properties["config.changeTrackingEnabled"].map { $0.text == "true" }
+            // Unset means off: vCenter leaves the property out until tracking was once configured.
+            object.changeTrackingEnabled = properties["config.changeTrackingEnabled"]?.text == "true"
             object.datastores = properties["datastore"].map { $0.children.map(\.text) } ?? []
             object.disks = properties["config.hardware.device"].map(disks) ?? []
         case .datacenter, .cluster, .resourcePool, .folder, .network:

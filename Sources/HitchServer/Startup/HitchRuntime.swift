@@ -39,7 +39,7 @@ public struct HitchRuntime: Sendable {
     var auditLog: AuditService { AuditService(store: store, chain: audit.chain) }
 
     /// Stops the jobs this server runs (each records that it stopped) and logs out its platform sessions.
-    func shutDownJobs() async {
+    public func shutDownJobs() async {
         await runningJobs.stopAll()
         await sessions.closeAll()
     }

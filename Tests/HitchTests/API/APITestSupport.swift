@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
-import HitchServer
+import HitchDomain
+@testable import HitchServer
+import HitchStorage
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -47,5 +49,22 @@ enum Sample {
                        "cluster": "Prod", "insecure": false],
             "secrets": ["password": password],
         ]
+    }
+}
+
+extension HitchRuntime {
+    /// Records a preflight of the connection's current credential that found every privilege of the recommended
+    /// role (capability migration), as a vCenter would answer for a full role: so a test may register migration
+    /// jobs on a vSphere connection whose vCenter is not there.
+    func recordFullPreflight(of name: String) async throws {
+        try await store.write(logger: TestBackend.logger) { session in
+            let record = try #require(try await session.connections.find(name: name))
+            let checks = PrivilegeRequirement.recommended.map {
+                PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: true)
+            }
+            let report = PreflightReport(scope: .migration, datacenter: "DC1", username: "svc", privileges: checks, warnings: [])
+            try await session.preflights.save(
+                PreflightRecord(connectionId: record.id, credentialVersion: record.credentialVersion, checkedAt: Date(), report: report))
+        }
     }
 }

@@ -19,6 +19,9 @@ import Testing
         try await withAPI(backend) { client, runtime in
             let created = try await client.call(.post, "/v1/connections", json: Self.vsphere)
             let connectionId = try #require((created.json["connection"] as? [String: Any])?["id"] as? String)
+            let ungated = try await client.call(.post, "/v1/jobs", json: ["connection": "prod-vcenter", "kind": "migration"])
+            #expect(ungated.status == .conflict && ungated.text.contains("no preflight of its current credential"), "\(ungated.text)")
+            try await runtime.recordFullPreflight(of: "prod-vcenter")
             let started = try await client.call(
                 .post, "/v1/jobs", json: ["connection": "prod-vcenter", "kind": "migration", "ref": "plan-42"])
             #expect(started.status == .created && started.json["state"] as? String == "running", "\(started.text)")
@@ -92,6 +95,7 @@ import Testing
                 id: "discovery-1", connectionId: record.id, connectionName: record.name, kind: .discovery, state: .running,
                 ref: nil, credentialVersion: 1, createdAt: Date(), createdBy: "test")
             try await runtime.store.write(logger: TestBackend.logger) { try await $0.jobs.insert(discovery) }
+            try await runtime.recordFullPreflight(of: "prod-vcenter")
             let migration = try await client.call(.post, "/v1/jobs", json: ["connection": "prod-vcenter", "kind": "migration"])
             let migrationId = try #require(migration.json["id"] as? String)
 

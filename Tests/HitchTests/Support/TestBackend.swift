@@ -76,7 +76,15 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             try await StorageRuntime.withBackend(configuration, logger: Self.logger) { backend in
                 let runtime = try await HitchRuntime.start(
                     backend: backend, configuration: configuration, logger: Self.logger, clock: now)
-                return try await body(runtime, configuration)
+                // Background jobs end (and record it) before the database closes, as at a server's shutdown.
+                do {
+                    let result = try await body(runtime, configuration)
+                    await runtime.shutDownJobs()
+                    return result
+                } catch {
+                    await runtime.shutDownJobs()
+                    throw error
+                }
             }
         }
     }
