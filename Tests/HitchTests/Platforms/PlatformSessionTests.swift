@@ -16,9 +16,13 @@ import Testing
 struct PlatformSessionTests {
     /// Whether the simulator still honours a session cookie, asked on a connection of its own.
     static func isActive(_ cookie: SecretValue, at peer: VCSimPeer) async throws -> Bool {
+        try await isActive(cookie, url: peer.url, thumbprint: peer.thumbprint)
+    }
+
+    static func isActive(_ cookie: SecretValue, url: URL, thumbprint: String) async throws -> Bool {
         var stages: [StageResult] = []
         let connection = try await EndpointProbe(
-            host: peer.url.host!, port: peer.url.port!, policy: .pinned(thumbprint: peer.thumbprint), timeout: .seconds(10)
+            host: url.host!, port: url.port!, policy: .pinned(thumbprint: thumbprint), timeout: .seconds(10)
         ).open(into: &stages)
         let session = VSphereSession(connection: connection, cookie: cookie.exposedValue)
         defer { session.shutdown() }
