@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "HitchBench",
             dependencies: [
-                "HitchAudit", "HitchServer", "HitchStorage",
+                "HitchAudit", "HitchDomain", "HitchPlatforms", "HitchServer", "HitchStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

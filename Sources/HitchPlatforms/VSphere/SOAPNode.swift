@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// A parsed XML element of a SOAP response: enough of a tree to read vSphere's answers by local name.
 struct SOAPNode: Sendable {
@@ -19,19 +16,27 @@ struct SOAPNode: Sendable {
         return nil
     }
 
+    /// Every descendant with this local name, depth first.
     func all(_ localName: String) -> [SOAPNode] {
-        children.flatMap { ($0.name == localName ? [$0] : []) + $0.all(localName) }
+        var found: [SOAPNode] = []
+        collect(localName, into: &found)
+        return found
+    }
+
+    private func collect(_ localName: String, into found: inout [SOAPNode]) {
+        for child in children {
+            if child.name == localName { found.append(child) }
+            child.collect(localName, into: &found)
+        }
     }
 
     func child(_ localName: String) -> SOAPNode? { children.first { $0.name == localName } }
 
+    /// The direct children with this local name.
+    func children(_ localName: String) -> [SOAPNode] { children.filter { $0.name == localName } }
+
     static func parse(_ data: Data) -> SOAPNode? {
-        let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = true
-        parser.delegate = builder
-        guard parser.parse(), let root = builder.root else { return nil }
-        return root
+        data.isEmpty ? nil : SOAPReader.parse(data)
     }
 
     /// Text for an XML element's content or attribute.
@@ -48,27 +53,5 @@ struct SOAPNode: Sendable {
             }
         }
         return escaped
-    }
-}
-
-private final class TreeBuilder: NSObject, XMLParserDelegate {
-    var stack: [SOAPNode] = []
-    var root: SOAPNode?
-
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        stack.append(SOAPNode(name: elementName, attributes: attributes, children: [], text: ""))
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        guard !stack.isEmpty else { return }
-        stack[stack.count - 1].text += string
-    }
-
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        guard let node = stack.popLast() else { return }
-        if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
     }
 }

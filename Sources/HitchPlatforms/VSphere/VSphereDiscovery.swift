@@ -50,15 +50,14 @@ extension VSpherePlatformSession {
     ) async throws -> [InventoryObject] {
         var objects: [InventoryObject] = []
         for query in InventoryQuery.all {
-            let read: [VSphereSession.RetrievedObject]
             do {
-                read = try await session.retrieve(
+                objects += try await session.retrieve(
                     query.managedTypes, properties: query.properties, under: content.rootFolder, content, pageSize: pageSize,
-                    onPage: { count in try await progress(query.type, count) })
+                    onPage: { count in try await progress(query.type, count) },
+                    map: { InventoryMapping.object(query.type, $0) })
             } catch let fault as VSphereFault {
                 throw VSphereReadError(Self.explain(fault, reading: query.type))
             }
-            objects += read.map { InventoryMapping.object(query.type, $0) }
         }
         return InventoryMapping.withPaths(objects)
     }

@@ -77,7 +77,7 @@ final class VSphereSession: Sendable {
     func names(
         of type: String, under container: ManagedObjectReference, _ content: ServiceContent
     ) async throws -> [(ManagedObjectReference, String)] {
-        try await retrieve([type], properties: ["name"], under: container, content).compactMap { object in
+        try await retrieve([type], properties: ["name"], under: container, content) { object in
             object.properties["name"].map { (object.reference, $0.text) }
         }
     }
@@ -90,12 +90,13 @@ final class VSphereSession: Sendable {
 
     /// Every object of `types` under `container` with `properties`: one ContainerView, RetrievePropertiesEx, then
     /// ContinueRetrievePropertiesEx while the server pages (at most `pageSize` objects a page), and the view
-    /// destroyed whatever happens. `onPage` hears how many objects have been read after each page, and may throw
-    /// to stop.
-    func retrieve(
+    /// destroyed whatever happens. Each page's objects are mapped by `map` as it arrives (so that only one page's
+    /// XML is held at a time); `onPage` hears how many objects have been read after each page, and may throw to stop.
+    func retrieve<Mapped: Sendable>(
         _ types: [String], properties: [String], under container: ManagedObjectReference, _ content: ServiceContent,
-        pageSize: Int? = nil, onPage: @Sendable (Int) async throws -> Void = { _ in }
-    ) async throws -> [RetrievedObject] {
+        pageSize: Int? = nil, onPage: @Sendable (Int) async throws -> Void = { _ in },
+        map: @Sendable (RetrievedObject) -> Mapped?
+    ) async throws -> [Mapped] {
         let typeList = types.map { "<type>\(SOAPNode.escape($0))</type>" }.joined()
         let view = try await call(
             "CreateContainerView", this: content.viewManager,
@@ -113,7 +114,7 @@ final class VSphereSession: Sendable {
             <options>\(pageSize.map { "<maxObjects>\($0)</maxObjects>" } ?? "")</options>
             """
         do {
-            let objects = try await pages(spec, content, onPage: onPage)
+            let objects = try await pages(spec, content, onPage: onPage, map: map)
             _ = try? await call("DestroyView", this: viewReference, "")
             return objects
         } catch {
@@ -132,39 +133,63 @@ final class VSphereSession: Sendable {
             <objectSet><obj \(object.xml)</obj><skip>false</skip></objectSet></specSet><options></options>
             """
         let answer = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
-        return answer.all("objects").compactMap(Self.retrievedObject).first?.properties ?? [:]
+        return Self.objects(of: answer).first?.properties ?? [:]
     }
 
-    /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token. When
-    /// `onPage` throws, the rest of the pages are cancelled on the server.
-    private func pages(
-        _ spec: String, _ content: ServiceContent, onPage: @Sendable (Int) async throws -> Void
-    ) async throws -> [RetrievedObject] {
-        var objects: [RetrievedObject] = []
-        var page = try await call("RetrievePropertiesEx", this: content.propertyCollector, spec)
+    /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token. The next
+    /// page is asked for before this one is parsed, so the server prepares it while Hitch reads. When `onPage`
+    /// throws, the rest of the pages are cancelled on the server.
+    private func pages<Mapped: Sendable>(
+        _ spec: String, _ content: ServiceContent, onPage: @Sendable (Int) async throws -> Void,
+        map: @Sendable (RetrievedObject) -> Mapped?
+    ) async throws -> [Mapped] {
+        var objects: [Mapped] = []
+        var body = try await send("RetrievePropertiesEx", this: content.propertyCollector, spec)
         while true {
-            objects += page.all("objects").compactMap(Self.retrievedObject)
-            let token = page.first("returnval")?.child("token")?.text ?? ""
+            let token = Self.continuationToken(body)
+            async let following = continuation(token, content)
             do {
+                objects += Self.objects(of: try Self.answer(body)).compactMap(map)
                 try await onPage(objects.count)
             } catch {
-                if !token.isEmpty {
+                _ = try? await following
+                if let token {
                     _ = try? await call(
-                        "CancelRetrievePropertiesEx", this: content.propertyCollector,
-                        "<token>\(SOAPNode.escape(token))</token>")
+                        "CancelRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
                 }
                 throw error
             }
-            guard !token.isEmpty else { return objects }
-            page = try await call(
-                "ContinueRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
+            guard let next = try await following else { return objects }
+            body = next
         }
+    }
+
+    private func continuation(_ token: String?, _ content: ServiceContent) async throws -> Data? {
+        guard let token else { return nil }
+        return try await send(
+            "ContinueRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
+    }
+
+    /// The token that continues a paged answer, found without parsing the page: `RetrieveResult` holds it as its
+    /// first element (`<returnval><token>…</token><objects>…`), as the WSDL orders it and vCenter sends it.
+    static func continuationToken(_ body: Data) -> String? {
+        let head = body.prefix(2048)
+        guard let value = head.range(of: Data("<returnval>".utf8)) else { return nil }
+        let rest = head[value.upperBound...].drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
+        guard rest.starts(with: Data("<token>".utf8)), let close = rest.range(of: Data("</token>".utf8)) else { return nil }
+        let token = String(decoding: rest[(rest.startIndex + 7)..<close.lowerBound], as: UTF8.self)
+        return token.isEmpty ? nil : token
+    }
+
+    /// The objects of a RetrievePropertiesEx or ContinueRetrievePropertiesEx answer (`returnval/objects`).
+    private static func objects(of answer: SOAPNode) -> [RetrievedObject] {
+        (answer.first("returnval")?.children("objects") ?? []).compactMap(retrievedObject)
     }
 
     private static func retrievedObject(_ node: SOAPNode) -> RetrievedObject? {
         guard let reference = node.child("obj").flatMap(Self.reference) else { return nil }
         var properties: [String: SOAPNode] = [:]
-        for property in node.all("propSet") {
+        for property in node.children("propSet") {
             if let name = property.child("name")?.text, let value = property.child("val") { properties[name] = value }
         }
         return RetrievedObject(reference: reference, properties: properties)
@@ -186,6 +211,19 @@ final class VSphereSession: Sendable {
 
     /// One SOAP call; a fault is thrown as `VSphereFault` with its type, and never quotes the response body.
     func call(_ method: String, this: ManagedObjectReference, _ arguments: String) async throws -> SOAPNode {
+        try Self.answer(try await send(method, this: this, arguments))
+    }
+
+    /// The parsed answer of a successful call's body; a fault in it is thrown.
+    static func answer(_ body: Data) throws -> SOAPNode {
+        guard let node = SOAPNode.parse(body) else { throw VSphereFault(type: "UnexpectedResponse") }
+        // A fault is a child of the Body: looked for there, not in the whole (large) answer.
+        if let fault = node.child("Body")?.child("Fault") { throw VSphereFault(type: Self.faultType(fault)) }
+        return node
+    }
+
+    /// One SOAP call whose successful answer is returned unparsed; a failed one is parsed and thrown.
+    func send(_ method: String, this: ManagedObjectReference, _ arguments: String) async throws -> Data {
         let envelope = """
             <?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope \
             xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" \
@@ -200,11 +238,11 @@ final class VSphereSession: Sendable {
         for header in response.headers["Set-Cookie"] where header.hasPrefix("vmware_soap_session=") {
             cookie.withLockedValue { $0 = String(header.prefix { $0 != ";" }) }
         }
-        guard let node = SOAPNode.parse(Data(response.body.readableBytesView)) else {
-            throw VSphereFault(type: "UnexpectedResponse")
+        let body = Data(response.body.readableBytesView)
+        guard response.status == .ok else {
+            _ = try Self.answer(body)
+            throw VSphereFault(type: "HTTP\(response.status.code)")
         }
-        if let fault = node.first("Fault") { throw VSphereFault(type: Self.faultType(fault)) }
-        guard response.status == .ok else { throw VSphereFault(type: "HTTP\(response.status.code)") }
-        return node
+        return body
     }
 }

@@ -40,6 +40,12 @@ actor PlatformSessionPool {
         }
     }
 
+    /// The session held for this connection and credential version, if one is open, without asking the platform
+    /// whether it still answers.
+    func held(connectionId: String, credentialVersion: Int) async -> VSpherePlatformSession? {
+        try? await vsphere[Key(connectionId: connectionId, credentialVersion: credentialVersion)]?.value
+    }
+
     /// Logs out every session of the connection opened with a credential version older than `version`; returns
     /// how many it closed.
     @discardableResult

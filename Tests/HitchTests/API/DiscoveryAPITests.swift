@@ -127,15 +127,17 @@ struct DiscoveryAPITests {
     /// the old password is logged out on the simulator, and a re-run reads with the new password.
     @Test(arguments: TestBackend.all)
     func rotationDuringDiscovery(backend: TestBackend) async throws {
-        let simulator = try VCSimInstance.start(users: [Self.user], arguments: ["-delay", "RetrievePropertiesEx=400"])
+        // 600 VMs: the second page of VMs takes two seconds, the time the rotation lands in.
+        let simulator = try VCSimInstance.start(
+            users: [Self.user], arguments: ["-vms", "300", "-delay", "ContinueRetrievePropertiesEx=2000"])
         defer { simulator.stop() }
         try await withAPI(backend) { client, runtime in
             #expect(try await client.call(.post, "/v1/connections", json: Self.connection("lab", simulator, Self.user)).status == .created)
             let id = try #require(try await client.call(.post, "/v1/connections/lab/discovery").json["id"] as? String)
-            _ = try await Self.job(id, client) { ($0["detail"] as? String)?.hasPrefix("reading") == true }
+            _ = try await Self.job(id, client) { ($0["detail"] as? String) == "reading vm: 500 read" }
             let record = try await runtime.connections.get(name: "lab", logger: TestBackend.logger)
-            let secrets = try await runtime.connections.openSecrets(of: record, logger: TestBackend.logger)
-            let oldCookie = try #require(try await runtime.sessions.vsphereSession(for: record, secrets: secrets).sessionCookie)
+            let held = await runtime.sessions.held(connectionId: record.id, credentialVersion: 1)
+            let oldCookie = try #require(held?.sessionCookie)
 
             // The administrator changes the password in vCenter, then in Hitch.
             var changed = Self.user

@@ -21,18 +21,18 @@ struct VSphereRetrieveTests {
         try await session.login(content, username: peer.username, password: peer.password)
 
         let properties = ["name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB"]
-        let whole = try await session.retrieve(["VirtualMachine"], properties: properties, under: content.rootFolder, content)
+        let whole = try await session.retrieve(["VirtualMachine"], properties: properties, under: content.rootFolder, content) { $0 }
         let pages = PageCounts()
         let paged = try await session.retrieve(
             ["VirtualMachine"], properties: properties, under: content.rootFolder, content, pageSize: 1,
-            onPage: { await pages.add($0) })
+            onPage: { await pages.add($0) }, map: { $0 })
         #expect(whole.count >= 2)
         #expect(Set(paged.map(\.reference.value)) == Set(whole.map(\.reference.value)) && paged.count == whole.count)
         #expect(await pages.seen == Array(1...whole.count))
         await #expect(throws: CancellationError.self) {
             try await session.retrieve(
                 ["VirtualMachine"], properties: properties, under: content.rootFolder, content, pageSize: 1,
-                onPage: { _ in throw CancellationError() })
+                onPage: { _ in throw CancellationError() }, map: { $0 })
         }
         for vm in whole {
             #expect(vm.properties["name"]?.text.isEmpty == false)
