@@ -73,10 +73,22 @@ struct SOAPReader {
             if attribute != "xmlns" && !attribute.hasPrefix("xmlns:") { node.attributes[attribute] = value }
         }
         var text: [UInt8] = []
+        // Most leaves hold one run of text without entities: it becomes the node's text straight from the buffer.
+        var plain: Range<Int>?
         while true {
             guard position < bytes.count else { throw Malformed() }
             if bytes[position] != UInt8(ascii: "<") {
-                try characters(into: &text, until: UInt8(ascii: "<"))
+                let start = position
+                if text.isEmpty, plain == nil, let end = plainRun(from: start) {
+                    plain = start..<end
+                    position = end
+                } else {
+                    if let run = plain {
+                        text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run]))
+                        plain = nil
+                    }
+                    try characters(into: &text, until: UInt8(ascii: "<"))
+                }
             } else if startsWith("</") {
                 position += 2
                 let closing = position
@@ -87,11 +99,19 @@ struct SOAPReader {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ">") else { throw Malformed() }
                 position += 1
-                node.text = String(decoding: text, as: UTF8.self)
+                if let run = plain, text.isEmpty {
+                    node.text = String(decoding: UnsafeBufferPointer(rebasing: bytes[run]), as: UTF8.self)
+                } else {
+                    node.text = String(decoding: text, as: UTF8.self)
+                }
                 return node
             } else if startsWith("<!--") {
                 try skip(past: "-->")
             } else if startsWith("<![CDATA[") {
+                if let run = plain {
+                    text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run]))
+                    plain = nil
+                }
                 position += 9
                 let start = position
                 try skip(past: "]]>")
@@ -104,6 +124,19 @@ struct SOAPReader {
                 node.children.append(try element(depth: depth + 1))
             }
         }
+    }
+
+    /// The end of the text starting at `start` when it runs to the next `<` without an entity; nil otherwise.
+    private func plainRun(from start: Int) -> Int? {
+        var end = start
+        while end < bytes.count {
+            switch bytes[end] {
+            case UInt8(ascii: "<"): return end
+            case UInt8(ascii: "&"): return nil
+            default: end += 1
+            }
+        }
+        return nil
     }
 
     /// An attribute's name, as written.
