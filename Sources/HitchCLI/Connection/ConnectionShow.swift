@@ -35,6 +35,9 @@ struct ConnectionShow: AsyncParsableCommand {
                 let when = rotation.due ? "due since" : "due"
                 return "\(when) \(Printer.time(rotation.dueAt)) (secret \(rotation.ageDays) days old, at most \(rotation.maxAgeDays))"
             } ?? "no secret of its own"],
+        ]
+        if connection.kind == "vsphere" { rows += try await ConnectionFetch.vsphereRows(name, client: client) }
+        rows += [
             ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],
             ["updated", "\(Printer.time(connection.updatedAt)) by \(connection.updatedBy)"],
         ]
@@ -49,6 +52,31 @@ struct ConnectionShow: AsyncParsableCommand {
 }
 
 enum ConnectionFetch {
+    /// The last preflight's capability and the inventory's snapshot of a vSphere connection.
+    static func vsphereRows(_ name: String, client: Client) async throws -> [[String]] {
+        var rows: [[String]] = []
+        switch try await APIClient.call({ try await client.getPreflight(path: .init(name: name)) }) {
+        case .ok(let ok):
+            let report = try ok.body.json
+            rows.append([
+                "preflight",
+                "capability \(report.capability.rawValue) (\(Printer.time(report.checkedAt)), credential version \(report.credentialVersion))",
+            ])
+        case .default(404, _): rows.append(["preflight", "never run: hitch preflight \(name)"])
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+        switch try await APIClient.call({ try await client.getInventory(path: .init(name: name), query: .init(limit: 1)) }) {
+        case .ok(let ok):
+            let snapshot = try ok.body.json.snapshot
+            rows.append(["inventory", snapshot.map { snapshot in
+                let vms = snapshot.counts.additionalProperties["vm"] ?? 0
+                return "\(vms) VMs read \(Printer.time(snapshot.takenAt)) (credential version \(snapshot.credentialVersion))"
+            } ?? "not discovered: hitch discovery run \(name) --wait"])
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
+        }
+        return rows
+    }
+
     static func references(_ name: String, client: Client) async throws -> Components.Schemas.References {
         switch try await APIClient.call({ try await client.getConnectionReferences(path: .init(name: name)) }) {
         case .ok(let ok): return try ok.body.json

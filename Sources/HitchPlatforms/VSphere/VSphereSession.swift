@@ -137,8 +137,8 @@ final class VSphereSession: Sendable {
     }
 
     /// RetrievePropertiesEx, then ContinueRetrievePropertiesEx for as long as the answer carries a token. The next
-    /// page is asked for before this one is parsed, so the server prepares it while Hitch reads. When `onPage`
-    /// throws, the rest of the pages are cancelled on the server.
+    /// page is asked for before this one is parsed, so the server prepares it while Hitch reads. When parsing or
+    /// `onPage` throws, what remains is cancelled on the server.
     private func pages<Mapped: Sendable>(
         _ spec: String, _ content: ServiceContent, onPage: @Sendable (Int) async throws -> Void,
         map: @Sendable (RetrievedObject) -> Mapped?
@@ -152,10 +152,11 @@ final class VSphereSession: Sendable {
                 objects += Self.objects(of: try Self.answer(body)).compactMap(map)
                 try await onPage(objects.count)
             } catch {
-                _ = try? await following
-                if let token {
+                // The page already asked for carries the token of what remains, if anything does.
+                let next: Data?? = try? await following
+                if let next = next ?? nil, let pending = Self.continuationToken(next) {
                     _ = try? await call(
-                        "CancelRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(token))</token>")
+                        "CancelRetrievePropertiesEx", this: content.propertyCollector, "<token>\(SOAPNode.escape(pending))</token>")
                 }
                 throw error
             }

@@ -66,7 +66,7 @@ struct DiscoveryService: Sendable {
                     try await progress.report(type, count)
                 }
             }
-            try await store(objects, of: job, by: actor, logger: logger)
+            try await save(objects, of: job, by: actor, logger: logger)
         } catch is JobEnded {
             logger.info("a discovery stopped: its job ended elsewhere", metadata: ["job": "\(job.id)"])
         } catch let timeout as JobDeadline.Exceeded {
@@ -85,7 +85,7 @@ struct DiscoveryService: Sendable {
 
     /// Ends the job as succeeded and replaces the connection's inventory, in one transaction, only while the job
     /// is still running: a rotation or a cancel in between leaves the previous inventory in place.
-    private func store(_ objects: [InventoryObject], of job: JobRecord, by actor: RequestActor, logger: Logger) async throws {
+    private func save(_ objects: [InventoryObject], of job: JobRecord, by actor: RequestActor, logger: Logger) async throws {
         let counts = Dictionary(grouping: objects, by: \.type).mapValues(\.count)
         let summary = InventoryType.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", ")
         let now = clock()

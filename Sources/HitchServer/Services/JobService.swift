@@ -123,13 +123,16 @@ struct JobService: Sendable {
         ended.detail = detail
         ended.finishedAt = clock()
         do {
-            try await store.write(logger: logger) { [audit, ended] session in
-                guard try await session.jobs.update(ended, from: JobState.allCases.filter(\.isActive)) else { return }
-                try await audit.append(
-                    actor.event(
-                        "job.finish", target: Self.target(job), detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue): \(detail)"),
-                    in: session)
-            }
+            // Its own task: a job stopped at shutdown is cancelled, and the write that records so must not be.
+            try await Task { [store, audit, ended] in
+                try await store.write(logger: logger) { session in
+                    guard try await session.jobs.update(ended, from: JobState.allCases.filter(\.isActive)) else { return }
+                    try await audit.append(
+                        actor.event(
+                            "job.finish", target: Self.target(job), detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue): \(detail)"),
+                        in: session)
+                }
+            }.value
         } catch {
             logger.error("could not record a job's end", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
         }

@@ -21,11 +21,11 @@ struct DiscoveryAPITests {
         ]
     }
 
-    /// Polls the job until `done` holds for it (at most about 20 s).
+    /// Polls the job until `done` holds for it (at most about a minute).
     static func job(
         _ id: String, _ client: any TestClientProtocol, until done: ([String: Any]) -> Bool = { $0["state"] as? String != "running" }
     ) async throws -> [String: Any] {
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             let job = try await client.call(.get, "/v1/jobs/\(id)").json
             if done(job) { return job }
             try await Task.sleep(for: .milliseconds(100))
@@ -115,11 +115,16 @@ struct DiscoveryAPITests {
             #expect(try await client.call(.get, "/v1/jobs/\(id)").json["state"] as? String == "cancelled", "kept its end")
             #expect(try await client.call(.get, "/v1/connections/slow/inventory").json["snapshot"] == nil, "nothing stored")
 
-            #expect(try await client.call(.post, "/v1/connections/slow/discovery").status == .accepted, "free again")
+            let rerun = try #require(try await client.call(.post, "/v1/connections/slow/discovery").json["id"] as? String, "free again")
             try await runtime.recordFullPreflight(of: "slow")
             let migration = try #require(try await client.call(
                 .post, "/v1/jobs", json: ["connection": "slow", "kind": "migration"]).json["id"] as? String)
             #expect(try await client.call(.post, "/v1/jobs/\(migration)/cancel").status == .badRequest)
+
+            // A server that stops ends its running discovery, and records so.
+            await runtime.shutDownJobs()
+            let stopped = try await client.call(.get, "/v1/jobs/\(rerun)").json
+            #expect(stopped["state"] as? String == "failed" && stopped["detail"] as? String == "stopped: the server shut down", "\(stopped)")
         }
     }
 

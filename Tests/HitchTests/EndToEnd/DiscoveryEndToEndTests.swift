@@ -59,6 +59,9 @@ struct DiscoveryEndToEndTests {
             let report = try JSONSerialization.jsonObject(with: Data(discovery.stdout.utf8)) as? [String: Any]
             #expect(report?["capability"] as? String == "discovery" && report?["missing"] as? [String] == [])
 
+            let shown = try hitch(["connection", "show", "lab"], expect: 0)
+            #expect(shown.stdout.contains("capability discovery") && shown.stdout.contains("\(simulator.counts["vm"] ?? 0) VMs read"), "\(shown.stdout)")
+
             let refused = try hitch(["job", "start", "--connection", "lab", "--kind", "migration", "--ref", "plan-7"], expect: 4)
             #expect(refused.stderr.contains("may only be used for discovery"), "\(refused.output)")
             let jobs = try hitch(["job", "list", "--connection", "lab"], expect: 0)

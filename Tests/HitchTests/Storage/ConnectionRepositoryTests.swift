@@ -170,9 +170,9 @@ import Testing
             let second = try await migrator.migrate(logger: TestBackend.logger)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == Array(1...4))
+            #expect(first == Array(1...5))
             #expect(second == [])
-            #expect(after == Array(1...4))
+            #expect(after == Array(1...5))
         }
     }
 
