@@ -108,16 +108,19 @@ struct ConnectionService: Sendable {
             guard try await session.connections.update(
                 record, expectedRevision: current.revision, secrets: sealed, version: version)
             else { return false }
-            try await audit.append(event, in: session)
+            var events = [event]
             if let version {
                 // The jobs reading with the old credential end with it, in the rotation's own transaction, and
-                // every other server hears of it when it commits.
-                _ = try await JobService.invalidate(
-                    connectionId: record.id, olderThan: version.version, at: now, audit: audit, actor: actor, in: session)
+                // every other server hears of it when it commits. Job rows are locked before the audit log's
+                // head, the order every transaction that ends a job keeps, so two of them never deadlock.
+                let ended = try await JobService.invalidate(
+                    connectionId: record.id, olderThan: version.version, at: now, in: session)
+                events += JobService.invalidationEvents(ended, actor: actor)
                 try await session.notify(
                     channel: RotationNotice.channel,
                     payload: RotationNotice(connectionId: record.id, credentialVersion: version.version).payload)
             }
+            try await audit.append(events, in: session)
             return true
         }
         guard saved else {

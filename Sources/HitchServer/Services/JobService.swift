@@ -181,10 +181,10 @@ struct JobService: Sendable {
     }
 
     /// Ends every queued or running Hitch-run job of a connection that reads with a credential version older than
-    /// `version`, in the rotation's own transaction; each is audited. Returns the jobs it ended.
+    /// `version`, in the rotation's own transaction. Returns the jobs it ended; the caller audits them
+    /// (`invalidationEvents`) with the rotation.
     static func invalidate(
-        connectionId: String, olderThan version: Int, at now: Date, audit: AuditLog, actor: RequestActor,
-        in session: StoreSession
+        connectionId: String, olderThan version: Int, at now: Date, in session: StoreSession
     ) async throws -> [JobRecord] {
         var ended: [JobRecord] = []
         for var job in try await session.jobs.active(connectionId: connectionId)
@@ -194,15 +194,12 @@ struct JobService: Sendable {
             job.finishedAt = now
             if try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) { ended.append(job) }
         }
-        if !ended.isEmpty {
-            try await audit.append(
-                ended.map { job in
-                    actor.event(
-                        "job.invalidate", target: AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId),
-                        detail: "\(job.kind.rawValue) job \(job.id): \(invalidatedReason)")
-                },
-                in: session)
-        }
         return ended
+    }
+
+    static func invalidationEvents(_ jobs: [JobRecord], actor: RequestActor) -> [AuditEvent] {
+        jobs.map { job in
+            actor.event("job.invalidate", target: target(job), detail: "\(job.kind.rawValue) job \(job.id): \(invalidatedReason)")
+        }
     }
 }

@@ -132,9 +132,9 @@ struct DiscoveryAPITests {
     /// the old password is logged out on the simulator, and a re-run reads with the new password.
     @Test(arguments: TestBackend.all)
     func rotationDuringDiscovery(backend: TestBackend) async throws {
-        // 600 VMs: the second page of VMs takes two seconds, the time the rotation lands in.
+        // 600 VMs: the second page of VMs takes six seconds, the time the rotation lands in.
         let simulator = try VCSimInstance.start(
-            users: [Self.user], arguments: ["-vms", "300", "-delay", "ContinueRetrievePropertiesEx=2000"])
+            users: [Self.user], arguments: ["-vms", "300", "-delay", "ContinueRetrievePropertiesEx=6000"])
         defer { simulator.stop() }
         try await withAPI(backend) { client, runtime in
             #expect(try await client.call(.post, "/v1/connections", json: Self.connection("lab", simulator, Self.user)).status == .created)
