@@ -42,7 +42,7 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
         let usersFile = directory.appendingPathComponent("users.json")
         try write(users, to: usersFile)
         let outputPath = directory.appendingPathComponent("out")
-        FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputPath)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
