@@ -8,14 +8,15 @@ import OpenAPIHummingbird
 public func buildApplication(
     runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(runtime: runtime, logger: logger)
+    let router = try buildRouter(
+        runtime: runtime, secureCookies: configuration.environment["HITCH_DASHBOARD_SECURE_COOKIES"] == "1", logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hitch"),
         logger: logger)
 }
 
-func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<HitchRequestContext> {
+func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) throws -> Router<HitchRequestContext> {
     let router = Router(context: HitchRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestOriginMiddleware())
@@ -27,8 +28,13 @@ func buildRouter(runtime: HitchRuntime, logger: Logger) throws -> Router<HitchRe
             status: .ok, headers: [.contentType: "application/yaml"],
             body: .init(byteBuffer: ByteBuffer(string: document)))
     }
-    try APIHandlers(runtime: runtime, logger: logger).registerHandlers(
-        on: router, configuration: .hitchServer, middlewares: [AccessMiddleware(runtime: runtime, logger: logger)])
+    let handlers = APIHandlers(runtime: runtime, logger: logger)
+    let gate = AccessGate(runtime: runtime, logger: logger)
+    try handlers.registerHandlers(on: router, configuration: .hitchServer, middlewares: [AccessMiddleware(gate: gate)])
+    Dashboard(
+        runtime: runtime, handlers: handlers, gate: gate, renderer: try DashboardRenderer.load(),
+        secureCookies: secureCookies, logger: logger
+    ).register(on: router)
     return router
 }
 

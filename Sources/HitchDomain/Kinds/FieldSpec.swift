@@ -28,11 +28,14 @@ public struct FieldSpec: Sendable {
     public let isIdentity: Bool
     public let origin: Origin
     public let help: String
+    /// Takes several lines of text (a key file's JSON), so a form shows a text area.
+    public let isMultiline: Bool
     let rule: FieldRule
 
     init(
         _ name: String, label: String, type: ValueType = .string, secret: Bool = false, required: Bool = false,
-        identity: Bool = false, origin: Origin = .supplied, help: String, rule: FieldRule = .none
+        identity: Bool = false, origin: Origin = .supplied, multiline: Bool = false, help: String,
+        rule: FieldRule = .none
     ) {
         self.name = name
         self.label = label
@@ -42,6 +45,7 @@ public struct FieldSpec: Sendable {
         self.isIdentity = identity || secret
         self.origin = origin
         self.help = help
+        self.isMultiline = multiline
         self.rule = rule
     }
 }

@@ -133,7 +133,7 @@ enum KindCatalog {
             "projectId", label: "Project ID", required: true, help: "The Google Cloud project ID.",
             rule: .gcpProjectId),
         FieldSpec(
-            "serviceAccountKey", label: "Service account key", secret: true, required: true,
+            "serviceAccountKey", label: "Service account key", secret: true, required: true, multiline: true,
             help: "The service account's JSON key file.", rule: .gcpServiceAccountKey),
         FieldSpec(
             "apiEndpoint", label: "Resource Manager endpoint",

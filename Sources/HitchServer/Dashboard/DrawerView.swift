@@ -1,0 +1,90 @@
+import Foundation
+import HitchAPI
+import HitchDomain
+
+/// The details drawer of one connection: its fields, its secrets as placeholders, its status stage by stage, what
+/// uses it, and its credential versions.
+struct DrawerView: Sendable {
+    struct Line: Sendable {
+        let label: String
+        let value: String
+    }
+
+    struct VersionLine: Sendable {
+        let version: Int
+        let at: String
+        let actor: String
+        let changed: String
+    }
+
+    let name: String
+    let kindTitle: String
+    let description: String
+    let tags: [String]
+    let fields: [Line]
+    let secrets: [Line]
+    let state: String
+    let badge: String
+    let testedAt: String?
+    let stages: [StageView]
+    /// A test run from the drawer just now: its stages and warnings.
+    let freshTest: Bool
+    let warnings: [String]
+    let usedBy: [String]
+    let versions: [VersionLine]
+    let rotation: String?
+    let isVSphere: Bool
+    let mayChange: Bool
+    let editHref: String
+    let deleteHref: String
+    let testAction: String
+    let inventoryHref: String
+    let preflightHref: String
+
+    static func load(
+        name: String, visitor: DashboardVisitor, test: Components.Schemas.TestResult?
+    ) async throws -> DrawerView {
+        let connection = try await visitor.call(Operations.GetConnection.id, target: name) {
+            try await $0.getConnection(path: .init(name: name)).ok.body.json
+        }
+        let versions = try await visitor.call(Operations.ListConnectionVersions.id, target: name) {
+            try await $0.listConnectionVersions(path: .init(name: name)).ok.body.json.versions
+        }
+        let references = try await visitor.call(Operations.GetConnectionReferences.id, target: name) {
+            try await $0.getConnectionReferences(path: .init(name: name)).ok.body.json
+        }
+        let kind = ConnectionKind(rawValue: connection.kind)
+        let schema = kind?.schema
+        let fields = (schema?.plainFields ?? []).compactMap { field -> Line? in
+            DashboardFormat.text(connection.fields.additionalProperties[field.name]).map { Line(label: field.label, value: $0) }
+        }
+        let secrets = (schema?.secretFields ?? []).map { field in
+            let isSet = connection.secrets.additionalProperties[field.name]?.set ?? false
+            return Line(label: field.label, value: isSet ? SecretValue.placeholder : "not set")
+        }
+        let usedBy =
+            references.connections.map { "connection \($0)" }
+            + references.jobs.map { "\($0.kind.rawValue) job \($0.id) (\($0.state.rawValue))" }
+            + references.assignments.map { "\($0.kind.rawValue) \($0.ref)" }
+        let path = "/ui/connections/" + name
+        return DrawerView(
+            name: connection.name, kindTitle: kind?.title ?? connection.kind, description: connection.description,
+            tags: connection.tags, fields: fields, secrets: secrets,
+            state: test.map { $0.passed ? "ok" : "failed" } ?? connection.status.state,
+            badge: DashboardFormat.badge(test.map { $0.passed ? "ok" : "failed" } ?? connection.status.state),
+            testedAt: DashboardFormat.time(connection.status.at),
+            stages: test.map(StageView.from) ?? StageView.from(connection.status), freshTest: test != nil,
+            warnings: test?.warnings ?? [], usedBy: usedBy,
+            versions: versions.reversed().map {
+                VersionLine(
+                    version: $0.version, at: DashboardFormat.time($0.createdAt) ?? "", actor: $0.actor,
+                    changed: $0.changedFields.joined(separator: ", "))
+            },
+            rotation: connection.rotation.map {
+                $0.due ? "rotation due since \(DashboardFormat.time($0.dueAt) ?? "")" : "\($0.ageDays) of \($0.maxAgeDays) days"
+            },
+            isVSphere: kind == .vsphere, mayChange: visitor.may(Operations.UpdateConnection.id),
+            editHref: path + "/edit", deleteHref: path + "/delete", testAction: path + "/test",
+            inventoryHref: path + "/inventory", preflightHref: path + "/preflight")
+    }
+}
