@@ -119,7 +119,7 @@ struct ConnectionFormPages: Sendable {
         let input = ConnectionFormInput(form: form, kind: kind)
         let values = ConnectionFormView.Values(posted: input, storedSecrets: Set(existing.map { ConnectionFormView.Values(saved: $0).storedSecrets } ?? []))
         do {
-            if form["action"] == "test" {
+            if form["intent"] == "test" {
                 let result = try await test(input, existing: existing, visitor: visitor)
                 return try await self.form(kind: kind, existing: existing, values: values, visitor: visitor, test: result)
             }

@@ -94,7 +94,7 @@ struct ConnectionFormView: Sendable {
             let text = DashboardFormat.text(values.plain[spec.name]) ?? ""
             switch spec.type {
             case .choice(let words):
-                options = [OptionView(value: "", label: "(default)", selected: text.isEmpty)]
+                options = [OptionView(value: "", label: spec.isRequired ? "(choose)" : "(default)", selected: text.isEmpty)]
                     + words.map { OptionView(value: $0, label: $0, selected: $0 == text) }
             case .connectionReference:
                 options = [OptionView(value: "", label: "(choose)", selected: text.isEmpty)]

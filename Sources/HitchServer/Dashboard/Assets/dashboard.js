@@ -13,7 +13,7 @@ document.addEventListener('submit', async (event) => {
   buttons.forEach((button) => { button.disabled = true; });
   form.setAttribute('aria-busy', 'true');
   try {
-    const response = await fetch(form.action, { method: 'POST', body, credentials: 'same-origin' });
+    const response = await fetch(form.getAttribute('action'), { method: 'POST', body, credentials: 'same-origin' });
     if (response.redirected) {
       window.location.assign(response.url);
       return;
