@@ -1,4 +1,5 @@
 import Foundation
+import HitchServer
 import Testing
 
 /// The built `hitch` binary, run as a user would.
@@ -19,10 +20,17 @@ enum HitchBinary {
 
     /// Runs a CLI command to its end.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]) throws -> Result {
+        try runTool(path, arguments, stdin: stdin, environment: environment)
+    }
+
+    /// Runs any program to its end, with the environment given (the test's own when nil).
+    static func runTool(
+        _ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = environment
+        if let environment { process.environment = environment }
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
@@ -84,5 +92,22 @@ final class ServerProcess {
     struct ServerDidNotStart: Error, CustomStringConvertible {
         let log: String
         var description: String { "hitch serve did not start:\n\(log)" }
+    }
+}
+
+/// A `hitch serve` on a backend's configuration, and the environment of a CLI signed in with its bootstrap token.
+struct SignedInServer {
+    let server: ServerProcess
+    let environment: [String: String]
+
+    init(_ configuration: HitchConfiguration, environment base: [String: String] = CanaryEndToEndTests.baseEnvironment) throws {
+        var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace"]
+        if let url = configuration.databaseURL { arguments += ["--database-url", url] }
+        server = try ServerProcess(arguments: arguments, environment: base, logPath: configuration.dataDirectory + ".log")
+        var environment = base
+        environment["HITCH_ADDR"] = server.address
+        environment["HITCH_TOKEN"] = try String(contentsOfFile: configuration.dataDirectory + "/bootstrap-token", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        self.environment = environment
     }
 }

@@ -21,6 +21,8 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
     private let directory: URL
 
     var hostPort: String { "\(url.host!):\(url.port!)" }
+    /// The users file, read again at every login: a process that writes it changes a password in "vCenter".
+    var usersPath: String { usersFile.path }
 
     private init(url: URL, thumbprint: String, counts: [String: Int], process: Process, usersFile: URL, directory: URL) {
         self.url = url
