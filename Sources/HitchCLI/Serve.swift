@@ -12,6 +12,10 @@ struct Serve: AsyncParsableCommand {
             <data-dir>/master.key (created on first start, mode 0600) unless HITCH_MASTER_KEY holds it (base64 of \
             32 bytes). On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
             or takes it from HITCH_BOOTSTRAP_TOKEN.
+
+            The web dashboard is served at /ui on the same address; users sign in with a password. Set \
+            HITCH_DASHBOARD_SECURE_COOKIES=1 when browsers reach Hitch through TLS (a proxy in front), so that its \
+            session cookie is sent over TLS only.
             """)
 
     @Option(help: "The data directory (env HITCH_DATA_DIR).") var dataDir: String?

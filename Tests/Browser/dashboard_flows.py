@@ -174,6 +174,8 @@ def operator_flows(driver):
     wait(driver).until(EC.url_contains("/ui/connections/" + name))
     no_secrets(driver, "the drawer")
     check("********" in by_id(driver, "drawer").text, "the password shows as a placeholder")
+    check(by_id(driver, "drawer-status").text == "ok", "a form tested before its save records the saved test")
+    check("Connection created." in by_id(driver, "notice").text, "the notice")
     shot(driver, "drawer")
 
     # Edit keeping the password: the input is empty with a placeholder; the stored secret still works.

@@ -131,11 +131,13 @@ struct ConnectionFormPages: Sendable {
                         body: .json(change)
                     ).ok
                 }
+                if form["tested"] == "1" { await recordTest(of: existing.name, visitor: visitor) }
                 return DashboardRenderer.redirect("/ui/connections/\(existing.name)?notice=saved")
             }
             let saved = try await visitor.call(Operations.CreateConnection.id, target: input.name) {
                 try await $0.createConnection(body: .json(input.createBody)).created.body.json
             }
+            if form["tested"] == "1" { await recordTest(of: saved.connection.name, visitor: visitor) }
             return try issuedOrRedirect(saved, visitor: visitor)
         } catch let error as HitchError where [.validation, .stale, .conflict, .badRequest].contains(error.code) {
             let message = error.code == .stale
@@ -159,6 +161,15 @@ struct ConnectionFormPages: Sendable {
         }
         return try await visitor.call(Operations.TestCandidateConnection.id) {
             try await $0.testCandidateConnection(body: .json(input.createBody)).ok.body.json
+        }
+    }
+
+    /// A form that was tested before its save gets the saved values tested once more, so that the connection's
+    /// status shows the result rather than "untested". The save has succeeded either way: a test that cannot run
+    /// leaves the status as it was, for the drawer's Test Connection.
+    private func recordTest(of name: String, visitor: DashboardVisitor) async {
+        _ = try? await visitor.call(Operations.TestConnection.id, target: name) {
+            try await $0.testConnection(path: .init(name: name), body: .json(.init())).ok
         }
     }
 

@@ -109,7 +109,7 @@ struct ConnectionListPages: Sendable {
                 sort: sort, direction: direction),
             columns: columns, rows: sorted.map(Self.row), isEmpty: sorted.isEmpty,
             mayChange: visitor.may(Operations.CreateConnection.id), drawer: drawer,
-            notice: request.uri.queryParameters["notice"].map(String.init))
+            notice: DashboardFormat.notice(request.uri.queryParameters["notice"]))
         return try dashboard.renderer.page("connections", view)
     }
 

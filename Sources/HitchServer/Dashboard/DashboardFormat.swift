@@ -20,6 +20,18 @@ enum DashboardFormat {
         }
     }
 
+    /// What a page says after a redirect, by the code in its `notice` parameter. Only these texts are shown, so
+    /// a link cannot put words of its own on a Hitch page.
+    static func notice(_ code: Substring?) -> String? {
+        switch code {
+        case "created": "Connection created."
+        case "saved": "Saved."
+        case "deleted": "Connection deleted."
+        case "discovery-started": "Discovery started: reload the page to see its result."
+        default: nil
+        }
+    }
+
     /// A badge's CSS class for a status word.
     static func badge(_ state: String) -> String {
         switch state {
@@ -52,7 +64,7 @@ struct StageView: Sendable {
         guard status.state != "untested" else { return [] }
         let order = Components.Schemas.TestStage.StagePayload.allCases.map(\.rawValue)
         guard status.state != "ok", let failed = status.stage, let index = order.firstIndex(of: failed) else {
-            return [StageView(stage: "all", outcome: status.state, badge: DashboardFormat.badge(status.state), note: status.message)]
+            return [StageView(stage: "all stages", outcome: status.state, badge: DashboardFormat.badge(status.state), note: status.message)]
         }
         return order.enumerated().map { position, stage in
             if position < index { return StageView(stage: stage, outcome: "ok", badge: "good", note: nil) }

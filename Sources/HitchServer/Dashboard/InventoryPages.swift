@@ -56,16 +56,16 @@ struct InventoryPages: Sendable {
         router.get("/ui/connections/:name/inventory") { request, context in
             try await dashboard.page(request, context: context) { visitor in
                 try await inventory(try context.parameters.require("name"), visitor: visitor,
-                    notice: request.uri.queryParameters["notice"].map(String.init))
+                    notice: DashboardFormat.notice(request.uri.queryParameters["notice"]))
             }
         }
         router.post("/ui/connections/:name/discovery") { request, context in
             try await dashboard.post(request, context: context) { visitor, _ in
                 let name = try context.parameters.require("name")
-                let job = try await visitor.call(Operations.StartDiscovery.id, target: name) {
-                    try await $0.startDiscovery(path: .init(name: name)).accepted.body.json
+                _ = try await visitor.call(Operations.StartDiscovery.id, target: name) {
+                    try await $0.startDiscovery(path: .init(name: name)).accepted
                 }
-                return DashboardRenderer.redirect("/ui/connections/\(name)/inventory?notice=discovery+\(job.id)+started")
+                return DashboardRenderer.redirect("/ui/connections/\(name)/inventory?notice=discovery-started")
             }
         }
         router.get("/ui/connections/:name/preflight") { request, context in
