@@ -40,7 +40,11 @@ struct DiscoveryRun: AsyncParsableCommand {
             return
         }
         let ended = try await Self.follow(job, client: client, quiet: output.output == .json)
-        if output.output == .json { try Printer.json(ended) } else { Self.printEnd(ended) }
+        if output.output == .json {
+            try Printer.json(ended)
+        } else if ended.state == .succeeded {
+            try await Self.printCounts(of: ended, client: client)
+        }
         guard ended.state == .succeeded else {
             throw CLIError("discovery of \(ended.connection) \(ended.state.rawValue): \(ended.detail ?? "")", exitCode: .testFailed)
         }
@@ -64,13 +68,20 @@ struct DiscoveryRun: AsyncParsableCommand {
         return current
     }
 
-    private static func printEnd(_ job: Components.Schemas.Job) {
-        guard job.state == .succeeded else { return }
+    /// The counts per type of the snapshot the job stored, read back from the inventory.
+    private static func printCounts(of job: Components.Schemas.Job, client: Client) async throws {
         Swift.print("discovery of \(job.connection) succeeded (job \(job.id))")
-        let counts = (job.detail ?? "").split(separator: ",").map { part -> [String] in
-            let words = part.split(separator: " ").map(String.init)
-            return [words.first ?? "", words.last ?? ""]
+        let page: Components.Schemas.InventoryPage
+        switch try await APIClient.call({
+            try await client.getInventory(path: .init(name: job.connection), query: .init(limit: 1))
+        }) {
+        case .ok(let ok): page = try ok.body.json
+        case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
+        guard let snapshot = page.snapshot, snapshot.jobId == job.id else {
+            return Printer.note("another discovery has replaced this job's inventory since; see hitch inventory show \(job.connection)")
+        }
+        let counts = snapshot.counts.additionalProperties.sorted { $0.key < $1.key }.map { [$0.key, String($0.value)] }
         Printer.table(headers: ["TYPE", "COUNT"], rows: counts)
     }
 }

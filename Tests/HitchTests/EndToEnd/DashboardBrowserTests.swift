@@ -8,8 +8,9 @@ import Testing
 /// stage, a stale edit, inventory and preflight, a delete refused by an assignment, an API key shown once, the audit
 /// page, a narrow screen, and a viewer without edit controls whose posts are refused. Screenshots of every page go
 /// to artifacts/screenshots. No secret used appears in any page, form value or script (checked in the browser),
-/// nor in the server's log or data files (checked here).
-@Suite(.enabled(if: VCSimPeer.isAvailable && BrowserPeer.isAvailable, "the browser and simulator peers run under scripts/test"))
+/// nor in the server's log or data files (checked here). One backend at a time, and scripts/test runs this suite
+/// after the others: Chromium is the heaviest peer.
+@Suite(.serialized, .enabled(if: VCSimPeer.isAvailable && BrowserPeer.isAvailable, "the browser and simulator peers run under scripts/test"))
 struct DashboardBrowserTests {
     @Test(arguments: TestBackend.all)
     func dashboardFlowsInChromium(backend: TestBackend) async throws {

@@ -10,15 +10,10 @@ import Testing
     func deleteWaitsForJobsAndAssignments(backend: TestBackend) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         try await backend.withConfiguration { configuration in
-            var arguments = ["--data-dir", configuration.dataDirectory]
-            if let url = configuration.databaseURL { arguments += ["--database-url", url] }
-            let environment = CanaryEndToEndTests.baseEnvironment
-            let server = try ServerProcess(arguments: arguments, environment: environment, logPath: configuration.dataDirectory + ".log")
+            let started = try SignedInServer(configuration)
+            let server = started.server
             defer { server.stop() }
-            var signedIn = environment
-            signedIn["HITCH_ADDR"] = server.address
-            signedIn["HITCH_TOKEN"] = try String(contentsOfFile: configuration.dataDirectory + "/bootstrap-token", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let signedIn = started.environment
             func hitch(_ arguments: [String], stdin: String? = nil, expect status: Int32) throws -> HitchBinary.Result {
                 let result = try HitchBinary.run(arguments, stdin: stdin, environment: signedIn)
                 #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
