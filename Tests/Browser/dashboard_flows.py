@@ -278,6 +278,8 @@ def operator_flows(driver):
     names = [r.get_attribute("data-name") for r in driver.find_elements(By.CSS_SELECTOR, "#connections tbody tr")]
     check(names == ["lab-vcenter", "agent-key"], "sorted by name, descending: %s" % names)
     visit(driver, "/ui/audit?connection=" + name, "audit")
+    by_id(driver, "verify-audit").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "audit-verification")))
     check("Intact" in by_id(driver, "audit-verification").text, "the chain verifies")
     check("connection.update" in by_id(driver, "audit-events").text, "the updates are listed")
     driver.set_window_size(390, 844)

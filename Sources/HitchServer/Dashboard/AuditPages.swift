@@ -4,7 +4,7 @@ import HitchDomain
 import Hummingbird
 
 /// The audit log for auditors and administrators: events newest first, filtered by connection, actor, action
-/// and day, one page at a time; and whether the hash chain verifies.
+/// and day, one page at a time; and, when asked (it reads the whole log), whether the hash chain verifies.
 struct AuditPages: Sendable {
     let dashboard: Dashboard
 
@@ -27,8 +27,10 @@ struct AuditPages: Sendable {
         let action: String
         let since: String
         let until: String
+        let verified: Bool
         let intact: Bool
         let verification: String
+        let verifyHref: String
         let rows: [Row]
         let isEmpty: Bool
         let olderHref: String?
@@ -56,9 +58,9 @@ struct AuditPages: Sendable {
                 action: action.isEmpty ? nil : action, since: sinceDate, until: untilDate, before: before, limit: 100
             )).ok.body.json
         }
-        let verification = try await visitor.call(Operations.VerifyAuditLog.id) {
-            try await $0.verifyAuditLog().ok.body.json
-        }
+        let verification = query["verify"] == "1"
+            ? try await visitor.call(Operations.VerifyAuditLog.id) { try await $0.verifyAuditLog().ok.body.json }
+            : nil
         let rows = page.events.map { event in
             View.Row(
                 sequence: event.sequence, time: DashboardFormat.time(event.time) ?? "",
@@ -68,19 +70,19 @@ struct AuditPages: Sendable {
                 changed: event.changedFields.joined(separator: ", "),
                 detail: [event.failureCode, event.detail].compactMap { $0 }.joined(separator: ": "))
         }
-        let summary = verification.intact
-            ? "Intact: \(verification.verified) events verified"
-            : "Broken at event \(verification.failure.map { "\($0.sequence): \($0.reason)" } ?? "?")"
-        let older = page.next.map { next in
-            "/ui/audit?" + [("connection", connection), ("actor", actor), ("action", action), ("since", since), ("until", until)]
-                .filter { !$0.1.isEmpty }
-                .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&" }.joined()
-                + "before=\(next)"
-        }
+        let summary = verification.map { verification in
+            verification.intact
+                ? "Intact: \(verification.verified) events verified"
+                : "Broken at event \(verification.failure.map { "\($0.sequence): \($0.reason)" } ?? "?")"
+        } ?? ""
+        let filters = [("connection", connection), ("actor", actor), ("action", action), ("since", since), ("until", until)]
+            .filter { !$0.1.isEmpty }
+            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&" }.joined()
         let view = View(
             chrome: visitor.chrome(title: "Audit log"), connection: connection, actor: actor, action: action,
-            since: since, until: until, intact: verification.intact, verification: summary, rows: rows,
-            isEmpty: rows.isEmpty, olderHref: older)
+            since: since, until: until, verified: verification != nil, intact: verification?.intact ?? false,
+            verification: summary, verifyHref: "/ui/audit?" + filters + "verify=1", rows: rows, isEmpty: rows.isEmpty,
+            olderHref: page.next.map { "/ui/audit?" + filters + "before=\($0)" })
         return try dashboard.renderer.page("audit", view)
     }
 

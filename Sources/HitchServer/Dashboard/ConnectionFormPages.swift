@@ -117,7 +117,7 @@ struct ConnectionFormPages: Sendable {
         _ form: FormBody, kind: ConnectionKind, existing: Components.Schemas.Connection?, visitor: DashboardVisitor
     ) async throws -> Response {
         let input = ConnectionFormInput(form: form, kind: kind)
-        let values = ConnectionFormView.Values(posted: input, storedSecrets: Set(existing.map { ConnectionFormView.Values(saved: $0).storedSecrets } ?? []))
+        let values = ConnectionFormView.Values(posted: input, storedSecrets: ConnectionFormView.Values.storedSecrets(of: existing))
         do {
             if form["intent"] == "test" {
                 let result = try await test(input, existing: existing, visitor: visitor)

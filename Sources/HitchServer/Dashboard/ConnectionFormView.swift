@@ -70,7 +70,11 @@ struct ConnectionFormView: Sendable {
             description = connection.description
             tags = connection.tags
             plain = connection.fields.additionalProperties
-            storedSecrets = Set(connection.secrets.additionalProperties.filter { $0.value.set }.keys)
+            storedSecrets = Self.storedSecrets(of: connection)
+        }
+
+        static func storedSecrets(of connection: Components.Schemas.Connection?) -> Set<String> {
+            Set(connection?.secrets.additionalProperties.filter { $0.value.set }.map(\.key) ?? [])
         }
 
         init(posted input: ConnectionFormInput, storedSecrets: Set<String>) {
