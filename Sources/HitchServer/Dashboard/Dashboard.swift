@@ -25,6 +25,10 @@ struct Dashboard: Sendable {
         ConnectionDeletePages(dashboard: self).register(on: router)
         InventoryPages(dashboard: self).register(on: router)
         AuditPages(dashboard: self).register(on: router)
+        // Any other page under /ui: a page that says so, not the API's JSON.
+        router.get("/ui/**") { request, context in
+            try await page(request, context: context) { _ in throw HitchError(.notFound, "there is no such page") }
+        }
     }
 
     /// The visitor of a request whose session cookie holds a live token; nil for anyone else.

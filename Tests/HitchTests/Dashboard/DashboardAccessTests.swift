@@ -68,7 +68,8 @@ import Testing
             // The cookie opens no API route, and a post without the form's token changes nothing.
             let api = try await client.execute(uri: "/v1/connections", method: .get, headers: [.cookie: session]) { $0.status }
             #expect(api == .unauthorized)
-            let forged = try await client.form("/ui/connections/lab/delete", ["csrf": "0" + csrf.dropFirst()], cookie: session)
+            let forgedToken = (csrf.first == "0" ? "1" : "0") + csrf.dropFirst()
+            let forged = try await client.form("/ui/connections/lab/delete", ["csrf": forgedToken], cookie: session)
             #expect(forged.status == .forbidden && forged.text.contains("did not come from this dashboard"))
             #expect(try await client.call(.get, "/v1/connections/lab").status == .ok)
 
@@ -100,6 +101,34 @@ import Testing
             #expect(events?.first?["outcome"] as? String == "denied")
             #expect(try await client.page("/ui/new", cookie: session).status == .forbidden)
             #expect(try await client.page("/ui/audit", cookie: session).status == .forbidden)
+        }
+    }
+
+    /// Without JavaScript a form posts as a plain form and the page comes back whole: the error beside its field,
+    /// the other values kept, and the secret typed in no part of it.
+    @Test(arguments: TestBackend.all)
+    func aFormPostedWithoutScriptShowsErrorsAndNoSecret(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, _ in
+            let password = "operator-password-1618"
+            #expect(try await client.call(.post, "/v1/users", json: ["name": "otto", "role": "operator", "password": password]).status == .created)
+            let session = try #require(try await client.signIn("otto", password).session)
+            let form = try await client.page("/ui/new?kind=vsphere", cookie: session)
+            #expect(form.text.contains("case sensitive: enter it exactly as in vCenter") && !form.text.contains("f-clientSecret"))
+            let csrf = try #require(Self.formToken(in: form.text))
+            let secret = "CANARYformSecret-7e1"
+            let fields = [
+                "csrf": csrf, "intent": "save", "kind": "vsphere", "name": "Bad Name", "field.vcenter": "vc01.corp.example",
+                "field.username": "svc@vsphere.local", "secret.password": secret, "tags": "a, b, c, d, e, f",
+            ]
+            let answer = try await client.form("/ui/new", fields, cookie: session)
+            #expect(answer.status == .badRequest)
+            #expect(answer.text.contains("id=\"e-name\" data-region>must be") && answer.text.contains("id=\"e-tags\" data-region>"))
+            #expect(answer.text.contains("value=\"vc01.corp.example\""), "the other values are kept")
+            #expect(!answer.text.contains(secret), "the secret is not sent back")
+            let tested = try await client.form("/ui/new", fields.merging(["intent": "test"]) { $1 }, cookie: session)
+            #expect(!tested.text.contains(secret))
+            let missing = try await client.page("/ui/no-such-page", cookie: session)
+            #expect(missing.status == .notFound && missing.text.contains("there is no such page"))
         }
     }
 
