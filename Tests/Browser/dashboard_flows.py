@@ -12,7 +12,9 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -70,6 +72,14 @@ def no_secrets(driver, where):
     pages_checked += 1
 
 
+def labelled(driver, where):
+    """Every visible form control has a label, so a screen reader names it."""
+    unlabelled = driver.execute_script(
+        "return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))"
+        ".filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.name || e.id)")
+    check(not unlabelled, "controls without a label on %s: %s" % (where, unlabelled))
+
+
 def shot(driver, name):
     global shot_number
     shot_number += 1
@@ -79,6 +89,7 @@ def shot(driver, name):
 def visit(driver, path, name):
     driver.get(BASE + path)
     no_secrets(driver, path)
+    labelled(driver, path)
     shot(driver, name)
 
 
@@ -105,6 +116,15 @@ def sign_in(driver, username, password):
     by_id(driver, "password").submit()
     wait(driver).until(EC.url_contains("/ui/connections"))
     check(username in by_id(driver, "signed-in-as").text, "signed in as " + username)
+
+
+def sign_in_with_keyboard(driver, username, password):
+    """The sign-in form with the keyboard only: the username has the focus, Tab moves on, Enter submits."""
+    driver.get(BASE + "/ui/login")
+    check(driver.switch_to.active_element.get_attribute("id") == "username", "the username has the focus")
+    ActionChains(driver).send_keys(username, Keys.TAB, password, Keys.ENTER).perform()
+    wait(driver).until(EC.url_contains("/ui/connections"))
+    check(username in by_id(driver, "signed-in-as").text, "signed in with the keyboard as " + username)
 
 
 def sign_out(driver):
@@ -149,6 +169,7 @@ def operator_flows(driver):
     wait(driver).until(EC.presence_of_element_located((By.ID, "f-vcenter")))
     check("case sensitive: enter it exactly as in vCenter" in driver.page_source, "the datacenter's help text")
     check(not driver.find_elements(By.ID, "f-clientSecret"), "only the vSphere fields")
+    labelled(driver, "the new vSphere form")
     typed(driver, "f-name", "Not A Name")
     typed(driver, "f-vcenter", ENV["VCSIM_HOSTPORT"])
     typed(driver, "f-username", ENV["VCSIM_USERNAME"])
@@ -293,7 +314,7 @@ def operator_flows(driver):
 
 def viewer_flows(driver):
     name = "lab-vcenter"
-    sign_in(driver, ENV["VIEWER_USER"], ENV["VIEWER_PASSWORD"])
+    sign_in_with_keyboard(driver, ENV["VIEWER_USER"], ENV["VIEWER_PASSWORD"])
     visit(driver, "/ui/connections/" + name, "viewer-drawer")
     check(not driver.find_elements(By.ID, "new-connection"), "no New Connection for a viewer")
     check(not driver.find_elements(By.ID, "edit-connection") and not driver.find_elements(By.ID, "test-saved"), "no edit controls")
