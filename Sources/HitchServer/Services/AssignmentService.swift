@@ -58,14 +58,14 @@ struct AssignmentService: Sendable {
     /// With the name of each one's connection.
     func list(connection name: String?, logger: Logger) async throws -> [(AssignmentRecord, String)] {
         try await store.read(logger: logger) { session in
-            let connections = try await session.connections.list(ConnectionFilter())
-            let names = Dictionary(uniqueKeysWithValues: connections.map { ($0.id, $0.name) })
-            var connectionId: String?
             if let name {
-                guard let connection = connections.first(where: { $0.name == name }) else { throw HitchError.connectionNotFound(name) }
-                connectionId = connection.id
+                guard let connection = try await session.connections.find(name: name) else { throw HitchError.connectionNotFound(name) }
+                return try await session.assignments.list(connectionId: connection.id).map { ($0, connection.name) }
             }
-            return try await session.assignments.list(connectionId: connectionId).map { ($0, names[$0.connectionId] ?? "") }
+            // Every assignment is listed: one query for the names of all connections beats one per connection.
+            let assignments = try await session.assignments.list(connectionId: nil)
+            let names = Dictionary(uniqueKeysWithValues: try await session.connections.list(ConnectionFilter()).map { ($0.id, $0.name) })
+            return assignments.map { ($0, names[$0.connectionId] ?? "") }
         }
     }
 }
