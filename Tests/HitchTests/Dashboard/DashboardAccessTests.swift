@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import HitchDomain
+import HitchStorage
 @testable import HitchServer
 import Hummingbird
 import HummingbirdTesting
@@ -129,6 +131,33 @@ import Testing
             #expect(!tested.text.contains(secret))
             let missing = try await client.page("/ui/no-such-page", cookie: session)
             #expect(missing.status == .notFound && missing.text.contains("there is no such page"))
+        }
+    }
+
+    /// The preflight table shows granted and missing rows, and the remedy, from the saved report; a viewer sees it
+    /// without the Run button.
+    @Test(arguments: TestBackend.all)
+    func preflightPageShowsGrantedAndMissingRows(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            #expect(try await client.call(.post, "/v1/connections", json: Sample.vsphere(name: "lab")).status == .created)
+            try await runtime.store.write(logger: TestBackend.logger) { session in
+                let record = try #require(try await session.connections.find(name: "lab"))
+                let checks = PrivilegeRequirement.recommended.map {
+                    PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: $0.need == .discovery)
+                }
+                var report = PreflightReport(scope: .migration, datacenter: "DC1", username: "svc", privileges: checks, warnings: [])
+                report.remedy = ["govc role.create HitchMigration VirtualMachine.Interact.PowerOff"]
+                try await session.preflights.save(
+                    PreflightRecord(connectionId: record.id, credentialVersion: record.credentialVersion, checkedAt: Date(), report: report))
+            }
+            let password = "viewer-password-1414"
+            #expect(try await client.call(.post, "/v1/users", json: ["name": "val", "role": "viewer", "password": password]).status == .created)
+            let session = try #require(try await client.signIn("val", password).session)
+            let page = try await client.page("/ui/connections/lab/preflight", cookie: session)
+            #expect(page.status == .ok && page.text.contains(">discovery</span>"))
+            #expect(page.text.contains("<tr class=\"granted\"><td><code>System.Read</code>"))
+            #expect(page.text.contains("<tr class=\"missing\"><td><code>VirtualMachine.Interact.PowerOff</code>"))
+            #expect(page.text.contains("govc role.create HitchMigration") && !page.text.contains("id=\"run-preflight\""))
         }
     }
 
