@@ -76,13 +76,11 @@ struct AuditPages: Sendable {
                 : "Broken at event \(verification.failure.map { "\($0.sequence): \($0.reason)" } ?? "?")"
         } ?? ""
         let filters = [("connection", connection), ("actor", actor), ("action", action), ("since", since), ("until", until)]
-            .filter { !$0.1.isEmpty }
-            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&" }.joined()
         let view = View(
             chrome: visitor.chrome(title: "Audit log"), connection: connection, actor: actor, action: action,
             since: since, until: until, verified: verification != nil, intact: verification?.intact ?? false,
-            verification: summary, verifyHref: "/ui/audit?" + filters + "verify=1", rows: rows, isEmpty: rows.isEmpty,
-            olderHref: page.next.map { "/ui/audit?" + filters + "before=\($0)" })
+            verification: summary, verifyHref: DashboardFormat.href("/ui/audit", filters + [("verify", "1")]), rows: rows, isEmpty: rows.isEmpty,
+            olderHref: page.next.map { DashboardFormat.href("/ui/audit", filters + [("before", String($0))]) })
         return try dashboard.renderer.page("audit", view)
     }
 

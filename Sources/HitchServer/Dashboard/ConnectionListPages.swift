@@ -137,12 +137,7 @@ struct ConnectionListPages: Sendable {
             rotationDue: connection.rotation?.due ?? false, editHref: path + "/edit", deleteHref: path + "/delete")
     }
 
-    static func href(_ pairs: [(String, String)]) -> String {
-        let query = pairs.filter { !$0.1.isEmpty }.map { name, value in
-            name + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-        }
-        return "/ui/connections" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-    }
+    static func href(_ pairs: [(String, String)]) -> String { DashboardFormat.href("/ui/connections", pairs) }
 }
 
 struct OptionView: Sendable {

@@ -32,6 +32,14 @@ enum DashboardFormat {
         }
     }
 
+    /// A dashboard link: the path and the non-empty pairs as its query, each value percent-encoded.
+    static func href(_ path: String, _ pairs: [(String, String)]) -> String {
+        let query = pairs.filter { !$0.1.isEmpty }.map { name, value in
+            name + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }
+        return path + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+    }
+
     /// A badge's CSS class for a status word.
     static func badge(_ state: String) -> String {
         switch state {
