@@ -60,6 +60,11 @@ final class PolicyHTTPSConnection: Sendable {
             let promise = channel.eventLoop.makePromise(of: Response.self)
             let previous = collector.queue(promise.futureResult.map { _ in () })
             previous.whenComplete { _ in
+                // A connection closed meanwhile (a logout shuts it) answers nothing: fail now, not at the timeout.
+                guard channel.isActive else {
+                    promise.fail(ChannelError.ioOnClosedChannel)
+                    return
+                }
                 collector.expect(promise)
                 let deadline = channel.eventLoop.scheduleTask(in: timeout) {
                     promise.fail(ChannelError.connectTimeout(timeout))
@@ -68,7 +73,7 @@ final class PolicyHTTPSConnection: Sendable {
                 promise.futureResult.whenComplete { _ in deadline.cancel() }
                 channel.write(HTTPClientRequestPart.head(head), promise: nil)
                 if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil)).whenFailure { collector.abandon(promise, $0) }
             }
             return promise.futureResult
         }.get()
@@ -103,37 +108,46 @@ private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendabl
         body.clear()
     }
 
+    /// Fails `promise` if it is still the one waiting: its request could not be written.
+    func abandon(_ promise: EventLoopPromise<PolicyHTTPSConnection.Response>, _ error: any Error) {
+        guard self.promise?.futureResult === promise.futureResult else { return }
+        finish()?.fail(error)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): self.head = head
         case .body(var buffer):
             if body.readableBytes + buffer.readableBytes > Self.maximumBody {
-                promise?.fail(ChannelError.inputClosed)
-                promise = nil
+                finish()?.fail(ChannelError.inputClosed)
                 context.close(promise: nil)
             } else {
                 body.writeBuffer(&buffer)
             }
         case .end:
-            if let head { promise?.succeed(.init(status: head.status, headers: head.headers, body: body)) }
-            promise = nil
+            let response = head.map { PolicyHTTPSConnection.Response(status: $0.status, headers: $0.headers, body: body) }
+            if let response { finish()?.succeed(response) } else { finish()?.fail(ChannelError.inputClosed) }
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise?.fail(error)
-        promise = nil
+        finish()?.fail(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.eof)
-        promise = nil
+        finish()?.fail(ChannelError.eof)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
-        promise = nil
+        finish()?.fail(ChannelError.ioOnClosedChannel)
+    }
+
+    /// Takes the promise of the request being answered, before it is completed: completing it writes the next
+    /// request in line at once, which sets the promise that request's answer completes.
+    private func finish() -> EventLoopPromise<PolicyHTTPSConnection.Response>? {
+        defer { promise = nil }
+        return promise
     }
 }
