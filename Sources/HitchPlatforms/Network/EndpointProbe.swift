@@ -12,7 +12,10 @@ struct EndpointProbe: Sendable {
     let host: String
     let port: Int
     let policy: TLSPolicy
+    /// How long each stage may take, and each request when `requestTimeout` is nil.
     let timeout: TimeAmount
+    /// How long one request over the opened connection may take, when it differs from the stages' `timeout`.
+    var requestTimeout: TimeAmount?
     /// Plain HTTP, for a local emulator on a loopback address only (see `HTTPSLocation`); the TLS stage says so.
     var plainHTTP = false
 
@@ -29,7 +32,7 @@ struct EndpointProbe: Sendable {
             throw error
         }
         do {
-            return try await PolicyHTTPSConnection(channel: channel, host: host, timeout: timeout)
+            return try await PolicyHTTPSConnection(channel: channel, host: host, timeout: requestTimeout ?? timeout)
         } catch {
             channel.close(promise: nil)
             throw StageFailure(.connect, .unreachable, "the connection to \(host):\(port) closed")

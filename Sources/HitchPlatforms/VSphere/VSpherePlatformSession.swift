@@ -14,23 +14,28 @@ public final class VSpherePlatformSession: Sendable {
         self.content = content
     }
 
-    /// Connects under the target's TLS policy and logs in; the error names the stage that failed.
-    public static func open(_ target: VSphereTarget, timeout: TimeAmount = .seconds(15)) async throws(PlatformSessionError)
-        -> VSpherePlatformSession
-    {
+    /// Connects under the target's TLS policy and logs in; the error names the stage that failed. Each stage of
+    /// connecting gets `timeout`, as in a connection test; each request, the login's included, gets
+    /// `requestTimeout`: a page of a large inventory from a busy vCenter takes longer, and the job reading it has its
+    /// own deadline.
+    public static func open(
+        _ target: VSphereTarget, timeout: TimeAmount = .seconds(15), requestTimeout: TimeAmount = .seconds(60)
+    ) async throws(PlatformSessionError) -> VSpherePlatformSession {
         do {
-            return try await login(target, timeout: timeout)
+            return try await login(target, timeout: timeout, requestTimeout: requestTimeout)
         } catch {
             throw PlatformSessionError(error)
         }
     }
 
-    private static func login(_ target: VSphereTarget, timeout: TimeAmount) async throws(StageFailure) -> VSpherePlatformSession {
+    private static func login(
+        _ target: VSphereTarget, timeout: TimeAmount, requestTimeout: TimeAmount
+    ) async throws(StageFailure) -> VSpherePlatformSession {
         let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
         var stages: [StageResult] = []
         let connection = try await EndpointProbe(
             host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint),
-            timeout: timeout
+            timeout: timeout, requestTimeout: requestTimeout
         ).open(into: &stages)
         let session = VSphereSession(connection: connection)
         do {
