@@ -6,7 +6,8 @@
 // users.go); the file is read again at every login, so a test can change a password as an administrator would.
 // HasPrivilegeOnEntities answers from those grants (the simulator's own answers "granted" to everything).
 //
-// RetrievePropertiesEx pages as vCenter does (see paging.go).
+// RetrievePropertiesEx pages as vCenter does (see paging.go). -delay slows methods down; -hold keeps their calls
+// waiting while a gate file exists (see hold.go).
 //
 // It prints "counts {JSON}" (how many objects of each type the model holds, as a recursive ContainerView on the
 // root folder reports them) and then "listening on URL thumbprint HEX" once ready, writes the certificate to
@@ -51,10 +52,16 @@ func main() {
 	pools := flag.Int("pools", 0, "child resource pools per cluster")
 	folders := flag.Int("folders", 0, "datacenters placed within a folder")
 	delays := flag.String("delay", "", "METHOD=MILLISECONDS[,METHOD=MILLISECONDS...]: slow these methods down")
+	holdSpec := flag.String("hold", "", "METHOD=PATH[,METHOD=PATH...]: calls of METHOD wait while the file PATH exists")
 	flag.IntVar(&defaultPageSize, "page-size", defaultPageSize, "objects per RetrievePropertiesEx page without maxObjects")
 	flag.Parse()
 
 	users, err := loadUsers(*usersPath, *username)
+	if err != nil {
+		fail(err.Error())
+	}
+
+	holds, err := parseHolds(*holdSpec)
 	if err != nil {
 		fail(err.Error())
 	}
@@ -92,7 +99,7 @@ func main() {
 	model.Service.Listen = &url.URL{Host: *listen}
 	server := model.Service.NewServer()
 	defer server.Close()
-	server.Server.Config.Handler = checkLogins(server.Server.Config.Handler, users)
+	server.Server.Config.Handler = holdMethods(checkLogins(server.Server.Config.Handler, users), holds)
 
 	counts, _ := json.Marshal(inventoryCounts())
 	fmt.Printf("counts %s\n", counts)

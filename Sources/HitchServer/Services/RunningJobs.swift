@@ -18,8 +18,13 @@ actor RunningJobs {
     /// Cancels every job and waits for each to record how it ended.
     func stopAll() async {
         let running = tasks.values
-        for task in running { task.cancel() }
+        cancelAll()
         for task in running { await task.value }
+    }
+
+    /// Cancels every job without waiting: each stops at its next step and records that it stopped.
+    func cancelAll() {
+        for task in tasks.values { task.cancel() }
     }
 
     var count: Int { tasks.count }

@@ -25,13 +25,14 @@ struct DiscoveryAPITests {
     static func job(
         _ id: String, _ client: any TestClientProtocol, until done: ([String: Any]) -> Bool = { $0["state"] as? String != "running" }
     ) async throws -> [String: Any] {
+        var job: [String: Any] = [:]
         for _ in 0..<600 {
-            let job = try await client.call(.get, "/v1/jobs/\(id)").json
+            job = try await client.call(.get, "/v1/jobs/\(id)").json
             if done(job) { return job }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("job \(id) did not get there in time")
-        return try await client.call(.get, "/v1/jobs/\(id)").json
+        Issue.record("job \(id) did not get there in time: \(job)")
+        return job
     }
 
     @Test(arguments: TestBackend.all)
@@ -92,11 +93,13 @@ struct DiscoveryAPITests {
         }
     }
 
-    /// One discovery at a time per connection; a cancelled one stores nothing and frees the connection.
+    /// One discovery at a time per connection; a cancelled one stores nothing and frees the connection. The
+    /// simulator holds every read until the test opens its gate, so the steps do not race the discovery.
     @Test(arguments: TestBackend.all)
     func oneAtATimeAndCancel(backend: TestBackend) async throws {
-        let simulator = try VCSimInstance.start(users: [Self.user], arguments: ["-delay", "RetrievePropertiesEx=400"])
+        let simulator = try VCSimInstance.start(users: [Self.user], holding: ["RetrievePropertiesEx"])
         defer { simulator.stop() }
+        let reads = simulator.gate("RetrievePropertiesEx")
         try await withAPI(backend) { client, runtime in
             #expect(try await client.call(.post, "/v1/connections", json: Self.connection("slow", simulator, Self.user)).status == .created)
             let id = try #require(try await client.call(.post, "/v1/connections/slow/discovery").json["id"] as? String)
@@ -105,23 +108,26 @@ struct DiscoveryAPITests {
             let refused = try await client.call(.delete, "/v1/connections/slow")
             #expect(refused.status == .conflict && refused.text.contains(id), "a running discovery holds its connection")
 
-            _ = try await Self.job(id, client) { ($0["detail"] as? String)?.hasPrefix("reading") == true }
             let cancelled = try await client.call(.post, "/v1/jobs/\(id)/cancel")
-            #expect(cancelled.status == .ok && cancelled.json["state"] as? String == "cancelled")
+            #expect(cancelled.status == .ok && cancelled.json["state"] as? String == "cancelled", "\(cancelled.text)")
             #expect((cancelled.json["detail"] as? String)?.hasPrefix("cancelled by") == true)
             #expect(try await client.call(.post, "/v1/jobs/\(id)/cancel").status == .conflict)
-            for _ in 0..<100 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            reads.open()
+            for _ in 0..<200 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(await runtime.runningJobs.count == 0, "the task stopped")
             #expect(try await client.call(.get, "/v1/jobs/\(id)").json["state"] as? String == "cancelled", "kept its end")
             #expect(try await client.call(.get, "/v1/connections/slow/inventory").json["snapshot"] == nil, "nothing stored")
 
-            let rerun = try #require(try await client.call(.post, "/v1/connections/slow/discovery").json["id"] as? String, "free again")
             try await runtime.recordFullPreflight(of: "slow")
             let migration = try #require(try await client.call(
                 .post, "/v1/jobs", json: ["connection": "slow", "kind": "migration"]).json["id"] as? String)
             #expect(try await client.call(.post, "/v1/jobs/\(migration)/cancel").status == .badRequest)
 
             // A server that stops ends its running discovery, and records so.
+            reads.close()
+            let rerun = try #require(try await client.call(.post, "/v1/connections/slow/discovery").json["id"] as? String, "free again")
+            await runtime.runningJobs.cancelAll()
+            reads.open()
             await runtime.shutDownJobs()
             let stopped = try await client.call(.get, "/v1/jobs/\(rerun)").json
             #expect(stopped["state"] as? String == "failed" && stopped["detail"] as? String == "stopped: the server shut down", "\(stopped)")
@@ -132,28 +138,34 @@ struct DiscoveryAPITests {
     /// the old password is logged out on the simulator, and a re-run reads with the new password.
     @Test(arguments: TestBackend.all)
     func rotationDuringDiscovery(backend: TestBackend) async throws {
-        // 600 VMs: the second page of VMs takes six seconds, the time the rotation lands in.
-        let simulator = try VCSimInstance.start(
-            users: [Self.user], arguments: ["-vms", "300", "-delay", "ContinueRetrievePropertiesEx=6000"])
+        // 600 VMs: the simulator holds the second page of VMs until the rotation has landed.
+        let simulator = try VCSimInstance.start(users: [Self.user], arguments: ["-vms", "300"], holding: ["ContinueRetrievePropertiesEx"])
         defer { simulator.stop() }
+        let secondPage = simulator.gate("ContinueRetrievePropertiesEx")
         try await withAPI(backend) { client, runtime in
             #expect(try await client.call(.post, "/v1/connections", json: Self.connection("lab", simulator, Self.user)).status == .created)
             let id = try #require(try await client.call(.post, "/v1/connections/lab/discovery").json["id"] as? String)
-            _ = try await Self.job(id, client) { ($0["detail"] as? String) == "reading vm: 500 read" }
+            let reading = try await Self.job(id, client) {
+                $0["detail"] as? String == "reading vm: 500 read" || $0["state"] as? String != "running"
+            }
+            try #require(reading["state"] as? String == "running", "the discovery ended before its second page of VMs: \(reading)")
             let record = try await runtime.connections.get(name: "lab", logger: TestBackend.logger)
             let held = await runtime.sessions.held(connectionId: record.id, credentialVersion: 1)
             let oldCookie = try #require(held?.sessionCookie)
 
-            // The administrator changes the password in vCenter, then in Hitch.
+            // The administrator changes the password in vCenter, then in Hitch. The rotation ends the job when it
+            // commits; it then logs the old session out, which waits for the held page to be answered.
             var changed = Self.user
             changed.password = "vcsim-pw-two"
             try simulator.replaceUsers([changed])
-            let rotated = try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": changed.password]])
-            #expect(rotated.status == .ok)
-            let ended = try await client.call(.get, "/v1/jobs/\(id)").json
-            #expect(ended["state"] as? String == "invalidated" && ended["detail"] as? String == "credential rotated: re-run discovery")
+            async let rotated = client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": changed.password]])
+            let ended = try await Self.job(id, client)
+            secondPage.open()
+            #expect(try await rotated.status == .ok)
+            #expect(ended["state"] as? String == "invalidated" && ended["detail"] as? String == "credential rotated: re-run discovery", "\(ended)")
             #expect(try await PlatformSessionTests.isActive(oldCookie, url: simulator.url, thumbprint: simulator.thumbprint) == false, "the old session is logged out")
-            for _ in 0..<100 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<200 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(await runtime.runningJobs.count == 0, "the task stopped")
             #expect(try await client.call(.get, "/v1/jobs/\(id)").json["state"] as? String == "invalidated")
             #expect(try await client.call(.get, "/v1/connections/lab/inventory").json["snapshot"] == nil, "partial results dropped")
 

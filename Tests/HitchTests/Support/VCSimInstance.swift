@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A vCenter simulator a test starts for itself (peers/vcsim, built by scripts/test): its own model size, users
-/// with grants, and slowed methods. `counts` is the model's own count per inventory type, printed by the peer.
+/// with grants, slowed methods and held methods (`Gate`). `counts` is the model's own count per inventory type, printed by the peer.
 final class VCSimInstance: @unchecked Sendable {  // the process is only started and stopped
     struct User: Codable, Sendable {
         var username: String
@@ -33,8 +33,25 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
         self.directory = directory
     }
 
+    /// A held method's gate: while it is closed, every call of the method waits in the simulator (at most five
+    /// minutes); a test closes it to keep a client inside a call for as long as the test needs.
+    struct Gate: Sendable {
+        let path: String
+
+        func close() { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        func open() { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// The gate of a method named in `start(holding:)`.
+    func gate(_ method: String) -> Gate { Self.gate(method, in: directory) }
+
+    private static func gate(_ method: String, in directory: URL) -> Gate {
+        Gate(path: directory.appendingPathComponent("hold-\(method)").path)
+    }
+
+    /// Starts a simulator; the methods in `holding` start with their gates closed.
     static func start(
-        users: [User], arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+        users: [User], arguments: [String] = [], holding: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> VCSimInstance {
         let binary = try #require(
             ProcessInfo.processInfo.environment["HITCH_TEST_VCSIM_BINARY"],
@@ -43,12 +60,15 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let usersFile = directory.appendingPathComponent("users.json")
         try write(users, to: usersFile)
+        let gates = holding.map { gate($0, in: directory) }
+        for gate in gates { gate.close() }
+        let holds = zip(holding, gates).map { "\($0)=\($1.path)" }.joined(separator: ",")
         let outputPath = directory.appendingPathComponent("out")
         _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputPath)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-users", usersFile.path] + arguments
+        process.arguments = ["-users", usersFile.path] + (holds.isEmpty ? [] : ["-hold", holds]) + arguments
         process.environment = ["TMPDIR": directory.path]
         process.standardOutput = output
         process.standardError = output
