@@ -13,9 +13,9 @@ struct Serve: AsyncParsableCommand {
             32 bytes). On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
             or takes it from HITCH_BOOTSTRAP_TOKEN.
 
-            The web dashboard is served at /ui on the same address; users sign in with a password. Set \
-            HITCH_DASHBOARD_SECURE_COOKIES=1 when browsers reach Hitch through TLS (a proxy in front), so that its \
-            session cookie is sent over TLS only.
+            The web dashboard is served at /ui on the same address; users sign in with a password. Pass \
+            --secure-cookies when browsers reach Hitch through TLS (a proxy in front), so that its session cookie is \
+            sent over TLS only.
             """)
 
     @Option(help: "The data directory (env HITCH_DATA_DIR).") var dataDir: String?
@@ -23,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "postgres://user:password@host:port/database (env HITCH_DATABASE_URL); SQLite when not given.")
     var databaseUrl: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
+    @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
+    var secureCookies = false
 
     func validate() throws {
         _ = try makeConfiguration(ProcessInfo.processInfo.environment)
@@ -55,6 +57,12 @@ struct Serve: AsyncParsableCommand {
             else { throw ValidationError("--bind must be HOST:PORT, e.g. 127.0.0.1:8750") }
             configuration.host = String(bind[..<colon])
             configuration.port = port
+        }
+        switch environment["HITCH_DASHBOARD_SECURE_COOKIES"] {
+        case nil, "", "0", "false": configuration.secureCookies = secureCookies
+        case "1", "true": configuration.secureCookies = true
+        case let other?:
+            throw ValidationError("HITCH_DASHBOARD_SECURE_COOKIES must be 1 or 0, not '\(other)'")
         }
         if let level = logLevel ?? environment["HITCH_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level) else {

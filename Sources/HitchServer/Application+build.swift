@@ -8,8 +8,7 @@ import OpenAPIHummingbird
 public func buildApplication(
     runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(
-        runtime: runtime, secureCookies: configuration.environment["HITCH_DASHBOARD_SECURE_COOKIES"] == "1", logger: logger)
+    let router = try buildRouter(runtime: runtime, secureCookies: configuration.secureCookies, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hitch"),

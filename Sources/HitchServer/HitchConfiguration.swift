@@ -9,12 +9,15 @@ public struct HitchConfiguration: Sendable {
     /// A `postgres://` URL; nil for SQLite in the data directory.
     public var databaseURL: String?
     public var logLevel: Logger.Level
+    /// The dashboard's cookies carry `Secure`: browsers reach Hitch through TLS (a proxy in front), and send the
+    /// session cookie over TLS only.
+    public var secureCookies: Bool
     /// The process environment, for the master key and the bootstrap token.
     public var environment: [String: String]
 
     public init(
         dataDirectory: String = "./hitch-data", host: String = "127.0.0.1", port: Int = 8750,
-        databaseURL: String? = nil, logLevel: Logger.Level = .info,
+        databaseURL: String? = nil, logLevel: Logger.Level = .info, secureCookies: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.dataDirectory = dataDirectory
@@ -22,6 +25,7 @@ public struct HitchConfiguration: Sendable {
         self.port = port
         self.databaseURL = databaseURL
         self.logLevel = logLevel
+        self.secureCookies = secureCookies
         self.environment = environment
     }
 
