@@ -113,7 +113,7 @@ struct DiscoveryAPITests {
             #expect((cancelled.json["detail"] as? String)?.hasPrefix("cancelled by") == true)
             #expect(try await client.call(.post, "/v1/jobs/\(id)/cancel").status == .conflict)
             reads.open()
-            for _ in 0..<200 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<600 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(await runtime.runningJobs.count == 0, "the task stopped")
             #expect(try await client.call(.get, "/v1/jobs/\(id)").json["state"] as? String == "cancelled", "kept its end")
             #expect(try await client.call(.get, "/v1/connections/slow/inventory").json["snapshot"] == nil, "nothing stored")
@@ -164,7 +164,7 @@ struct DiscoveryAPITests {
             #expect(try await rotated.status == .ok)
             #expect(ended["state"] as? String == "invalidated" && ended["detail"] as? String == "credential rotated: re-run discovery", "\(ended)")
             #expect(try await PlatformSessionTests.isActive(oldCookie, url: simulator.url, thumbprint: simulator.thumbprint) == false, "the old session is logged out")
-            for _ in 0..<200 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<600 where await runtime.runningJobs.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(await runtime.runningJobs.count == 0, "the task stopped")
             #expect(try await client.call(.get, "/v1/jobs/\(id)").json["state"] as? String == "invalidated")
             #expect(try await client.call(.get, "/v1/connections/lab/inventory").json["snapshot"] == nil, "partial results dropped")

@@ -107,7 +107,7 @@ struct PlatformSessionTests {
 
                         #expect(try await client.call(.patch, "/v1/connections/lab", json: ["secrets": ["password": peer.password]]).status == .ok)
                         var closed = false
-                        for _ in 0..<50 where !closed {
+                        for _ in 0..<300 where !closed {
                             closed = try await !Self.isActive(held, at: peer)
                             if !closed { try await Task.sleep(for: .milliseconds(100)) }
                         }
@@ -121,7 +121,7 @@ struct PlatformSessionTests {
 
     /// Until some connection of the test database listens on the rotation channel.
     static func waitForListener(on runtime: HitchRuntime) async throws {
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             let listening = try await runtime.store.backend.read(logger: TestBackend.logger) { database in
                 try await database.raw("""
                     SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'
