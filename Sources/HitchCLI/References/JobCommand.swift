@@ -94,7 +94,7 @@ struct JobCancel: AsyncParsableCommand {
 struct JobList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.")
 
-    @Option(help: "Only this connection's.") var connection: String?
+    @Option(help: "Only this connection's (a deleted connection's too, by the name its jobs recorded).") var connection: String?
     @Option(help: "Only jobs in this state: queued, running, succeeded, failed, invalidated, cancelled.") var state: String?
     @Option(help: "At most this many (1 to 1000).") var limit = 100
     @OptionGroup var output: OutputOptions

@@ -169,14 +169,22 @@ struct JobService: Sendable {
         return job
     }
 
+    /// Jobs, newest first. A connection that exists is matched by its id; a deleted one by the name its jobs
+    /// recorded, so that its history stays reachable. A name that matches neither is an error, not an empty list.
     func list(connection name: String?, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
         try await store.read(logger: logger) { session in
             var filter = JobFilter(state: state)
-            if let name {
-                guard let connection = try await session.connections.find(name: name) else { throw HitchError.connectionNotFound(name) }
+            guard let name else { return try await session.jobs.list(filter, limit: limit) }
+            if let connection = try await session.connections.find(name: name) {
                 filter.connectionId = connection.id
+                return try await session.jobs.list(filter, limit: limit)
             }
-            return try await session.jobs.list(filter, limit: limit)
+            filter.connectionName = name
+            let jobs = try await session.jobs.list(filter, limit: limit)
+            if jobs.isEmpty, try await session.jobs.list(JobFilter(connectionName: name), limit: 1).isEmpty {
+                throw HitchError.connectionNotFound(name)
+            }
+            return jobs
         }
     }
 

@@ -60,12 +60,16 @@ public struct AssignmentRecord: Sendable, Equatable {
     }
 }
 
+/// Which jobs to list: a connection's (by its id, or by the name a job recorded, which outlives a deleted
+/// connection), in a state.
 public struct JobFilter: Sendable, Equatable {
     public var connectionId: String?
+    public var connectionName: String?
     public var state: JobState?
 
-    public init(connectionId: String? = nil, state: JobState? = nil) {
+    public init(connectionId: String? = nil, connectionName: String? = nil, state: JobState? = nil) {
         self.connectionId = connectionId
+        self.connectionName = connectionName
         self.state = state
     }
 }

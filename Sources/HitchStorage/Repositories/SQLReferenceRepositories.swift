@@ -17,6 +17,7 @@ struct SQLJobRepository: JobRepository {
     func list(_ filter: JobFilter, limit: Int) async throws -> [JobRecord] {
         let query = database.select().columns(JobRow.columns).from("jobs")
         if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
+        if let connectionName = filter.connectionName { query.where("connection_name", .equal, connectionName) }
         if let state = filter.state { query.where("state", .equal, state.rawValue) }
         return try await query.orderBy("created_at", .descending).orderBy("id").limit(limit)
             .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }

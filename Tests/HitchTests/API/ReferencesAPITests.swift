@@ -53,6 +53,12 @@ import Testing
             #expect(secrets.isEmpty)
             let history = try await client.call(.get, "/v1/jobs?state=succeeded")
             #expect((history.json["jobs"] as? [[String: Any]])?.first?["connection"] as? String == "prod-vcenter", "jobs outlive the connection")
+            let ofDeleted = try await client.call(.get, "/v1/jobs?connection=prod-vcenter")
+            #expect(ofDeleted.status == .ok && (ofDeleted.json["jobs"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [jobId], "\(ofDeleted.text)")
+            let noneRunning = try await client.call(.get, "/v1/jobs?connection=prod-vcenter&state=running")
+            #expect(noneRunning.status == .ok && (noneRunning.json["jobs"] as? [Any])?.isEmpty == true, "\(noneRunning.text)")
+            let unknown = try await client.call(.get, "/v1/jobs?connection=never-was")
+            #expect(unknown.status == .notFound && unknown.text.contains("never-was"), "\(unknown.text)")
             let actions = (try await client.call(.get, "/v1/audit?limit=20").json["events"] as? [[String: Any]] ?? [])
                 .compactMap { $0["action"] as? String }
             #expect(Array(actions.prefix(6)) == [
