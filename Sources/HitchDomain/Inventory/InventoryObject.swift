@@ -18,7 +18,8 @@ public struct InventoryObject: Sendable, Equatable, Codable {
     /// The managed object id (`vm-42`), unique per type within a vCenter.
     public var moid: String
     public var name: String
-    /// Folders and VMs: the inventory path of folder names from the datacenter down (`/DC0/vm/web`).
+    /// Datacenters, folders, clusters, hosts and VMs: the inventory path of names from the datacenter down
+    /// (`/DC0/vm/web`, `/DC0/host/prod/esx-1`).
     public var path: String?
     /// The moid of the parent (folder, cluster or resource pool's owner).
     public var parent: String?

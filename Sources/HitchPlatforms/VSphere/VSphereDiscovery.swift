@@ -59,7 +59,17 @@ extension VSpherePlatformSession {
                 throw VSphereReadError(Self.explain(fault, reading: query.type))
             }
         }
-        return InventoryMapping.withPaths(objects)
+        // A host sits in a compute resource: its cluster, or one of its own when it stands alone. Those of its own
+        // are no inventory type; their names and parents are read only to give hosts their paths.
+        let computeResources: [InventoryMapping.Container]
+        do {
+            computeResources = try await session.retrieve(
+                ["ComputeResource"], properties: ["name", "parent"], under: content.rootFolder, content, pageSize: pageSize,
+                map: InventoryMapping.container)
+        } catch let fault as VSphereFault {
+            throw VSphereReadError(Self.explain(fault, reading: .host))
+        }
+        return InventoryMapping.withPaths(objects, computeResources: computeResources)
     }
 
     static func explain(_ fault: VSphereFault, reading type: InventoryType) -> String {
@@ -113,11 +123,24 @@ enum InventoryMapping {
         }
     }
 
-    /// Sets the inventory path of datacenters, folders and VMs: the names of the folders and datacenter above
-    /// them, from the datacenter down (`/DC0/vm/web/db-1`).
-    static func withPaths(_ objects: [InventoryObject]) -> [InventoryObject] {
+    /// An object read only for the paths of what it holds.
+    struct Container: Sendable {
+        let moid: String
+        let name: String
+        let parent: String?
+    }
+
+    static func container(_ read: VSphereSession.RetrievedObject) -> Container {
+        Container(moid: read.reference.value, name: read.properties["name"]?.text ?? read.reference.value, parent: read.properties["parent"]?.text)
+    }
+
+    /// Sets the inventory path of datacenters, folders, clusters, hosts and VMs: the names of what holds them,
+    /// from the datacenter down (`/DC0/vm/web/db-1`, `/DC0/host/prod/esx-1`). A host's path runs through its
+    /// compute resource: its cluster, or the one of its own that a host outside a cluster has (`/DC0/host/esx-2/esx-2`).
+    static func withPaths(_ objects: [InventoryObject], computeResources: [Container] = []) -> [InventoryObject] {
         var containers: [String: (name: String, parent: String?)] = [:]
-        for object in objects where object.type == .folder || object.type == .datacenter {
+        for resource in computeResources { containers[resource.moid] = (resource.name, resource.parent) }
+        for object in objects where [.folder, .datacenter, .cluster].contains(object.type) {
             containers[object.moid] = (object.name, object.parent)
         }
         func path(of moid: String) -> String {
@@ -133,8 +156,8 @@ enum InventoryMapping {
         return objects.map { object in
             var object = object
             switch object.type {
-            case .datacenter, .folder: object.path = path(of: object.moid)
-            case .vm: object.path = object.parent.map { path(of: $0) + "/" + object.name }
+            case .datacenter, .folder, .cluster: object.path = path(of: object.moid)
+            case .vm, .host: object.path = object.parent.map { path(of: $0) + "/" + object.name }
             default: break
             }
             return object

@@ -1,7 +1,8 @@
 import HitchAPI
 
-/// A vSphere inventory as a tree: datacenter > cluster > host > VMs. Hosts outside a cluster and VMs whose host
-/// was not read are listed on their own at the end.
+/// A vSphere inventory as a tree: datacenter > cluster > host > VMs, with a datacenter's hosts outside a cluster
+/// after its clusters (found by their paths). Hosts of no datacenter read and VMs whose host was not read are
+/// listed on their own at the end.
 struct InventoryTree: Sendable {
     struct Node: Sendable {
         let label: String
@@ -41,18 +42,25 @@ struct InventoryTree: Sendable {
         let hosts = objects.filter { $0._type == .host }.sorted { $0.name < $1.name }
         let clusters = objects.filter { $0._type == .cluster }.sorted { $0.name < $1.name }
         let clusterIds = Set(clusters.map(\.moid))
-        var roots = objects.filter { $0._type == .datacenter }.sorted { $0.name < $1.name }.map { dc in
+        let datacenters = objects.filter { $0._type == .datacenter }.sorted { $0.name < $1.name }
+        let standalone = hosts.filter { !clusterIds.contains($0.parent ?? "") }
+        // A host outside a cluster belongs to the datacenter its path runs through (`/DC0/host/esx-2/esx-2`).
+        func datacenter(holding host: Components.Schemas.InventoryObject) -> String? {
+            guard let path = host.path else { return nil }
+            return datacenters.first { dc in dc.path.map { path.hasPrefix($0 + "/") } == true }?.moid
+        }
+        var roots = datacenters.map { dc in
             Node(
                 label: dc.name, detail: "datacenter",
                 children: clusters.filter { datacenter(above: $0.parent) == dc.moid }.map { cluster in
                     Node(
                         label: cluster.name, detail: "cluster",
                         children: hosts.filter { $0.parent == cluster.moid }.map(hostNode))
-                })
+                } + standalone.filter { datacenter(holding: $0) == dc.moid }.map(hostNode))
         }
-        let standalone = hosts.filter { !clusterIds.contains($0.parent ?? "") }
-        if !standalone.isEmpty {
-            roots.append(Node(label: "Hosts outside a cluster", children: standalone.map(hostNode)))
+        let unplaced = standalone.filter { datacenter(holding: $0) == nil }
+        if !unplaced.isEmpty {
+            roots.append(Node(label: "Hosts of no datacenter read", children: unplaced.map(hostNode)))
         }
         let hostIds = Set(hosts.map(\.moid))
         let orphans = objects.filter { $0._type == .vm && !hostIds.contains($0.host ?? "") }

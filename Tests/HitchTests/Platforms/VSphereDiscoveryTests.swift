@@ -44,7 +44,11 @@ struct VSphereDiscoveryTests {
         }
         for host in objects where host.type == .host {
             #expect(host.connectionState == "connected" && host.version?.isEmpty == false && host.powerState != nil)
+            // A host outside a cluster has a compute resource of its own, of its name.
+            let holder = host.name.hasPrefix("DC0_C0_") ? "DC0_C0" : host.name
+            #expect(host.path == "/DC0/host/\(holder)/\(host.name)")
         }
+        #expect(objects.first { $0.type == .cluster }?.path == "/DC0/host/DC0_C0")
         for datastore in objects where datastore.type == .datastore {
             let capacity = try #require(datastore.capacityBytes)
             #expect(capacity > 0 && (datastore.freeBytes ?? -1) >= 0 && (datastore.freeBytes ?? 0) <= capacity)
@@ -74,7 +78,11 @@ struct VSphereDiscoveryTests {
         for vm in objects where vm.type == .vm {
             #expect(vm.path == vm.parent.flatMap { folders[$0] }.map { "\($0)/\(vm.name)" }, "a VM's path is its folder's and its name")
         }
-        #expect(Set(objects.filter { $0.type == .datacenter }.compactMap(\.path)).count == 2)
+        let datacenterPaths = objects.filter { $0.type == .datacenter }.compactMap(\.path)
+        #expect(Set(datacenterPaths).count == 2)
+        for host in objects where host.type == .host {
+            #expect(datacenterPaths.contains { host.path?.hasPrefix($0 + "/host/") == true }, "\(host.name): \(host.path ?? "no path")")
+        }
     }
 
     @Test func preflightReadsTheUsersPrivilegesOnTheDatacenter() async throws {
