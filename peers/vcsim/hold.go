@@ -43,12 +43,10 @@ func holdMethods(next http.Handler, holds map[string]string) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "could not read the request", http.StatusBadRequest)
+		body, ok := readBody(w, r)
+		if !ok {
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		if gate, held := holds[soapMethod(body)]; held {
 			deadline := time.Now().Add(maximumHold)
 			for gateClosed(gate) && time.Now().Before(deadline) {
@@ -84,4 +82,16 @@ func soapMethod(body []byte) string {
 			inBody = element.Name.Local == "Body"
 		}
 	}
+}
+
+// readBody reads a request's body and puts it back for the handlers after; false when it could not be read, and
+// the answer saying so has been written.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "could not read the request", http.StatusBadRequest)
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
 }
