@@ -38,26 +38,20 @@ func holdMethods(next http.Handler, holds map[string]string) http.Handler {
 	if len(holds) == 0 {
 		return next
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
-			return
+	return beforeCalls(next, func(_ http.ResponseWriter, r *http.Request, body []byte) bool {
+		gate, held := holds[soapMethod(body)]
+		if !held {
+			return true
 		}
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		if gate, held := holds[soapMethod(body)]; held {
-			deadline := time.Now().Add(maximumHold)
-			for gateClosed(gate) && time.Now().Before(deadline) {
-				select {
-				case <-r.Context().Done():
-					return
-				case <-time.After(20 * time.Millisecond):
-				}
+		deadline := time.Now().Add(maximumHold)
+		for gateClosed(gate) && time.Now().Before(deadline) {
+			select {
+			case <-r.Context().Done():
+				return false
+			case <-time.After(20 * time.Millisecond):
 			}
 		}
-		next.ServeHTTP(w, r)
+		return true
 	})
 }
 
@@ -84,14 +78,21 @@ func soapMethod(body []byte) string {
 	}
 }
 
-// readBody reads a request's body and puts it back for the handlers after; false when it could not be read, and
-// the answer saying so has been written.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, "could not read the request", http.StatusBadRequest)
-		return nil, false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return body, true
+// beforeCalls runs inspect on each SOAP call's body before next handles the call; inspect returns false when the
+// call goes no further (it has answered, or the client has gone).
+func beforeCalls(next http.Handler, inspect func(http.ResponseWriter, *http.Request, []byte) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, "could not read the request", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !inspect(w, r, body) {
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

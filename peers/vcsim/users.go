@@ -179,22 +179,14 @@ func (a *authorization) privileges(username string, entity types.ManagedObjectRe
 // checkLogins answers a Login with a wrong user or password with vCenter's InvalidLogin fault before the
 // simulator (which, without a Listen user, would accept any) sees it.
 func checkLogins(next http.Handler, table *userTable) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
+	return beforeCalls(next, func(w http.ResponseWriter, _ *http.Request, body []byte) bool {
 		if username, password, isLogin := parseLogin(body); isLogin && !table.valid(username, password) {
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, invalidLoginFault)
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
+		return true
 	})
 }
 
