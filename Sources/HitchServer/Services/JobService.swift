@@ -181,9 +181,10 @@ struct JobService: Sendable {
             }
             filter.connectionName = name
             let jobs = try await session.jobs.list(filter, limit: limit)
-            if jobs.isEmpty, try await session.jobs.list(JobFilter(connectionName: name), limit: 1).isEmpty {
-                throw HitchError.connectionNotFound(name)
-            }
+            guard jobs.isEmpty else { return jobs }
+            // Empty with a state filter, the name may still have jobs in other states: only then is it asked again.
+            let recorded = state == nil ? false : !(try await session.jobs.list(JobFilter(connectionName: name), limit: 1).isEmpty)
+            guard recorded else { throw HitchError.connectionNotFound(name) }
             return jobs
         }
     }
