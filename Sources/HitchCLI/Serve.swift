@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
         case nil, "", "0", "false": configuration.secureCookies = secureCookies
         case "1", "true": configuration.secureCookies = true
         case let other?:
-            throw ValidationError("HITCH_DASHBOARD_SECURE_COOKIES must be 1 or 0, not '\(other)'")
+            throw ValidationError("HITCH_DASHBOARD_SECURE_COOKIES must be 1, 0, true or false, not '\(other)'")
         }
         if let level = logLevel ?? environment["HITCH_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level) else {
