@@ -28,21 +28,43 @@ public struct Keyring: Sendable {
     }
 
     public func open(_ sealed: SealedSecret, for binding: SecretBinding) throws -> SecretValue {
+        do {
+            return try open(
+                sealed, keyData: binding.associatedData(purpose: "data-key"),
+                secretData: binding.associatedData(purpose: "secret"))
+        } catch let error as SecretsError where error.code == .openFailed {
+            throw SecretsError(
+                .openFailed,
+                "secret '\(binding.field)' of connection \(binding.connectionId) does not open with its binding")
+        }
+    }
+
+    /// Opens a secret sealed before secrets were bound to their destination, to seal it again under its
+    /// destination. Only the migration that binds them calls it, once, in its own transaction.
+    public func openUnbound(
+        _ sealed: SealedSecret, connectionId: String, field: String, credentialVersion: Int
+    ) throws -> SecretValue {
+        try open(
+            sealed,
+            keyData: SecretBinding.unboundAssociatedData(
+                purpose: "data-key", connectionId: connectionId, field: field, credentialVersion: credentialVersion),
+            secretData: SecretBinding.unboundAssociatedData(
+                purpose: "secret", connectionId: connectionId, field: field, credentialVersion: credentialVersion))
+    }
+
+    private func open(_ sealed: SealedSecret, keyData: Data, secretData: Data) throws -> SecretValue {
         guard let master = byVersion[sealed.masterKeyVersion] else {
             throw SecretsError(.unknownKeyVersion, "no master key of version \(sealed.masterKeyVersion) is loaded")
         }
         do {
             let dataKeyBytes = try AES.GCM.open(
-                AES.GCM.SealedBox(combined: sealed.wrappedKey), using: master.key,
-                authenticating: binding.associatedData(purpose: "data-key"))
+                AES.GCM.SealedBox(combined: sealed.wrappedKey), using: master.key, authenticating: keyData)
             let plaintext = try AES.GCM.open(
                 AES.GCM.SealedBox(combined: sealed.ciphertext), using: SymmetricKey(data: dataKeyBytes),
-                authenticating: binding.associatedData(purpose: "secret"))
+                authenticating: secretData)
             return SecretValue(String(decoding: plaintext, as: UTF8.self))
         } catch {
-            throw SecretsError(
-                .openFailed,
-                "secret '\(binding.field)' of connection \(binding.connectionId) does not open with its binding")
+            throw SecretsError(.openFailed, "a secret does not open with its binding")
         }
     }
 }

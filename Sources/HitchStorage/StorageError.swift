@@ -5,6 +5,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case corrupt
         case duplicate
         case unsupportedURL = "unsupported-url"
+        case migrationIncomplete = "migration-incomplete"
     }
 
     public let code: Code

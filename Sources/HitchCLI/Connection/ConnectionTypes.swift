@@ -21,6 +21,7 @@ struct ConnectionTypes: AsyncParsableCommand {
                 var notes: [String] = []
                 if field.required { notes.append("required") }
                 if field.secret { notes.append("secret") }
+                if field.destination { notes.append("destination: changing it needs the secret re-entered") }
                 if field.generated == .always { notes.append("generated") }
                 if let choices = field.choices { notes.append(choices.joined(separator: "|")) }
                 let suffix = notes.isEmpty ? "" : " [\(notes.joined(separator: ", "))]"

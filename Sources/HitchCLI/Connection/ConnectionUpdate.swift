@@ -9,6 +9,10 @@ struct ConnectionUpdate: AsyncParsableCommand {
         discussion: """
             Only what is given changes. A new secret or identity makes a new credential version:
               printf '%s' "$NEW_PW" | hitch connection update prod-vcenter --password-stdin
+            A change of where the secret is sent (a destination field: --vcenter, --endpoint, --insecure,
+            --thumbprint, --sts-endpoint, --authority-host, --arm-endpoint, --api-endpoint, --via) needs every secret
+            of the connection re-entered in the same command, or nothing changes (exit 2):
+              printf '%s' "$PW" | hitch connection update prod-vcenter --vcenter vc02.corp.example --password-stdin
             The change is sent with the ETag read first; if someone saved in between, nothing changes (exit 4).
             """)
 

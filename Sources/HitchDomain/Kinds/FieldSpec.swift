@@ -26,6 +26,9 @@ public struct FieldSpec: Sendable {
     public let isRequired: Bool
     /// A change of an identity or secret field makes a new credential version.
     public let isIdentity: Bool
+    /// Decides where the connection's secret, or a token derived from it, is sent, or how the peer is
+    /// authenticated: changing it needs every secret re-entered, and the sealed secrets are bound to it (S9).
+    public let isDestination: Bool
     public let origin: Origin
     public let help: String
     /// Takes several lines of text (a key file's JSON), so a form shows a text area.
@@ -34,7 +37,8 @@ public struct FieldSpec: Sendable {
 
     init(
         _ name: String, label: String, type: ValueType = .string, secret: Bool = false, required: Bool = false,
-        identity: Bool = false, origin: Origin = .supplied, multiline: Bool = false, help: String,
+        identity: Bool = false, destination: Bool = false, origin: Origin = .supplied, multiline: Bool = false,
+        help: String,
         rule: FieldRule = .none
     ) {
         self.name = name
@@ -42,7 +46,9 @@ public struct FieldSpec: Sendable {
         self.type = type
         self.isSecret = secret
         self.isRequired = required
-        self.isIdentity = identity || secret
+        // A destination change re-seals every secret, so it makes a new credential version too.
+        self.isIdentity = identity || secret || destination
+        self.isDestination = destination
         self.origin = origin
         self.help = help
         self.isMultiline = multiline
@@ -58,4 +64,5 @@ public struct KindSchema: Sendable {
     public func field(named name: String) -> FieldSpec? { fields.first { $0.name == name } }
     public var secretFields: [FieldSpec] { fields.filter(\.isSecret) }
     public var plainFields: [FieldSpec] { fields.filter { !$0.isSecret } }
+    public var destinationFields: [FieldSpec] { fields.filter(\.isDestination) }
 }

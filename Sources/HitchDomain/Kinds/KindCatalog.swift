@@ -21,10 +21,10 @@ enum KindCatalog {
 
     private static let tlsFields: [FieldSpec] = [
         FieldSpec(
-            "insecure", label: "Skip TLS verification", type: .boolean,
+            "insecure", label: "Skip TLS verification", type: .boolean, destination: true,
             help: "Do not verify the server certificate. Prefer a thumbprint pin.", rule: .none),
         FieldSpec(
-            "thumbprint", label: "Certificate SHA-256 thumbprint",
+            "thumbprint", label: "Certificate SHA-256 thumbprint", destination: true,
             help: "Pin the server's leaf certificate by its SHA-256 thumbprint (64 hex digits, colons allowed).",
             rule: .sha256Thumbprint),
     ]
@@ -32,7 +32,7 @@ enum KindCatalog {
     private static let vsphere: [FieldSpec] =
         [
             FieldSpec(
-                "vcenter", label: "vCenter", required: true, identity: true,
+                "vcenter", label: "vCenter", required: true, destination: true,
                 help: "Host name or IP address of the vCenter, with an optional :port.", rule: .hostPort),
             FieldSpec(
                 "username", label: "Username", required: true, identity: true,
@@ -49,7 +49,7 @@ enum KindCatalog {
     private static let nutanix: [FieldSpec] =
         [
             FieldSpec(
-                "endpoint", label: "Prism Central", required: true, identity: true,
+                "endpoint", label: "Prism Central", required: true, destination: true,
                 help: "Host name or IP address of Prism Central, with an optional :port (default 9440).",
                 rule: .hostPort),
             FieldSpec(
@@ -79,15 +79,15 @@ enum KindCatalog {
             "cloud", label: "Cloud", type: .choice(["public", "usgov", "china"]),
             help: "The Azure cloud: public (default), usgov or china."),
         FieldSpec(
-            "authorityHost", label: "Authority host", identity: true,
+            "authorityHost", label: "Authority host", destination: true,
             help: "Overrides the cloud's Entra ID authority, e.g. https://login.microsoftonline.com.", rule: .httpsURL),
         FieldSpec(
-            "armEndpoint", label: "Resource Manager endpoint",
+            "armEndpoint", label: "Resource Manager endpoint", destination: true,
             help: "Overrides the cloud's Resource Manager endpoint, e.g. https://management.azure.com.", rule: .httpsURL),
     ]
 
     private static let stsEndpoint = FieldSpec(
-        "stsEndpoint", label: "STS endpoint",
+        "stsEndpoint", label: "STS endpoint", destination: true,
         help: "A regional or private STS endpoint instead of https://sts.REGION.amazonaws.com.", rule: .httpsURL)
 
     private static let awsAccessKey: [FieldSpec] = [
@@ -110,7 +110,7 @@ enum KindCatalog {
             help: "The role to assume, arn:aws:iam::123456789012:role/NAME.", rule: .awsRoleArn),
         FieldSpec("region", label: "Region", help: "Default region, e.g. eu-west-1.", rule: .awsRegion),
         FieldSpec(
-            "via", label: "Via connection", type: .connectionReference(.awsAccessKey), required: true, identity: true,
+            "via", label: "Via connection", type: .connectionReference(.awsAccessKey), required: true, destination: true,
             help: "The aws-access-key connection whose key assumes the role.", rule: .connectionName),
     ]
 
@@ -136,7 +136,7 @@ enum KindCatalog {
             "serviceAccountKey", label: "Service account key", secret: true, required: true, multiline: true,
             help: "The service account's JSON key file.", rule: .gcpServiceAccountKey),
         FieldSpec(
-            "apiEndpoint", label: "Resource Manager endpoint",
+            "apiEndpoint", label: "Resource Manager endpoint", destination: true,
             help: "Overrides https://cloudresourcemanager.googleapis.com.", rule: .httpsURL),
     ]
 

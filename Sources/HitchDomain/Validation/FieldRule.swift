@@ -1,5 +1,5 @@
 /// A format rule for one field's text. Messages describe the rule and never repeat the value.
-enum FieldRule: Sendable {
+enum FieldRule: Sendable, Equatable {
     case none
     case nonEmpty(Int)
     case hostPort

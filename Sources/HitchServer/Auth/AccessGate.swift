@@ -54,8 +54,8 @@ struct AccessGate: Sendable {
         let event = AuditEvent(
             actor: principal.auditActor, origin: RequestOrigin.current, action: action,
             target: rule.targetKind.flatMap { kind in targetName.map { AuditTarget(kind: kind, name: $0) } },
-            outcome: failure.code == .forbidden ? .denied : .failed(code: failure.code.rawValue),
-            detail: failure.message)
+            outcome: [.forbidden, .secretRequired].contains(failure.code) ? .denied : .failed(code: failure.code.rawValue),
+            changedFields: failure.refusedFields, detail: failure.message)
         do {
             try await runtime.store.write(logger: logger) { [audit = runtime.audit] session in
                 try await audit.append(event, in: session)

@@ -139,7 +139,9 @@ struct ConnectionFormPages: Sendable {
             }
             if form["tested"] == "1" { await recordTest(of: saved.connection.name, visitor: visitor) }
             return try issuedOrRedirect(saved, visitor: visitor)
-        } catch let error as HitchError where [.validation, .stale, .conflict, .badRequest].contains(error.code) {
+        } catch let error as HitchError
+            where [.validation, .secretRequired, .stale, .conflict, .destinationMismatch, .badRequest].contains(error.code)
+        {
             let message = error.code == .stale
                 ? "Someone saved this connection after you opened it, so your changes were not saved. "
                     + "Open it again to see their changes, then make yours."

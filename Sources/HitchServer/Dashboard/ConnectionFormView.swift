@@ -25,6 +25,8 @@ struct ConnectionFormView: Sendable {
         let mayGenerate: Bool
         let generateName: String
         let generateChecked: Bool
+        /// On an edit of a connection with a stored secret: this field decides where the secret is sent.
+        let destinationNote: String?
         let error: String?
     }
 
@@ -107,6 +109,11 @@ struct ConnectionFormView: Sendable {
                 break
             }
             let checked = if case .case2(true)? = values.plain[spec.name] { true } else { false }
+            let storedSecretLabels = kind.schema.secretFields.filter { values.storedSecrets.contains($0.name) }.map(\.label)
+            let destinationNote = spec.isDestination && !isNew && !storedSecretLabels.isEmpty
+                ? "Changing this changes where the secret is sent: re-enter "
+                    + storedSecretLabels.joined(separator: " and ") + " below to save or test the change."
+                : nil
             let isSelect = !options.isEmpty
             return Field(
                 label: spec.label, help: spec.help, id: "f-" + spec.name,
@@ -120,7 +127,8 @@ struct ConnectionFormView: Sendable {
                 placeholder: isSecret && values.storedSecrets.contains(spec.name)
                     ? "\(SecretValue.placeholder) stored: leave empty to keep it, type to replace it" : nil,
                 mayGenerate: spec.origin != .supplied, generateName: "generate." + spec.name,
-                generateChecked: values.generate.contains(spec.name), error: errors[spec.name])
+                generateChecked: values.generate.contains(spec.name), destinationNote: destinationNote,
+                error: errors[spec.name])
         }
     }
 

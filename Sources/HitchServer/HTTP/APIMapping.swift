@@ -33,7 +33,8 @@ enum APIMapping {
             }
         return .init(
             name: field.name, label: field.label, _type: type, choices: choices, referenceKind: referenceKind,
-            secret: field.isSecret, required: field.isRequired, identity: field.isIdentity, generated: generated,
+            secret: field.isSecret, required: field.isRequired, identity: field.isIdentity,
+            destination: field.isDestination, generated: generated,
             help: field.help)
     }
 

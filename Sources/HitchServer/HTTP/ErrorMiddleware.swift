@@ -65,11 +65,11 @@ enum ErrorBody {
 
     static func status(for code: HitchError.Code) -> HTTPResponse.Status {
         switch code {
-        case .validation, .badRequest: .badRequest
+        case .validation, .badRequest, .secretRequired: .badRequest
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
-        case .conflict: .conflict
+        case .conflict, .destinationMismatch: .conflict
         case .stale: .preconditionFailed
         case .throttled: .tooManyRequests
         case .unavailable: .serviceUnavailable

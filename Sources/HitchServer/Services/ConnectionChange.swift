@@ -27,6 +27,21 @@ struct ConnectionChange {
         }
     }
 
+    /// Destination fields whose effective value this change replaces (S9).
+    func changedDestinationFields() -> [String] {
+        ConnectionDestination.changedFields(of: current.kind, from: current.fields, to: draft.fields)
+    }
+
+    /// A change of where the secrets are sent must carry every stored secret again (S9): nothing stored is ever
+    /// sent to a destination it was not entered for.
+    func requireSecretsForDestinationChange() throws {
+        let changed = changedDestinationFields()
+        guard !changed.isEmpty else { return }
+        let missing = current.secretFields.subtracting(draft.secrets.keys).sorted()
+        guard !missing.isEmpty else { return }
+        throw HitchError.secretRequired(connection: current.name, kind: current.kind, destination: changed, missing: missing)
+    }
+
     /// Identity and secret fields whose value this change replaces: they make a new credential version.
     func changedIdentityFields() -> [String] {
         current.kind.schema.fields.filter { field in

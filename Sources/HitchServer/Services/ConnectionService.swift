@@ -13,6 +13,8 @@ struct ConnectionService: Sendable {
     let sessions: PlatformSessionPool
     let clock: @Sendable () -> Date
 
+    var secrets: ConnectionSecrets { ConnectionSecrets(store: store, keyring: keyring) }
+
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
         guard let record = try await store.connection(named: name, logger: logger) else {
             throw HitchError.connectionNotFound(name)
@@ -50,7 +52,8 @@ struct ConnectionService: Sendable {
             tags: draft.tags, fields: draft.fields, credentialVersion: 1, revision: 1, status: .untested,
             createdAt: now, createdBy: principal.name, updatedAt: now, updatedBy: principal.name,
             secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now)
-        let sealed = try seal(draft.secrets, connectionId: record.id, version: 1)
+        let destination = try await secrets.destination(kind: kind, fields: draft.fields, logger: logger)
+        let sealed = try secrets.seal(draft.secrets, connectionId: record.id, version: 1, destination: destination)
         let version = CredentialVersionRecord(
             version: 1, createdAt: now, actorId: principal.id, actorName: principal.name,
             changedFields: kind.schema.fields.map(\.name).filter { draft.fields[$0] != nil || draft.secrets[$0] != nil })
@@ -83,6 +86,7 @@ struct ConnectionService: Sendable {
         try report.throwIfInvalid()
         try change.validateMaxSecretAge()
         let issued = SecretIssuer.issue(for: &change.draft)
+        try change.requireSecretsForDestinationChange()
         let now = clock()
         let changedIdentity = change.changedIdentityFields()
         var record = change.updatedRecord(at: now, by: principal.name)
@@ -94,7 +98,10 @@ struct ConnectionService: Sendable {
             record.credentialCreatedAt = now
             let keptFields = current.secretFields.subtracting(change.draft.secrets.keys)
             let kept = keptFields.isEmpty ? [:] : try await openSecrets(of: current, logger: logger).filter { keptFields.contains($0.key) }
-            sealed = try seal(kept.merging(change.draft.secrets) { $1 }, connectionId: record.id, version: record.credentialVersion)
+            let destination = try await secrets.destination(kind: record.kind, fields: record.fields, logger: logger)
+            sealed = try secrets.seal(
+                kept.merging(change.draft.secrets) { $1 }, connectionId: record.id, version: record.credentialVersion,
+                destination: destination)
             version = CredentialVersionRecord(
                 version: record.credentialVersion, createdAt: now, actorId: principal.id, actorName: principal.name,
                 changedFields: changedIdentity)
@@ -131,7 +138,23 @@ struct ConnectionService: Sendable {
         logger.info(
             "connection updated",
             metadata: ["connection": "\(name)", "changed": "\(changedIdentity.joined(separator: ","))"])
-        return SavedConnection(record: record, issuedSecrets: issued, warnings: report.warnings)
+        var warnings = report.warnings
+        if !change.changedDestinationFields().isEmpty {
+            warnings += try await dependentsWarning(of: record, logger: logger)
+        }
+        return SavedConnection(record: record, issuedSecrets: issued, warnings: warnings)
+    }
+
+    /// The connections that go through this one hold secrets bound to its destination: once it changes, theirs
+    /// no longer open until they are re-entered.
+    private func dependentsWarning(of record: ConnectionRecord, logger: Logger) async throws -> [String] {
+        let dependents = try await list(ConnectionFilter(), logger: logger).filter {
+            !$0.secretFields.isEmpty && ConnectionSecrets.viaName(kind: $0.kind, fields: $0.fields) == record.name
+        }
+        guard !dependents.isEmpty else { return [] }
+        let names = dependents.map(\.name).sorted().joined(separator: ", ")
+        return ["connections that go through '\(record.name)' no longer open their secrets at its new destination; "
+            + "re-enter them: \(names)"]
     }
 
     func delete(name: String, by actor: RequestActor, logger: Logger) async throws {
@@ -152,33 +175,12 @@ struct ConnectionService: Sendable {
 
     /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
     func openSecrets(of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
-        try open(try await store.read(logger: logger) { try await $0.connections.secrets(connectionId: record.id) }, of: record)
+        try await secrets.open(of: record, logger: logger)
     }
 
     /// Still sealed, by connection id: for a run over many connections, each opened just before its use.
     func sealedSecrets(of records: [ConnectionRecord], logger: Logger) async throws -> [String: [StoredSecret]] {
         try await store.read(logger: logger) { try await $0.connections.secrets(connectionIds: records.map(\.id)) }
-    }
-
-    func open(_ stored: [StoredSecret], of record: ConnectionRecord) throws -> [String: SecretValue] {
-        var opened: [String: SecretValue] = [:]
-        for secret in stored {
-            let sealed = SealedSecret(
-                masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey, ciphertext: secret.ciphertext)
-            let binding = SecretBinding(connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion)
-            opened[secret.field] = try keyring.open(sealed, for: binding)
-        }
-        return opened
-    }
-
-    private func seal(_ secrets: [String: SecretValue], connectionId: String, version: Int) throws -> [StoredSecret] {
-        try secrets.sorted { $0.key < $1.key }.map { field, value in
-            let sealed = try keyring.seal(
-                value, for: SecretBinding(connectionId: connectionId, field: field, credentialVersion: version))
-            return StoredSecret(
-                field: field, credentialVersion: version, masterKeyVersion: sealed.masterKeyVersion,
-                wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
-        }
     }
 }
 

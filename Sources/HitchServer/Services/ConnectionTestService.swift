@@ -35,7 +35,7 @@ struct ConnectionTestService: Sendable {
                 if index >= concurrency { await group.next() }
                 group.addTask {
                     do {
-                        let secrets = try connections.open(sealed[record.id] ?? [], of: record)
+                        let secrets = try await connections.secrets.open(sealed[record.id] ?? [], of: record, logger: logger)
                         await each(record.name, .success(
                             try await testAndSave(
                                 record, secrets: secrets, deadline: deadline, by: actor, logger: logger, writer: writer)))
@@ -58,7 +58,9 @@ struct ConnectionTestService: Sendable {
         let record = try await connections.get(name: name, logger: logger)
         let merged = ConnectionChange(current: record, request: change)
         try ConnectionValidator.validate(merged.draft).throwIfInvalid()
-        let stored = try await connections.openSecrets(of: record, logger: logger)
+        // A candidate destination is tested only with secrets that came with it, never with the stored ones (S9).
+        try merged.requireSecretsForDestinationChange()
+        let stored = merged.changedDestinationFields().isEmpty ? try await connections.openSecrets(of: record, logger: logger) : [:]
         let report = await PlatformTests.run(
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
             via: try await via(of: merged.draft.fields, logger: logger), deadline: deadline)
@@ -110,10 +112,11 @@ struct ConnectionTestService: Sendable {
         return report
     }
 
-    /// The access-key connection named by `via`, with its secrets opened, when there is one.
+    /// The access-key connection named by `via`, with its secrets opened, when there is one. A connection of any
+    /// other kind is not opened: a candidate cannot name one to have its secret used.
     private func via(of fields: [String: FieldValue], logger: Logger) async throws -> PlatformTests.Via? {
         guard case .string(let name)? = fields["via"], !name.isEmpty,
-            let record = try await store.connection(named: name, logger: logger)
+            let record = try await store.connection(named: name, logger: logger), record.kind == .awsAccessKey
         else { return nil }
         return PlatformTests.Via(fields: record.fields, secrets: try await connections.openSecrets(of: record, logger: logger))
     }

@@ -60,8 +60,13 @@ public struct HitchRuntime: Sendable {
         if let storedCheck { try KeyCheck.verify(storedCheck.value, with: masterKey) }
         if case .file(let path, true) = source { logger.notice("created the master key file", metadata: ["path": "\(path)"]) }
 
-        let applied = try await migrator.migrate(logger: logger)
         let audit = AuditLog(chain: AuditChain(current: masterKey), clock: clock)
+        let keyring = Keyring(current: masterKey)
+        let applied = try await migrator.migrate(
+            logger: logger,
+            steps: [
+                SchemaVersion.destinationBinding: DestinationBindingMigration.step(keyring: keyring, audit: audit, logger: logger)
+            ])
         if applied.contains(SchemaVersion.auditLog) {
             // The log starts with the migration that made it, so an emptied log is never taken for a new one.
             let event = AuditEvent(actor: .system, origin: .local, action: "audit.start", target: nil)
@@ -82,7 +87,7 @@ public struct HitchRuntime: Sendable {
             .createAdminIfEmpty(store: store, audit: audit, logger: logger)
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
-            store: store, keyring: Keyring(current: masterKey), audit: audit, hasher: hasher, throttle: LoginThrottle(),
+            store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
             rotationPolicy: rotationPolicy, sessions: PlatformSessionPool(logger: logger), runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
         if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }

@@ -5,7 +5,14 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let apply: @Sendable (any SQLDatabase) async throws -> Void
+    /// The migration also needs work that storage cannot do (opening and sealing secrets): the server supplies it
+    /// as a `MigrationStep`, run in the same transaction, and the migration is not applied without it.
+    var needsServerStep = false
 }
+
+/// Work of the server's that a migration needs, run in the migration's own transaction so that the schema and
+/// the data it changes commit together or not at all.
+public typealias MigrationStep = @Sendable (StoreSession) async throws -> Void
 
 enum Migrations {
     static let all: [Migration] = [
@@ -14,6 +21,10 @@ enum Migrations {
         Migration(version: 3, name: "connection test results", apply: ConnectionTestSchema.apply),
         Migration(version: 4, name: "jobs, assignments and rotation policy", apply: ReferencesSchema.apply),
         Migration(version: 5, name: "inventory snapshots, preflight results and job deadlines", apply: InventorySchema.apply),
+        // No schema change: every stored secret is sealed again with its connection's destination in its binding.
+        Migration(
+            version: SchemaVersion.destinationBinding, name: "secrets bound to their destinations", apply: { _ in },
+            needsServerStep: true),
     ]
 }
 
@@ -21,4 +32,6 @@ enum Migrations {
 public enum SchemaVersion {
     /// The version that creates the audit log; the server writes the log's first event when it applies it.
     public static let auditLog = 2
+    /// The version that binds every stored secret to its connection's destination (a server step).
+    public static let destinationBinding = 6
 }

@@ -8,8 +8,15 @@ public struct Migrator: Sendable {
     private static let lockKey: Int64 = 0x6869_7463_686D_6967  // "hitchmig"
 
     let backend: any SQLBackend
+    /// The last version to apply; nil for all of them (a test leaves a database at an earlier version).
+    let lastVersion: Int?
 
-    public init(backend: any SQLBackend) { self.backend = backend }
+    public init(backend: any SQLBackend) { self.init(backend: backend, upTo: nil) }
+
+    init(backend: any SQLBackend, upTo lastVersion: Int?) {
+        self.backend = backend
+        self.lastVersion = lastVersion
+    }
 
     /// The versions already applied; empty for a new database.
     public func appliedVersions(logger: Logger) async throws -> [Int] {
@@ -20,10 +27,15 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// Applies every pending migration; `steps` holds the server's part of the migrations that need one, by version.
     @discardableResult
-    public func migrate(logger: Logger) async throws -> [Int] {
+    public func migrate(logger: Logger, steps: [Int: MigrationStep] = [:]) async throws -> [Int] {
         var applied: [Int] = []
-        for migration in Migrations.all {
+        for migration in Migrations.all where migration.version <= lastVersion ?? Int.max {
+            let step = steps[migration.version]
+            if migration.needsServerStep && step == nil {
+                throw StorageError(code: .migrationIncomplete, message: "migration \(migration.version) (\(migration.name)) needs the server's step")
+            }
             let didApply = try await backend.transaction(logger: logger) { database in
                 try await backend.lockExclusively(database, key: Self.lockKey)
                 try await database.create(table: Self.table).ifNotExists()
@@ -35,6 +47,7 @@ public struct Migrator: Sendable {
                     .where("version", .equal, migration.version).first()
                 if done != nil { return false }
                 try await migration.apply(database)
+                try await step?(StoreSession(database: database, backend: backend))
                 try await database.insert(into: Self.table)
                     .columns("version", "name", "applied_at")
                     .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Timestamp.now()))

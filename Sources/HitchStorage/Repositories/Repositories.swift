@@ -22,6 +22,8 @@ public protocol ConnectionRepository: Sendable {
     /// Removes the record, its secrets and their data keys, its inventory and its preflight. False when there was nothing to remove.
     func delete(id: String) async throws -> Bool
     func secrets(connectionId: String) async throws -> [StoredSecret]
+    /// Replaces the stored secrets of the same fields, sealed again, without touching the record or its revision.
+    func replaceSecrets(_ secrets: [StoredSecret], connectionId: String) async throws
     /// The secrets of many connections, by connection id, in one read per 500 ids.
     func secrets(connectionIds: [String]) async throws -> [String: [StoredSecret]]
     func versions(connectionId: String) async throws -> [CredentialVersionRecord]

@@ -99,6 +99,10 @@ struct SQLConnectionRepository: ConnectionRepository {
         return !deleted.isEmpty
     }
 
+    func replaceSecrets(_ secrets: [StoredSecret], connectionId: String) async throws {
+        try await insertSecrets(secrets, connectionId: connectionId)
+    }
+
     func secrets(connectionId: String) async throws -> [StoredSecret] {
         try await secrets(connectionIds: [connectionId])[connectionId] ?? []
     }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct EnvelopeEncryptionTests {
     let keyring = Keyring(current: .generate())
-    let binding = SecretBinding(connectionId: "c1", field: "password", credentialVersion: 1)
+    static let destination = ConnectionDestination(kind: .vsphere, fields: ["vcenter": .string("vc01.corp.example")]).canonical
+    let binding = SecretBinding(connectionId: "c1", field: "password", credentialVersion: 1, destination: destination)
 
     @Test func sealedSecretOpensWithItsBinding() throws {
         let sealed = try keyring.seal(SecretValue("canary-pw"), for: binding)
@@ -22,13 +23,28 @@ import Testing
     }
 
     @Test(arguments: [
-        SecretBinding(connectionId: "c2", field: "password", credentialVersion: 1),
-        SecretBinding(connectionId: "c1", field: "clientSecret", credentialVersion: 1),
-        SecretBinding(connectionId: "c1", field: "password", credentialVersion: 2),
+        SecretBinding(connectionId: "c2", field: "password", credentialVersion: 1, destination: destination),
+        SecretBinding(connectionId: "c1", field: "clientSecret", credentialVersion: 1, destination: destination),
+        SecretBinding(connectionId: "c1", field: "password", credentialVersion: 2, destination: destination),
+        // The same connection, field and version, at another destination (S9).
+        SecretBinding(
+            connectionId: "c1", field: "password", credentialVersion: 1,
+            destination: ConnectionDestination(kind: .vsphere, fields: ["vcenter": .string("127.0.0.1:18445")]).canonical),
+        SecretBinding(
+            connectionId: "c1", field: "password", credentialVersion: 1,
+            destination: ConnectionDestination(
+                kind: .vsphere, fields: ["vcenter": .string("vc01.corp.example"), "insecure": .boolean(true)]).canonical),
     ])
     func ciphertextMovedElsewhereDoesNotOpen(other: SecretBinding) throws {
         let sealed = try keyring.seal(SecretValue("canary-pw"), for: binding)
         #expect(throws: SecretsError.self) { try keyring.open(sealed, for: other) }
+    }
+
+    @Test func anUnboundSecretOpensOnlyThroughTheMigrationsOwnCall() throws {
+        let sealed = try keyring.seal(SecretValue("canary-pw"), for: binding)
+        #expect(throws: SecretsError.self) {
+            try keyring.openUnbound(sealed, connectionId: "c1", field: "password", credentialVersion: 1)
+        }
     }
 
     @Test func ciphertextOfAnotherSecretSwappedInDoesNotOpen() throws {

@@ -16,8 +16,9 @@ enum LocalTLSServer {
         let thumbprint: String
     }
 
+    /// With `plainHTTP` it serves plain HTTP (an endpoint override may be `http://127.0.0.1`), and has no thumbprint.
     static func run(
-        _ router: Router<BasicRequestContext>, _ body: @Sendable (Running) async throws -> Void
+        _ router: Router<BasicRequestContext>, plainHTTP: Bool = false, _ body: @Sendable (Running) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -28,7 +29,7 @@ enum LocalTLSServer {
         logger.logLevel = .warning
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
-            router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+            router: router, server: plainHTTP ? .http1() : try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
