@@ -215,6 +215,20 @@ def operator_flows(driver):
     connection, _ = api("GET", "/v1/connections/" + name)
     check(connection["credentialVersion"] == 1 and connection["description"] == "Lab vCenter for wave 1", "kept as version 1")
 
+    # A destination change without the password: refused with the error beside the password, nothing saved (S9).
+    by_id(driver, "edit-connection").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "f-vcenter")))
+    check("changes where the secret is sent" in by_id(driver, "h-f-vcenter").text, "the destination field says so")
+    typed(driver, "f-vcenter", "127.0.0.1:9")
+    by_id(driver, "save-connection").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "e-f-password"), "re-enter the password"))
+    check(by_id(driver, "f-vcenter").get_property("value") == "127.0.0.1:9", "the typed endpoint is kept")
+    no_secrets(driver, "the refused destination change")
+    shot(driver, "destination-needs-secret")
+    check(api("GET", "/v1/connections/" + name)[0]["fields"]["vcenter"] == ENV["VCSIM_HOSTPORT"], "nothing was saved")
+    driver.get(BASE + "/ui/connections/" + name)
+    wait(driver).until(EC.presence_of_element_located((By.ID, "test-saved")))
+
     # The password is changed in vCenter: the saved one fails at its stage, then the new one is saved.
     set_simulator_password(NEW_PASSWORD)
     status, stages = drawer_test(driver)

@@ -77,6 +77,9 @@ struct DiscoveryService: Sendable {
             await jobs.end(job, as: .failed, detail: error.message, by: actor, logger: logger)
         } catch let error as PlatformSessionError {
             await jobs.end(job, as: .failed, detail: "\(error.code.rawValue): \(error.message)", by: actor, logger: logger)
+        } catch let error as HitchError {
+            // A secret sealed for another destination, or the database out of reach: Hitch's own words, no secret.
+            await jobs.end(job, as: .failed, detail: "\(error.code.rawValue): \(error.message)", by: actor, logger: logger)
         } catch {
             logger.error("a discovery failed", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
             await jobs.end(job, as: .failed, detail: "discovery failed (see the server log)", by: actor, logger: logger)

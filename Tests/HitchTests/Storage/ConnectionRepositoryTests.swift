@@ -166,13 +166,13 @@ import Testing
         try await backend.withBackend { sql, _ in
             let migrator = Migrator(backend: sql)
             let before = try await migrator.appliedVersions(logger: TestBackend.logger)
-            let first = try await migrator.migrate(logger: TestBackend.logger)
-            let second = try await migrator.migrate(logger: TestBackend.logger)
+            let first = try await migrator.migrate(logger: TestBackend.logger, steps: Self.serverSteps)
+            let second = try await migrator.migrate(logger: TestBackend.logger, steps: Self.serverSteps)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == Array(1...5))
+            #expect(first == Array(1...6))
             #expect(second == [])
-            #expect(after == Array(1...5))
+            #expect(after == Array(1...6))
         }
     }
 
@@ -209,8 +209,28 @@ import Testing
         }
     }
 
+    /// A migration that needs the server's step is refused without one, and applied whole with it.
+    @Test(arguments: TestBackend.all)
+    func aServerStepIsRequiredAndRunsInTheMigrationsTransaction(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let migrator = Migrator(backend: sql)
+            await #expect(throws: StorageError.self) { try await migrator.migrate(logger: TestBackend.logger) }
+            let withoutStep = try await migrator.appliedVersions(logger: TestBackend.logger)
+            #expect(withoutStep == Array(1...5))
+            let failing: [Int: MigrationStep] = [SchemaVersion.destinationBinding: { _ in throw StepFailed() }]
+            await #expect(throws: StepFailed.self) { try await migrator.migrate(logger: TestBackend.logger, steps: failing) }
+            let afterFailure = try await migrator.appliedVersions(logger: TestBackend.logger)
+            #expect(afterFailure == Array(1...5), "a failed step leaves the migration unapplied")
+        }
+    }
+
+    struct StepFailed: Error {}
+
+    /// The server's steps, on a database with no secret: nothing for them to do.
+    static let serverSteps: [Int: MigrationStep] = [SchemaVersion.destinationBinding: { _ in }]
+
     static func migratedStore(_ backend: any SQLBackend) async throws -> Store {
-        try await Migrator(backend: backend).migrate(logger: TestBackend.logger)
+        try await Migrator(backend: backend).migrate(logger: TestBackend.logger, steps: serverSteps)
         return Store(backend: backend)
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+import HitchServer
+import Testing
+
+/// The capture of issue 14 as a user runs it with the built `hitch`: an operator repoints a working vCenter
+/// connection at their own TLS endpoint (pinned by its thumbprint) and tests it. Every attempt exits 2 naming the
+/// password, the connection still works against the real vCenter, and the attacker's endpoint, the outputs, the
+/// server's trace log and the data files never hold the password.
+@Suite(.enabled(if: VCSimPeer.isAvailable, "the vCenter simulator runs under scripts/test"))
+struct DestinationCaptureEndToEndTests {
+    @Test(arguments: TestBackend.all)
+    func anOperatorCannotRepointAndCapture(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
+        let capture = CaptureServer()
+        try await LocalTLSServer.run(capture.router) { attacker in
+            try await backend.withConfiguration { configuration in
+                let started = try SignedInServer(configuration)
+                let server = started.server
+                defer { server.stop() }
+                var outputs: [String] = []
+                func hitch(_ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32) throws -> String {
+                    let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
+                    #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
+                    outputs.append(result.output)
+                    return result.output
+                }
+                let admin = started.environment
+                _ = try hitch(
+                    ["connection", "create", "vsphere", "victim", "--vcenter", peer.hostPort, "--username", peer.username,
+                     "--password-stdin", "--datacenter", "DC0", "--thumbprint", peer.thumbprint],
+                    as: admin, stdin: peer.password, expect: 0)
+                _ = try hitch(["user", "create", "mallory", "--role", "operator", "--service"], as: admin, expect: 0)
+                let issued = try hitch(["token", "create", "--user", "mallory", "--name", "t", "--expires", "1h", "-o", "json"], as: admin, expect: 0)
+                var mallory = admin
+                mallory["HITCH_TOKEN"] = try #require(
+                    (try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["secret"] as? String)
+
+                let repoint = ["--vcenter", "127.0.0.1:\(attacker.port)", "--thumbprint", attacker.thumbprint]
+                let saved = try hitch(["connection", "update", "victim"] + repoint, as: mallory, expect: 2)
+                #expect(saved.contains("re-enter the password"), "\(saved)")
+                let tested = try hitch(["connection", "update", "victim", "--test"] + repoint, as: mallory, expect: 2)
+                #expect(tested.contains("re-enter the password"), "\(tested)")
+                let insecure = try hitch(["connection", "update", "victim", "--insecure"], as: mallory, expect: 2)
+                #expect(insecure.contains("insecure"), "\(insecure)")
+                _ = try hitch(["connection", "test", "victim"], as: mallory, expect: 0)
+                let types = try hitch(["connection", "types"], as: mallory, expect: 0)
+                #expect(types.contains("vcenter [required, destination: changing it needs the secret re-entered]"), "\(types)")
+                let audit = try hitch(["audit", "list", "--connection", "victim", "-o", "json"], as: admin, expect: 0)
+                #expect(audit.components(separatedBy: "\"denied\"").count - 1 == 3, "\(audit)")
+
+                #expect(capture.requests.isEmpty, "the attacker's endpoint was reached: \(capture.requests)")
+                let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
+                server.stop()
+                let everything = outputs.map { Data($0.utf8) } + [Data(server.log.utf8)] + files.map(\.1)
+                for bytes in everything { #expect(bytes.range(of: Data(peer.password.utf8)) == nil) }
+            }
+        }
+    }
+}
