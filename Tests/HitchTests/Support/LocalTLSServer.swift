@@ -17,12 +17,15 @@ enum LocalTLSServer {
     }
 
     /// With `plainHTTP` it serves plain HTTP (an endpoint override may be `http://127.0.0.1`), and has no thumbprint.
+    /// `certificateNames` are the certificate's subject alternative names: by default 127.0.0.1 and localhost; a
+    /// vCenter reached by its IP often presents only its own host name (`DNS:vc01.corp.example`).
     static func run(
-        _ router: Router<BasicRequestContext>, plainHTTP: Bool = false, _ body: @Sendable (Running) async throws -> Void
+        _ router: Router<BasicRequestContext>, plainHTTP: Bool = false,
+        certificateNames: String = "IP:127.0.0.1,DNS:localhost", _ body: @Sendable (Running) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let (certificate, key) = try makeCertificate(in: directory.path)
+        let (certificate, key) = try makeCertificate(in: directory.path, names: certificateNames)
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
         let thumbprint = SHA256.hash(data: try certificate.toDERBytes()).map { String(format: "%02x", $0) }.joined()
         var logger = Logger(label: "local-tls-server")
@@ -52,13 +55,13 @@ enum LocalTLSServer {
         }
     }
 
-    private static func makeCertificate(in directory: String) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+    private static func makeCertificate(in directory: String, names: String) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem", "-out",
             directory + "/cert.pem", "-days", "1", "-subj", "/CN=local.hitch.test", "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "subjectAltName=" + names,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
