@@ -66,17 +66,32 @@ enum FieldRule: Sendable, Equatable {
         }
     }
 
+    /// Whether a URL's authority names a loopback IP literal (`127.x.y.z[:port]` or `[::1][:port]`); a host name
+    /// never does, so `http://127.attacker.example` is not one.
+    static func isLoopbackLiteral(authority: String) -> Bool {
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return false }
+            let rest = authority[authority.index(after: close)...]
+            return authority[authority.index(after: authority.startIndex)..<close] == "::1"
+                && (rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCII) && Int(rest.dropFirst()) != nil))
+        }
+        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.count == 1 || Int(parts[1]) != nil else { return false }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4,
+            octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 })
+        else { return false }
+        return octets[0] == "127"
+    }
+
     /// `https://host[:port][/path]`: an endpoint override, never with credentials, a query or a fragment. Plain
     /// `http://` only on a loopback host, for a local emulator.
     private static func httpsURLProblem(_ text: String) -> String? {
-        let message = "must be an https URL such as https://login.example.com (http only on 127.0.0.1 or localhost), without a user, query or fragment"
+        let message = "must be an https URL such as https://login.example.com (http only to a loopback IP address such as 127.0.0.1), without a user, query or fragment"
         guard text.count <= 512, let scheme = ["https://", "http://"].first(where: text.hasPrefix) else { return message }
         let rest = text.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" }
-        if scheme == "http://" {
-            let host = authority.split(separator: ":").first.map(String.init) ?? ""
-            guard host == "localhost" || host.hasPrefix("127.") else { return message }
-        }
+        if scheme == "http://" && !Self.isLoopbackLiteral(authority: String(authority)) { return message }
         guard !authority.isEmpty, !rest.contains("?"), !rest.contains("#"), !authority.contains("@"),
             HostPortRule.problem(with: String(authority)) == nil,
             rest.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })

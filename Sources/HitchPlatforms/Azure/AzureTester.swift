@@ -111,7 +111,8 @@ public enum AzureTester {
 }
 
 /// An https URL taken apart for `PolicyHTTPSConnection`. Plain http is accepted only with `allowLoopbackHTTP`
-/// and a loopback host: a local emulator such as moto.
+/// and a loopback IP literal: a local emulator such as moto (and the egress policy checks again, after resolution,
+/// that the server runs with the developer setting).
 struct HTTPSLocation: Sendable {
     let host: String
     let port: Int
@@ -123,10 +124,9 @@ struct HTTPSLocation: Sendable {
         guard let host = url.host, !host.isEmpty else {
             throw StageFailure(.resolve, .error, "\(url.absoluteString) is not an https URL")
         }
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
         switch url.scheme {
         case "https": plainHTTP = false
-        case "http" where allowLoopbackHTTP && loopback: plainHTTP = true
+        case "http" where allowLoopbackHTTP && IPRange.isLoopbackLiteral(host): plainHTTP = true
         default: throw StageFailure(.resolve, .error, "\(url.absoluteString) is not an https URL")
         }
         self.host = host

@@ -16,13 +16,15 @@ struct EndpointProbe: Sendable {
     let timeout: TimeAmount
     /// How long one request over the opened connection may take, when it differs from the stages' `timeout`.
     var requestTimeout: TimeAmount?
-    /// Plain HTTP, for a local emulator on a loopback address only (see `HTTPSLocation`); the TLS stage says so.
+    /// Plain HTTP, for a local emulator on a loopback address only (see `HTTPSLocation` and `EgressPolicy`); the TLS
+    /// stage says so.
     var plainHTTP = false
 
     /// Appends each stage that passes to `stages` and returns the open connection; throws the stage that fails.
     func open(into stages: inout [StageResult]) async throws(StageFailure) -> PolicyHTTPSConnection {
         let address = try await resolve()
         stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
+        try EgressPolicy.current.check(address, host: host, port: port, plainHTTP: plainHTTP)
         let channel = try await connect(to: address)
         stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
         do {

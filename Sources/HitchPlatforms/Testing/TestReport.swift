@@ -8,6 +8,8 @@ public enum TestStage: String, Sendable, CaseIterable, Codable {
 /// Why a stage failed.
 public enum TestFailureCode: String, Sendable, Codable {
     case unreachable
+    /// The server's egress policy does not allow the resolved address (or plain HTTP to it).
+    case egressDenied = "egress-denied"
     case tlsUntrusted = "tls-untrusted"
     case authFailed = "auth-failed"
     case insufficientPrivileges = "insufficient-privileges"

@@ -1,6 +1,7 @@
 import Foundation
 import HitchAudit
 import HitchDomain
+import HitchPlatforms
 import HitchSecrets
 import HitchStorage
 import Logging
@@ -11,6 +12,7 @@ struct ConnectionService: Sendable {
     let keyring: Keyring
     let audit: AuditLog
     let sessions: PlatformSessionPool
+    let egress: EgressPolicy
     let clock: @Sendable () -> Date
 
     var secrets: ConnectionSecrets { ConnectionSecrets(store: store, keyring: keyring) }
@@ -42,6 +44,7 @@ struct ConnectionService: Sendable {
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         let report = ConnectionValidator.validate(draft)
         try report.throwIfInvalid()
+        try EgressSettings.requireHTTPS(draft.fields, unless: egress)
         if let days = request.maxSecretAgeDays, !RotationPolicy.allowedDays.contains(days) {
             throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days"])
         }
@@ -84,6 +87,7 @@ struct ConnectionService: Sendable {
         var change = ConnectionChange(current: current, request: request)
         let report = ConnectionValidator.validate(change.draft)
         try report.throwIfInvalid()
+        try EgressSettings.requireHTTPS(change.draft.fields.filter { current.fields[$0.key] != $0.value }, unless: egress)
         try change.validateMaxSecretAge()
         let issued = SecretIssuer.issue(for: &change.draft)
         try change.requireSecretsForDestinationChange()

@@ -11,6 +11,7 @@ struct ConnectionTestService: Sendable {
     let connections: ConnectionService
     let store: Store
     let audit: AuditLog
+    let egress: EgressPolicy
     let clock: @Sendable () -> Date
 
     func testSaved(
@@ -62,6 +63,7 @@ struct ConnectionTestService: Sendable {
         try merged.requireSecretsForDestinationChange()
         let stored = merged.changedDestinationFields().isEmpty ? try await connections.openSecrets(of: record, logger: logger) : [:]
         let report = await PlatformTests.run(
+            egress: egress,
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
             via: try await via(of: merged.draft.fields, logger: logger), deadline: deadline)
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
@@ -75,6 +77,7 @@ struct ConnectionTestService: Sendable {
     ) async throws -> TestReport {
         let via = try await via(of: record.fields, logger: logger)
         let report = await PlatformTests.run(
+            egress: egress,
             kind: record.kind, fields: record.fields, secrets: secrets, via: via, deadline: deadline)
         let now = clock()
         var status = ConnectionStatus(
@@ -105,6 +108,7 @@ struct ConnectionTestService: Sendable {
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         try ConnectionValidator.validate(draft).throwIfInvalid()
         let report = await PlatformTests.run(
+            egress: egress,
             kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await via(of: draft.fields, logger: logger),
             deadline: deadline)
         let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")

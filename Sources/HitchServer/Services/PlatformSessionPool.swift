@@ -15,9 +15,11 @@ actor PlatformSessionPool {
 
     private var vsphere: [Key: Task<VSpherePlatformSession, any Error>] = [:]
     private let logger: Logger
+    private let egress: EgressPolicy
 
-    init(logger: Logger) {
+    init(logger: Logger, egress: EgressPolicy) {
         self.logger = logger
+        self.egress = egress
     }
 
     /// The open session of this connection's current credential version, opened (logged in) when there is none
@@ -30,7 +32,9 @@ actor PlatformSessionPool {
             if vsphere[key] == held { vsphere[key] = nil }
         }
         let target = PlatformTests.vsphereTarget(fields: record.fields, secrets: secrets)
-        let opening = Task { try await VSpherePlatformSession.open(target) as VSpherePlatformSession }
+        let opening = Task { [egress] in
+            try await EgressPolicy.$current.withValue(egress) { try await VSpherePlatformSession.open(target) as VSpherePlatformSession }
+        }
         vsphere[key] = opening
         do {
             return try await opening.value

@@ -14,11 +14,12 @@ enum PlatformTests {
         let secrets: [String: SecretValue]
     }
 
+    /// The platform code runs under `egress`, which it checks before each connection.
     static func run(
-        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via? = nil,
+        egress: EgressPolicy, kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via? = nil,
         deadline: Duration = defaultDeadline
     ) async -> TestReport {
-        await withTaskGroup(of: TestReport?.self) { group in
+        await EgressPolicy.$current.withValue(egress) { await withTaskGroup(of: TestReport?.self) { group in
             group.addTask { await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, deadline: deadline) }
             group.addTask {
                 try? await Task.sleep(for: deadline)
@@ -27,7 +28,7 @@ enum PlatformTests {
             let first = await group.next() ?? nil
             group.cancelAll()
             return first ?? TestReport.timedOut(after: deadline)
-        }
+        } }
     }
 
     /// A vsphere connection's values as its platform code takes them.

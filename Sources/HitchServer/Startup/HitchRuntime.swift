@@ -1,6 +1,7 @@
 import Foundation
 import HitchAudit
 import HitchDomain
+import HitchPlatforms
 import HitchSecrets
 import HitchStorage
 import Logging
@@ -13,15 +14,17 @@ public struct HitchRuntime: Sendable {
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let rotationPolicy: RotationPolicy
+    /// Where platform code may connect (`EgressSettings`).
+    let egress: EgressPolicy
     let sessions: PlatformSessionPool
     let runningJobs: RunningJobs
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService {
-        ConnectionService(store: store, keyring: keyring, audit: audit, sessions: sessions, clock: clock)
+        ConnectionService(store: store, keyring: keyring, audit: audit, sessions: sessions, egress: egress, clock: clock)
     }
     var connectionTests: ConnectionTestService {
-        ConnectionTestService(connections: connections, store: store, audit: audit, clock: clock)
+        ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
     }
     var jobs: JobService { JobService(store: store, audit: audit, clock: clock) }
     var discoveries: DiscoveryService {
@@ -51,6 +54,7 @@ public struct HitchRuntime: Sendable {
         clock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> HitchRuntime {
         let rotationPolicy = try RotationPolicy(environment: configuration.environment)
+        let egress = try EgressSettings.policy(from: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
@@ -88,7 +92,8 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
             store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, sessions: PlatformSessionPool(logger: logger), runningJobs: RunningJobs(), clock: clock)
+            rotationPolicy: rotationPolicy, egress: egress, sessions: PlatformSessionPool(logger: logger, egress: egress),
+            runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
         if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }
         return runtime

@@ -10,10 +10,10 @@ import Testing
 
 /// Runs `body` against the router of a started runtime on a new database of `backend`.
 func withAPI(
-    _ backend: TestBackend, clock: TestClock? = nil,
+    _ backend: TestBackend, environment: [String: String] = TestBackend.environment, clock: TestClock? = nil,
     _ body: @Sendable (any TestClientProtocol, HitchRuntime) async throws -> Void
 ) async throws {
-    try await backend.withRuntime(clock: clock) { runtime, configuration in
+    try await backend.withRuntime(environment: environment, clock: clock) { runtime, configuration in
         let app = try buildApplication(runtime: runtime, configuration: configuration, logger: TestBackend.logger)
         try await app.test(.router) { client in try await body(client, runtime) }
     }

@@ -96,8 +96,11 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     static let adminToken = "hitch_test_admin_token_0123456789abcdefghijkl"
 
-    /// The admin's token, and bcrypt at its lowest allowed cost so that tests that sign in stay quick.
-    static let environment = ["HITCH_BOOTSTRAP_TOKEN": adminToken, "HITCH_BCRYPT_COST": "10"]
+    /// The admin's token, bcrypt at its lowest allowed cost so that tests that sign in stay quick, and the developer
+    /// setting that lets endpoint overrides use plain HTTP to loopback (moto, the tests' local endpoints).
+    static let environment = [
+        "HITCH_BOOTSTRAP_TOKEN": adminToken, "HITCH_BCRYPT_COST": "10", "HITCH_ALLOW_LOOPBACK_HTTP": "1",
+    ]
 
     private static func url(_ adminURL: String, database: String) -> String {
         guard let slash = adminURL.lastIndex(of: "/") else { return adminURL }

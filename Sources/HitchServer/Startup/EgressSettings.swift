@@ -1,0 +1,45 @@
+import Foundation
+import HitchDomain
+import HitchPlatforms
+
+/// The egress policy from the server's settings: `HITCH_EGRESS_ALLOW` and `HITCH_EGRESS_DENY` (comma-separated
+/// CIDR networks or addresses) and the developer setting `HITCH_ALLOW_LOOPBACK_HTTP=1`, which lets endpoint
+/// overrides use plain HTTP to a loopback address (a local emulator).
+enum EgressSettings {
+    static func policy(from environment: [String: String]) throws -> EgressPolicy {
+        EgressPolicy(
+            allow: try ranges(environment, "HITCH_EGRESS_ALLOW"), deny: try ranges(environment, "HITCH_EGRESS_DENY"),
+            allowsLoopbackHTTP: try flag(environment, "HITCH_ALLOW_LOOPBACK_HTTP"))
+    }
+
+    private static func ranges(_ environment: [String: String], _ name: String) throws -> [IPRange] {
+        let entries = (environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return try entries.filter { !$0.isEmpty }.map { entry in
+            guard let range = IPRange(entry) else {
+                throw HitchError(.badRequest, "\(name) takes CIDR networks or IP addresses separated by commas, e.g. 10.0.0.0/8,fd00::/8")
+            }
+            return range
+        }
+    }
+
+    private static func flag(_ environment: [String: String], _ name: String) throws -> Bool {
+        switch environment[name] {
+        case nil, "", "0", "false": return false
+        case "1", "true": return true
+        default: throw HitchError(.badRequest, "\(name) must be 1, 0, true or false")
+        }
+    }
+
+    /// A plain `http://` endpoint is saved only on a server with the developer setting: elsewhere it is refused
+    /// with a field error rather than kept to fail at its first use.
+    static func requireHTTPS(_ fields: [String: FieldValue], unless policy: EgressPolicy) throws {
+        guard !policy.allowsLoopbackHTTP else { return }
+        var errors: [String: String] = [:]
+        for (name, value) in fields {
+            if case .string(let text) = value, text.hasPrefix("http://") {
+                errors[name] = "must be https: plain http to a loopback address needs the server's developer setting HITCH_ALLOW_LOOPBACK_HTTP=1"
+            }
+        }
+        if !errors.isEmpty { throw HitchError.validation(errors) }
+    }
+}
