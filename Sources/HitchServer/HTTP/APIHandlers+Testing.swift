@@ -46,9 +46,11 @@ extension APIHandlers {
             filter.kind = kind
         }
         let actor = try RequestActor.current()
-        let lines = ConnectionTestLines.stream { [runtime, logger, filter] each in
-            try await runtime.connectionTests.testMany(
-                filter, concurrency: concurrency, deadline: .seconds(seconds), by: actor, logger: logger, each: each)
+        // Selected and audited before the answer starts, so a refusal is a status, not a cut stream.
+        let bulk = try await runtime.connectionTests.prepareMany(filter, by: actor, logger: logger)
+        let lines = ConnectionTestLines.stream { [runtime, logger] each in
+            await runtime.connectionTests.testMany(
+                bulk, concurrency: concurrency, deadline: .seconds(seconds), by: actor, logger: logger, each: each)
         }
         return .ok(.init(body: .applicationJsonl(HTTPBody(lines, length: .unknown, iterationBehavior: .single))))
     }

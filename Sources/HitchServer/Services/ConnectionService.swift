@@ -177,9 +177,32 @@ struct ConnectionService: Sendable {
         AuditTarget(kind: "connection", name: record.name, id: record.id)
     }
 
-    /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
+    /// The plaintext secrets of a connection, to seal them again under a new credential version; never for a
+    /// response. A use goes through `openForUse`.
     func openSecrets(of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
         try await secrets.open(of: record, logger: logger)
+    }
+
+    /// A connection's secrets, opened for a use only once its `connection.use` event is written (S4): if the
+    /// event cannot be written, the secret is not opened and nothing reaches the platform.
+    func openForUse(
+        _ record: ConnectionRecord, purpose: String, by actor: RequestActor, logger: Logger
+    ) async throws -> [String: SecretValue] {
+        try await recordUse([(record, purpose)], by: actor, logger: logger)
+        return try await secrets.open(of: record, logger: logger)
+    }
+
+    /// Writes one `connection.use` event per connection whose secret is about to be opened, in one transaction
+    /// of their own; throws, and so stops the use, when they cannot be written.
+    func recordUse(_ uses: [(ConnectionRecord, String)], by actor: RequestActor, logger: Logger) async throws {
+        guard !uses.isEmpty else { return }
+        let events = uses.map { record, purpose in actor.event("connection.use", target: Self.target(record), detail: purpose) }
+        do {
+            _ = try await store.write(logger: logger) { [audit] session in try await audit.append(events, in: session) }
+        } catch {
+            logger.error("the use of a secret could not be audited; it was not used", metadata: ["error": "\(type(of: error))"])
+            throw HitchError(.unavailable, "the use of the secret could not be audited, so it was not used; try again later")
+        }
     }
 
     /// Still sealed, by connection id: for a run over many connections, each opened just before its use.

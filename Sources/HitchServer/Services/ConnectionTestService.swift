@@ -18,28 +18,56 @@ struct ConnectionTestService: Sendable {
         name: String, deadline: Duration = PlatformTests.defaultDeadline, by actor: RequestActor, logger: Logger
     ) async throws -> TestReport {
         let record = try await connections.get(name: name, logger: logger)
-        let secrets = try await connections.openSecrets(of: record, logger: logger)
-        return try await testAndSave(record, secrets: secrets, deadline: deadline, by: actor, logger: logger)
+        let via = try await viaRecord(of: record.fields, logger: logger)
+        try await connections.recordUse(Self.uses(of: [record], via: [via].compactMap { $0 }), by: actor, logger: logger)
+        let secrets = try await connections.secrets.open(of: record, logger: logger)
+        return try await testAndSave(
+            record, secrets: secrets, via: try await opened(via, logger: logger), deadline: deadline, by: actor,
+            logger: logger)
     }
 
-    /// Tests every connection `filter` selects, at most `concurrency` at once, saving each result as `testSaved`
-    /// does; `each` sees every connection's name and result (or the error that kept it from running) as it ends.
-    func testMany(
-        _ filter: ConnectionFilter, concurrency: Int, deadline: Duration, by actor: RequestActor, logger: Logger,
-        each: @escaping @Sendable (String, Result<TestReport, any Error>) async -> Void
-    ) async throws {
+    /// The connections a bulk test will test, with the keys they go through and their sealed secrets.
+    struct Bulk: Sendable {
+        let records: [ConnectionRecord]
+        let vias: [String: ConnectionRecord]
+        let sealed: [String: [StoredSecret]]
+    }
+
+    /// Selects what `filter` names and audits the use of every secret the bulk test will open, in one transaction,
+    /// before any is opened: a bulk test whose uses cannot be audited does not start.
+    func prepareMany(_ filter: ConnectionFilter, by actor: RequestActor, logger: Logger) async throws -> Bulk {
         let records = try await connections.list(filter, logger: logger)
-        let sealed = try await connections.sealedSecrets(of: records, logger: logger)
+        var vias: [String: ConnectionRecord] = [:]
+        for record in records {
+            if let via = try await viaRecord(of: record.fields, logger: logger) { vias[via.name] = via }
+        }
+        try await connections.recordUse(
+            Self.uses(of: records, via: vias.values.sorted { $0.name < $1.name }), by: actor, logger: logger)
+        return Bulk(records: records, vias: vias, sealed: try await connections.sealedSecrets(of: records, logger: logger))
+    }
+
+    /// Tests every connection of `bulk`, at most `concurrency` at once, saving each result as `testSaved` does;
+    /// `each` sees every connection's name and result (or the error that kept it from running) as it ends.
+    func testMany(
+        _ bulk: Bulk, concurrency: Int, deadline: Duration, by actor: RequestActor, logger: Logger,
+        each: @escaping @Sendable (String, Result<TestReport, any Error>) async -> Void
+    ) async {
+        let (records, sealed) = (bulk.records, bulk.sealed)
         let writer = TestResultWriter(store: store, audit: audit, logger: logger)
+        let viaByName = bulk.vias
         await withTaskGroup(of: Void.self) { group in
             for (index, record) in records.enumerated() {
                 if index >= concurrency { await group.next() }
                 group.addTask {
                     do {
                         let secrets = try await connections.secrets.open(sealed[record.id] ?? [], of: record, logger: logger)
+                        let via = try await opened(
+                            ConnectionSecrets.viaName(kind: record.kind, fields: record.fields).flatMap { viaByName[$0] },
+                            logger: logger)
                         await each(record.name, .success(
                             try await testAndSave(
-                                record, secrets: secrets, deadline: deadline, by: actor, logger: logger, writer: writer)))
+                                record, secrets: secrets, via: via, deadline: deadline, by: actor, logger: logger,
+                                writer: writer)))
                     } catch {
                         logger.warning("a connection test could not run", metadata: [
                             "connection": "\(record.name)", "error": "\(type(of: error))",
@@ -61,21 +89,26 @@ struct ConnectionTestService: Sendable {
         try ConnectionValidator.validate(merged.draft).throwIfInvalid()
         // A candidate destination is tested only with secrets that came with it, never with the stored ones (S9).
         try merged.requireSecretsForDestinationChange()
-        let stored = merged.changedDestinationFields().isEmpty ? try await connections.openSecrets(of: record, logger: logger) : [:]
+        // A candidate destination is tested only with the secrets that came with it: nothing stored is opened.
+        let usesStored = merged.changedDestinationFields().isEmpty && !record.secretFields.isEmpty
+        let via = try await viaRecord(of: merged.draft.fields, logger: logger)
+        try await connections.recordUse(
+            Self.uses(of: usesStored ? [record] : [], via: [via].compactMap { $0 }, purpose: "test of changed values"),
+            by: actor, logger: logger)
+        let stored = usesStored ? try await connections.secrets.open(of: record, logger: logger) : [:]
         let report = await PlatformTests.run(
             egress: egress,
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
-            via: try await via(of: merged.draft.fields, logger: logger), deadline: deadline)
+            via: try await opened(via, logger: logger), deadline: deadline)
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
     }
 
     private func testAndSave(
-        _ record: ConnectionRecord, secrets: [String: SecretValue], deadline: Duration, by actor: RequestActor,
-        logger: Logger, writer: TestResultWriter? = nil
+        _ record: ConnectionRecord, secrets: [String: SecretValue], via: PlatformTests.Via?, deadline: Duration,
+        by actor: RequestActor, logger: Logger, writer: TestResultWriter? = nil
     ) async throws -> TestReport {
-        let via = try await via(of: record.fields, logger: logger)
         let report = await PlatformTests.run(
             egress: egress,
             kind: record.kind, fields: record.fields, secrets: secrets, via: via, deadline: deadline)
@@ -107,22 +140,40 @@ struct ConnectionTestService: Sendable {
             kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         try ConnectionValidator.validate(draft).throwIfInvalid()
+        let via = try await viaRecord(of: draft.fields, logger: logger)
+        try await connections.recordUse(
+            Self.uses(of: [], via: [via].compactMap { $0 }, purpose: "test of unsaved values '\(request.name)'"),
+            by: actor, logger: logger)
         let report = await PlatformTests.run(
             egress: egress,
-            kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await via(of: draft.fields, logger: logger),
+            kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await opened(via, logger: logger),
             deadline: deadline)
         let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
     }
 
-    /// The access-key connection named by `via`, with its secrets opened, when there is one. A connection of any
-    /// other kind is not opened: a candidate cannot name one to have its secret used.
-    private func via(of fields: [String: FieldValue], logger: Logger) async throws -> PlatformTests.Via? {
+    /// The access-key connection named by `via`, when there is one. A connection of any other kind is never
+    /// used as one: a candidate cannot name it to have its secret opened.
+    private func viaRecord(of fields: [String: FieldValue], logger: Logger) async throws -> ConnectionRecord? {
         guard case .string(let name)? = fields["via"], !name.isEmpty,
             let record = try await store.connection(named: name, logger: logger), record.kind == .awsAccessKey
         else { return nil }
-        return PlatformTests.Via(fields: record.fields, secrets: try await connections.openSecrets(of: record, logger: logger))
+        return record
+    }
+
+    /// The `via` key with its secrets opened; its use is audited before, with the rest of the test's.
+    private func opened(_ via: ConnectionRecord?, logger: Logger) async throws -> PlatformTests.Via? {
+        guard let via else { return nil }
+        return PlatformTests.Via(fields: via.fields, secrets: try await connections.secrets.open(of: via, logger: logger))
+    }
+
+    /// What a test is about to open: the connections' own secrets, and the keys they go through.
+    private static func uses(
+        of records: [ConnectionRecord], via: [ConnectionRecord], purpose: String = "test"
+    ) -> [(ConnectionRecord, String)] {
+        records.filter { !$0.secretFields.isEmpty }.map { ($0, purpose) }
+            + via.map { ($0, "\(purpose), as the key a tested connection goes through") }
     }
 
     private static func event(

@@ -59,7 +59,8 @@ struct DiscoveryService: Sendable {
     private func run(_ job: JobRecord, record: ConnectionRecord, timeout: Duration, by actor: RequestActor, logger: Logger) async {
         do {
             let objects = try await JobDeadline.within(timeout) {
-                let secrets = try await connections.openSecrets(of: record, logger: logger)
+                let secrets = try await connections.openForUse(
+                    record, purpose: "discovery job \(job.id)", by: actor, logger: logger)
                 let platform = try await sessions.vsphereSession(for: record, secrets: secrets)
                 let progress = DiscoveryProgress(store: store, jobId: job.id, logger: logger)
                 return try await platform.discover(pageSize: Self.pageSize) { type, count in

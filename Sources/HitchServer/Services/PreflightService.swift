@@ -28,7 +28,7 @@ struct PreflightService: Sendable {
             deadline: clock().addingTimeInterval(Self.timeout), by: actor, logger: logger)
         let report: PreflightReport
         do {
-            let secrets = try await connections.openSecrets(of: record, logger: logger)
+            let secrets = try await connections.openForUse(record, purpose: "preflight job \(job.id)", by: actor, logger: logger)
             let target = PlatformTests.vsphereTarget(fields: record.fields, secrets: secrets)
             let platform = try await sessions.vsphereSession(for: record, secrets: secrets)
             report = try await platform.preflight(
