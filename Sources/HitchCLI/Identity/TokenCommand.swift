@@ -13,7 +13,7 @@ struct TokenCreate: AsyncParsableCommand {
         commandName: "create", abstract: "Create a token; its value is printed this once and never again.")
 
     @Option(help: "Whose token (admin only); yourself by default.") var user: String?
-    @Option(help: "When it expires: 30m, 12h, 30d. No expiry by default.") var expires: DurationArgument?
+    @Option(help: "When it expires: 30m, 12h, 30d. The server's default (30 days) when absent, at most its maximum (365 days), and never after the token you use, unless an admin makes it for a service identity.") var expires: DurationArgument?
     @Option(help: "A name to recognize it by.") var name: String?
     @OptionGroup var output: OutputOptions
 

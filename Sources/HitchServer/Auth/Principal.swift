@@ -9,14 +9,20 @@ public struct Principal: Sendable, Equatable {
     public let role: Role
     public let tokenId: String?
     public let tokenName: String?
+    /// Who made the token, when it was not its owner (an admin, or `hitch` for the bootstrap token).
+    public let tokenIssuer: String?
 
-    public init(id: String, name: String, kind: String, role: Role, tokenId: String?, tokenName: String?) {
+    public init(
+        id: String, name: String, kind: String, role: Role, tokenId: String?, tokenName: String?,
+        tokenIssuer: String? = nil
+    ) {
         self.id = id
         self.name = name
         self.kind = kind
         self.role = role
         self.tokenId = tokenId
         self.tokenName = tokenName
+        self.tokenIssuer = tokenIssuer
     }
 
     /// Bound by the access middleware, once the operation is allowed, for the handler of one request.
@@ -27,5 +33,10 @@ public struct Principal: Sendable, Equatable {
         return current
     }
 
-    var auditActor: AuditActor { AuditActor(id: id, name: name, kind: kind, tokenName: tokenName) }
+    /// The actor as the audit log names it: a token made by someone else names its issuer too, so an event made
+    /// with an admin-issued token points at both the identity and the admin.
+    var auditActor: AuditActor {
+        let token = tokenName.map { name in tokenIssuer.map { "\(name) (issued by \($0))" } ?? name }
+        return AuditActor(id: id, name: name, kind: kind, tokenName: token)
+    }
 }

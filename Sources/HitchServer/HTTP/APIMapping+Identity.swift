@@ -15,7 +15,7 @@ extension APIMapping {
     static func token(_ record: TokenRecord, owner: String) -> Components.Schemas.Token {
         .init(
             id: record.id, name: record.name, user: owner, createdAt: record.createdAt, expiresAt: record.expiresAt,
-            revokedAt: record.revokedAt, lastUsedAt: record.lastUsedAt)
+            revokedAt: record.revokedAt, lastUsedAt: record.lastUsedAt, issuedBy: record.issuedBy)
     }
 
     static func auditEvent(_ entry: AuditEntry) -> Components.Schemas.AuditEvent {

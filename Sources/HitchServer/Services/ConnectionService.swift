@@ -199,6 +199,8 @@ struct ConnectionService: Sendable {
         let events = uses.map { record, purpose in actor.event("connection.use", target: Self.target(record), detail: purpose) }
         do {
             _ = try await store.write(logger: logger) { [audit] session in try await audit.append(events, in: session) }
+        } catch let stopped as CancellationError {
+            throw stopped
         } catch {
             logger.error("the use of a secret could not be audited; it was not used", metadata: ["error": "\(type(of: error))"])
             throw HitchError(.unavailable, "the use of the secret could not be audited, so it was not used; try again later")

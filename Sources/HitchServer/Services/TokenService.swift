@@ -8,6 +8,7 @@ import Logging
 struct TokenService: Sendable {
     let store: Store
     let audit: AuditLog
+    let lifetimes: TokenLifetimes
     let clock: @Sendable () -> Date
 
     struct Listed: Sendable {
@@ -25,20 +26,44 @@ struct TokenService: Sendable {
         }
     }
 
+    /// A token for the actor, or (for an admin) for another identity. It lives `lifetime` or the default, never
+    /// beyond the maximum, and never beyond the token that asks for it, unless an admin makes it for a service
+    /// identity (a pipeline's token outlives the admin's session that made it).
     func create(
         name: String?, user: String?, lifetime: TimeInterval?, by actor: RequestActor, logger: Logger
     ) async throws -> (record: TokenRecord, secret: SecretValue, owner: Identity) {
         let owner = try await owner(named: user, by: actor, logger: logger)
         guard owner.enabled else { throw HitchError(.conflict, "user '\(owner.name)' is disabled") }
-        let issued = try TokenIssuer.issue(for: owner, name: name ?? "token", lifetime: lifetime, now: clock())
+        if let lifetime, lifetime > lifetimes.maximumLifetime {
+            throw HitchError.validation(["expiresInSeconds": "must be at most \(lifetimes.maximumDays) days (HITCH_TOKEN_MAX_DAYS)"])
+        }
+        let now = clock()
+        var expiresAt = now.addingTimeInterval(lifetime ?? lifetimes.defaultLifetime)
+        let forService = actor.principal.role.allows(.administer) && owner.kind == .service
+        if !forService, let limit = try await expiry(ofTokenOf: actor, logger: logger), expiresAt > limit {
+            guard lifetime == nil else {
+                throw HitchError.validation([
+                    "expiresInSeconds": "must not outlive the token that asks for it, which expires at \(limit.formatted(.iso8601))"
+                ])
+            }
+            expiresAt = limit
+        }
+        var issued = try TokenIssuer.issue(for: owner, name: name ?? "token", lifetime: expiresAt.timeIntervalSince(now), now: now)
+        if owner.id != actor.principal.id { issued.record.issuedBy = actor.principal.name }
         let event = actor.event(
             "token.create", target: AuditTarget(kind: "token", name: issued.record.name, id: issued.record.id),
             detail: "for \(owner.name)")
-        try await store.write(logger: logger) { [audit] session in
+        try await store.write(logger: logger) { [audit, issued] session in
             try await session.identities.insert(issued.record)
             try await audit.append(event, in: session)
         }
         return (issued.record, issued.secret, owner)
+    }
+
+    /// When the token the actor signed in with expires; nil when it never does.
+    private func expiry(ofTokenOf actor: RequestActor, logger: Logger) async throws -> Date? {
+        guard let tokenId = actor.principal.tokenId else { return nil }
+        return try await store.read(logger: logger) { try await $0.identities.token(id: tokenId) }?.expiresAt
     }
 
     func revoke(id: String, by actor: RequestActor, logger: Logger) async throws {

@@ -9,6 +9,7 @@ struct UserService: Sendable {
     let store: Store
     let audit: AuditLog
     let hasher: PasswordHasher
+    let bootstrapTokenPath: String
     let clock: @Sendable () -> Date
 
     struct Listed: Sendable {
@@ -62,14 +63,20 @@ struct UserService: Sendable {
         var changed = ["name", "displayName", "role", "kind"]
         if hash != nil { changed.append("password") }
         let event = actor.event("user.create", target: Self.target(identity), changedFields: changed)
+        let now = clock()
         do {
             try await store.write(logger: logger) { [audit, hash] session in
                 try await session.identities.insert(identity, passwordHash: hash)
-                try await audit.append(event, in: session)
+                var events = [event]
+                if hash != nil, identity.role == Role.admin.rawValue {
+                    events += try await Self.spendBootstrapToken(by: actor, at: now, in: session)
+                }
+                try await audit.append(events, in: session)
             }
         } catch let error as StorageError where error.code == .duplicate {
             throw HitchError(.conflict, "a user named '\(creation.name)' already exists", fieldErrors: ["name": "is taken"])
         }
+        if hash != nil, identity.role == Role.admin.rawValue { Bootstrap.removeTokenFile(at: bootstrapTokenPath, logger: logger) }
         return Listed(identity: identity, hasPassword: hash != nil)
     }
 
@@ -78,7 +85,8 @@ struct UserService: Sendable {
         if let password = change.password { try PasswordHasher.validate(password) }
         var hash: String?
         if let password = change.password { hash = try await hasher.hash(password) }
-        return try await store.write(logger: logger) { [audit, hash] session in
+        let now = clock()
+        let (listed, spent) = try await store.write(logger: logger) { [audit, hash] session in
             guard var identity = try await session.identities.find(name: name) else { throw Self.notFound(name) }
             if hash != nil, identity.kind == .service {
                 throw HitchError.validation(["password": "a service identity has no password; it uses tokens"])
@@ -101,10 +109,33 @@ struct UserService: Sendable {
             try await session.identities.update(identity)
             if let hash { try await session.identities.setPasswordHash(hash, identityId: identity.id) }
             let action = changed == ["enabled"] ? (identity.enabled ? "user.enable" : "user.disable") : "user.update"
-            try await audit.append(actor.event(action, target: Self.target(identity), changedFields: changed), in: session)
+            var event = actor.event(action, target: Self.target(identity), changedFields: changed)
+            // A new password or role ends the user's other sessions: a token stolen before it stops working.
+            if changed.contains("password") || changed.contains("role") {
+                let kept = actor.principal.id == identity.id ? actor.principal.tokenId : nil
+                let revoked = try await session.identities.revokeTokens(identityId: identity.id, except: kept, at: now)
+                if revoked > 0 { event.detail = "\(revoked) other tokens of \(identity.name) revoked" }
+            }
+            var events = [event]
             let hasPassword = try await session.identities.passwordHash(identityId: identity.id) != nil
-            return Listed(identity: identity, hasPassword: hasPassword)
+            if hasPassword, identity.role == Role.admin.rawValue, identity.enabled {
+                events += try await Self.spendBootstrapToken(by: actor, at: now, in: session)
+            }
+            try await audit.append(events, in: session)
+            return (Listed(identity: identity, hasPassword: hasPassword), events.count > 1)
         }
+        if spent { Bootstrap.removeTokenFile(at: bootstrapTokenPath, logger: logger) }
+        return listed
+    }
+
+    /// Once an admin can sign in with a password, the bootstrap token has done its work: it is revoked, and the
+    /// event says so (none when it was already spent).
+    private static func spendBootstrapToken(by actor: RequestActor, at now: Date, in session: StoreSession) async throws -> [AuditEvent] {
+        let revoked = try await session.identities.revokeTokens(issuedBy: Bootstrap.issuer, at: now)
+        guard revoked > 0 else { return [] }
+        return [actor.event(
+            "token.revoke", target: AuditTarget(kind: "token", name: "bootstrap"),
+            detail: "the bootstrap token is spent: an admin has a password")]
     }
 
     /// Refuses a change that would leave no enabled admin, since no one could then manage users or keys.

@@ -6,10 +6,15 @@ import HitchStorage
 import Logging
 
 /// On first start with no identities: the `admin` identity and its bootstrap token, from
-/// `HITCH_BOOTSTRAP_TOKEN` or generated and written to `<data-dir>/bootstrap-token` (mode 0600).
+/// `HITCH_BOOTSTRAP_TOKEN` or generated and written to `<data-dir>/bootstrap-token` (mode 0600). The bootstrap
+/// token is spent once an admin has a password (`UserService`); a generated one also expires after 24 hours, and
+/// its file is removed once it is spent or expired.
 struct Bootstrap {
     static let environmentVariable = "HITCH_BOOTSTRAP_TOKEN"
     static let fileName = "bootstrap-token"
+    /// The issuer recorded on the bootstrap token: Hitch itself.
+    static let issuer = "hitch"
+    static let generatedLifetime: TimeInterval = 24 * 3600
 
     let configuration: HitchConfiguration
     let clock: @Sendable () -> Date
@@ -32,7 +37,8 @@ struct Bootstrap {
             try await session.identities.insert(
                 TokenRecord(
                     id: UUID().uuidString.lowercased(), identityId: admin.id, name: "bootstrap",
-                    tokenHash: SecretGenerator.tokenHash(token.exposedValue), createdAt: now))
+                    tokenHash: SecretGenerator.tokenHash(token.exposedValue), createdAt: now,
+                    expiresAt: given == nil ? now.addingTimeInterval(Self.generatedLifetime) : nil, issuedBy: Self.issuer))
             try await audit.append(
                 AuditEvent(
                     actor: .system, origin: .local, action: "user.create",
@@ -41,12 +47,37 @@ struct Bootstrap {
                 in: session)
             return true
         }
-        guard created else { return }
+        guard created else {
+            try await removeSpentTokenFile(store: store, logger: logger)
+            return
+        }
         if given == nil {
             try writeTokenFile(token)
             logger.notice("created the admin identity; its token is in the bootstrap token file", metadata: ["path": "\(tokenPath)"])
         } else {
             logger.notice("created the admin identity with the token from \(Self.environmentVariable)")
+        }
+    }
+
+    /// Removes the token file once no bootstrap token is left that works (spent or expired).
+    func removeSpentTokenFile(store: Store, logger: Logger) async throws {
+        guard FileManager.default.fileExists(atPath: tokenPath) else { return }
+        let now = clock()
+        let live = try await store.read(logger: logger) { session in
+            try await session.identities.tokens(identityId: nil).contains {
+                $0.issuedBy == Self.issuer && $0.revokedAt == nil && ($0.expiresAt.map { $0 > now } ?? true)
+            }
+        }
+        if !live { Self.removeTokenFile(at: tokenPath, logger: logger) }
+    }
+
+    static func removeTokenFile(at path: String, logger: Logger) {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+            logger.notice("removed the spent bootstrap token file", metadata: ["path": "\(path)"])
+        } catch {
+            logger.error("could not remove the spent bootstrap token file", metadata: ["path": "\(path)"])
         }
     }
 

@@ -16,6 +16,9 @@ public struct HitchRuntime: Sendable {
     let rotationPolicy: RotationPolicy
     /// Where platform code may connect (`EgressSettings`).
     let egress: EgressPolicy
+    let tokenLifetimes: TokenLifetimes
+    /// The bootstrap token's file, removed once the token is spent.
+    let bootstrapTokenPath: String
     let sessions: PlatformSessionPool
     let runningJobs: RunningJobs
     let clock: @Sendable () -> Date
@@ -37,8 +40,10 @@ public struct HitchRuntime: Sendable {
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
-    var users: UserService { UserService(store: store, audit: audit, hasher: hasher, clock: clock) }
-    var tokens: TokenService { TokenService(store: store, audit: audit, clock: clock) }
+    var users: UserService {
+        UserService(store: store, audit: audit, hasher: hasher, bootstrapTokenPath: bootstrapTokenPath, clock: clock)
+    }
+    var tokens: TokenService { TokenService(store: store, audit: audit, lifetimes: tokenLifetimes, clock: clock) }
     var auditLog: AuditService { AuditService(store: store, chain: audit.chain) }
 
     /// Stops the jobs this server runs (each records that it stopped) and logs out its platform sessions.
@@ -55,6 +60,7 @@ public struct HitchRuntime: Sendable {
     ) async throws -> HitchRuntime {
         let rotationPolicy = try RotationPolicy(environment: configuration.environment)
         let egress = try EgressSettings.policy(from: configuration.environment)
+        let tokenLifetimes = try TokenLifetimes(environment: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
@@ -92,7 +98,8 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
             store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, egress: egress, sessions: PlatformSessionPool(logger: logger, egress: egress),
+            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes,
+            bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
             runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
         if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }

@@ -25,6 +25,9 @@ enum Migrations {
         Migration(
             version: SchemaVersion.destinationBinding, name: "secrets bound to their destinations", apply: { _ in },
             needsServerStep: true),
+        Migration(version: 7, name: "who issued each token", apply: { database in
+            try await database.alter(table: "tokens").column("issued_by", type: .text).run()
+        }),
     ]
 }
 

@@ -38,10 +38,12 @@ public struct TokenRecord: Sendable, Equatable {
     public var expiresAt: Date?
     public var revokedAt: Date?
     public var lastUsedAt: Date?
+    /// Who made the token when it was not its owner: an admin's name, or `hitch` for the bootstrap token.
+    public var issuedBy: String?
 
     public init(
         id: String, identityId: String, name: String, tokenHash: String, createdAt: Date, expiresAt: Date? = nil,
-        revokedAt: Date? = nil, lastUsedAt: Date? = nil
+        revokedAt: Date? = nil, lastUsedAt: Date? = nil, issuedBy: String? = nil
     ) {
         self.id = id
         self.identityId = identityId
@@ -51,5 +53,6 @@ public struct TokenRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.lastUsedAt = lastUsedAt
+        self.issuedBy = issuedBy
     }
 }

@@ -54,6 +54,10 @@ public protocol IdentityRepository: Sendable {
     func token(id: String) async throws -> TokenRecord?
     /// False when the token was already revoked or does not exist.
     func revoke(tokenId: String, at date: Date) async throws -> Bool
+    /// Revokes every unrevoked token of an identity but `kept`; returns how many.
+    func revokeTokens(identityId: String, except kept: String?, at date: Date) async throws -> Int
+    /// Revokes every unrevoked token made by `issuer` (`hitch`: the bootstrap token); returns how many.
+    func revokeTokens(issuedBy issuer: String, at date: Date) async throws -> Int
     func recordUse(tokenId: String, at date: Date) async throws
 }
 

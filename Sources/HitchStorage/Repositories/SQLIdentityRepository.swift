@@ -93,6 +93,19 @@ struct SQLIdentityRepository: IdentityRepository {
         return !rows.isEmpty
     }
 
+    func revokeTokens(identityId: String, except kept: String?, at date: Date) async throws -> Int {
+        var update = database.update("tokens").set("revoked_at", to: Timestamp.milliseconds(date))
+            .where("identity_id", .equal, identityId).where("revoked_at", .is, SQLLiteral.null)
+        if let kept { update = update.where("id", .notEqual, kept) }
+        return try await update.returning("id").all().count
+    }
+
+    func revokeTokens(issuedBy issuer: String, at date: Date) async throws -> Int {
+        try await database.update("tokens").set("revoked_at", to: Timestamp.milliseconds(date))
+            .where("issued_by", .equal, issuer).where("revoked_at", .is, SQLLiteral.null)
+            .returning("id").all().count
+    }
+
     func recordUse(tokenId: String, at date: Date) async throws {
         try await database.update("tokens").set("last_used_at", to: Timestamp.milliseconds(date))
             .where("id", .equal, tokenId).run()
@@ -139,6 +152,7 @@ struct TokenRow: Codable {
     var expiresAt: Int64?
     var revokedAt: Int64?
     var lastUsedAt: Int64?
+    var issuedBy: String?
 
     init(_ token: TokenRecord) {
         id = token.id
@@ -149,12 +163,13 @@ struct TokenRow: Codable {
         expiresAt = token.expiresAt.map(Timestamp.milliseconds)
         revokedAt = token.revokedAt.map(Timestamp.milliseconds)
         lastUsedAt = token.lastUsedAt.map(Timestamp.milliseconds)
+        issuedBy = token.issuedBy
     }
 
     func record() -> TokenRecord {
         TokenRecord(
             id: id, identityId: identityId, name: name, tokenHash: tokenHash, createdAt: Timestamp.date(createdAt),
             expiresAt: expiresAt.map(Timestamp.date), revokedAt: revokedAt.map(Timestamp.date),
-            lastUsedAt: lastUsedAt.map(Timestamp.date))
+            lastUsedAt: lastUsedAt.map(Timestamp.date), issuedBy: issuedBy)
     }
 }

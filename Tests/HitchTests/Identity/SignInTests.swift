@@ -138,13 +138,18 @@ import Testing
             #expect(demote.status == .conflict, "\(demote.text)")
             #expect(try await client.call(.patch, "/v1/users/admin", json: ["enabled": false]).status == .conflict)
             #expect(try await client.call(.patch, "/v1/users/alice", json: ["role": "admin"]).status == .ok)
-            #expect(try await client.call(.patch, "/v1/users/admin", json: ["role": "viewer"]).status == .ok, "alice is an admin now")
+            // An admin with a password now exists, so the bootstrap token is spent; and alice's role changed, so her
+            // earlier token is revoked: she signs in again.
+            #expect(try await client.call(.get, "/v1/whoami").status == .unauthorized, "the bootstrap token is spent")
+            #expect(try await client.call(.get, "/v1/whoami", token: token).status == .unauthorized, "a new role ends old tokens")
+            let adminToken = try #require(try await login(client, "alice").json["secret"] as? String)
+            #expect(try await client.call(.patch, "/v1/users/admin", json: ["role": "viewer"], token: adminToken).status == .ok, "alice is an admin now")
 
-            let service = try await client.call(.post, "/v1/users", json: ["name": "ci-bot", "role": "operator", "kind": "service", "password": Self.password], token: token)
+            let service = try await client.call(.post, "/v1/users", json: ["name": "ci-bot", "role": "operator", "kind": "service", "password": Self.password], token: adminToken)
             #expect(service.status == .badRequest, "a service identity has no password")
-            #expect(try await client.call(.post, "/v1/users", json: ["name": "bob", "role": "root"], token: token).status == .badRequest)
-            #expect(try await client.call(.post, "/v1/users", json: ["name": "bob", "role": "viewer", "password": "short"], token: token).status == .badRequest)
-            #expect(try await client.call(.post, "/v1/users", json: ["name": "alice", "role": "viewer"], token: token).status == .conflict)
+            #expect(try await client.call(.post, "/v1/users", json: ["name": "bob", "role": "root"], token: adminToken).status == .badRequest)
+            #expect(try await client.call(.post, "/v1/users", json: ["name": "bob", "role": "viewer", "password": "short"], token: adminToken).status == .badRequest)
+            #expect(try await client.call(.post, "/v1/users", json: ["name": "alice", "role": "viewer"], token: adminToken).status == .conflict)
         }
     }
 
