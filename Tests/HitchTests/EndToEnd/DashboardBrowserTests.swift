@@ -28,14 +28,24 @@ struct DashboardBrowserTests {
         try await backend.withConfiguration { configuration in
             let signedIn = try SignedInServer(configuration)
             defer { signedIn.server.stop() }
-            for (user, role, password) in [("ada", "admin", adminPassword), ("vic", "viewer", viewerPassword)] {
+            // The viewer first: making an admin with a password spends the bootstrap token.
+            for (user, role, password) in [("vic", "viewer", viewerPassword), ("ada", "admin", adminPassword)] {
                 let created = try HitchBinary.run(
                     ["user", "create", user, "--role", role, "--password-stdin"], stdin: password, environment: signedIn.environment)
                 try #require(created.status == 0, "\(created.output)")
             }
+            // The script's API calls go as ada, signed in with her password.
+            let configHome = configuration.dataDirectory + ".config"
+            defer { try? FileManager.default.removeItem(atPath: configHome) }
+            var asAda = signedIn.environment
+            asAda["XDG_CONFIG_HOME"] = configHome
+            asAda["HITCH_TOKEN"] = nil
+            let login = try HitchBinary.run(["login", "--username", "ada", "--password-stdin"], stdin: adminPassword, environment: asAda)
+            try #require(login.status == 0, "\(login.output)")
+            let adaToken = try String(contentsOfFile: configHome + "/hitch/token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             var environment = ProcessInfo.processInfo.environment
             environment.merge([
-                "HITCH_URL": signedIn.server.address, "HITCH_TOKEN": signedIn.environment["HITCH_TOKEN"] ?? "",
+                "HITCH_URL": signedIn.server.address, "HITCH_TOKEN": adaToken,
                 "HITCH_SCREENSHOTS": BrowserPeer.screenshots + "/" + backend.rawValue,
                 "ADMIN_USER": "ada", "ADMIN_PASSWORD": adminPassword, "VIEWER_USER": "vic", "VIEWER_PASSWORD": viewerPassword,
                 "VCSIM_USERNAME": username, "VCSIM_PASSWORD_1": oldPassword, "VCSIM_PASSWORD_2": newPassword,
