@@ -13,6 +13,8 @@ public struct HitchError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict = "conflict"
         case stale = "precondition-failed"
         case throttled = "too-many-requests"
+        /// A request body beyond the server's limit.
+        case payloadTooLarge = "payload-too-large"
         case unavailable = "unavailable"
         case `internal` = "internal"
     }

@@ -18,8 +18,9 @@ public func buildApplication(
 func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) throws -> Router<HitchRequestContext> {
     let router = Router(context: HitchRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: RequestOriginMiddleware())
+    router.add(middleware: RequestOriginMiddleware(trustedProxies: runtime.http.trustedProxies))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: RequestBodyLimitMiddleware(maximumBytes: runtime.http.maximumBodyBytes))
     router.add(middleware: AuthMiddleware(authenticator: runtime.authenticator))
     let document = try OpenAPIDocument.text()
     router.get("/openapi.yaml") { _, _ in

@@ -18,14 +18,14 @@ struct ConnectionTest: AsyncParsableCommand {
     @Flag(help: "Test every connection (narrowed by --kind and --tag).") var all = false
     @Option(help: "With --all: only this kind.") var kind: String?
     @Option(name: .customLong("tag"), help: "With --all: only connections with this tag (repeatable).") var tags: [String] = []
-    @Option(help: "With --all: how many tests the server runs at once (1 to 256).") var concurrency = 16
+    @Option(help: "With --all: how many tests the server runs at once (1 to 64).") var concurrency = 16
     @Option(help: "Seconds each test may take (1 to 120).") var timeout = 15
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if all == (name != nil) { throw ValidationError("name one connection, or give --all") }
         if !all, kind != nil || !tags.isEmpty { throw ValidationError("--kind and --tag go with --all") }
-        if !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 256") }
+        if !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 64") }
         if !(1...120).contains(timeout) { throw ValidationError("--timeout must be from 1 to 120") }
     }
 

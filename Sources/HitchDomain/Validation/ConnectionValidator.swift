@@ -16,6 +16,8 @@ public struct ValidationReport: Sendable, Equatable {
 public enum ConnectionValidator {
     public static let maximumTags = 5
     public static let maximumDescriptionLength = 1024
+    /// The longest secret value, in bytes: a service account key file is a few KiB.
+    public static let maximumSecretBytes = 16 * 1024
 
     public static func validate(_ draft: ConnectionDraft) -> ValidationReport {
         var report = ValidationReport()
@@ -93,6 +95,8 @@ public enum ConnectionValidator {
         if let supplied {
             if supplied.exposedValue.isEmpty {
                 report.errors[field.name] = "must not be empty"
+            } else if supplied.exposedValue.utf8.count > maximumSecretBytes {
+                report.errors[field.name] = "must be at most \(maximumSecretBytes) bytes"
             } else if let problem = field.rule.problem(with: supplied.exposedValue) {
                 report.errors[field.name] = problem
             }

@@ -19,6 +19,8 @@ struct EndpointProbe: Sendable {
     /// Plain HTTP, for a local emulator on a loopback address only (see `HTTPSLocation` and `EgressPolicy`); the TLS
     /// stage says so.
     var plainHTTP = false
+    /// The most one answer may hold (`PolicyHTTPSConnection.testResponseLimit` unless a job's session says more).
+    var maximumResponseBytes = PolicyHTTPSConnection.testResponseLimit
 
     /// Appends each stage that passes to `stages` and returns the open connection; throws the stage that fails.
     func open(into stages: inout [StageResult]) async throws(StageFailure) -> PolicyHTTPSConnection {
@@ -34,7 +36,8 @@ struct EndpointProbe: Sendable {
             throw error
         }
         do {
-            return try await PolicyHTTPSConnection(channel: channel, host: host, timeout: requestTimeout ?? timeout)
+            return try await PolicyHTTPSConnection(
+                channel: channel, host: host, timeout: requestTimeout ?? timeout, maximumResponseBytes: maximumResponseBytes)
         } catch {
             channel.close(promise: nil)
             throw StageFailure(.connect, .unreachable, "the connection to \(host):\(port) closed")

@@ -39,6 +39,14 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// Whether an IP literal is in this network; a host name never is.
+    public func contains(literal: String) -> Bool {
+        Self.bytes(ofLiteral: literal).map(contains) ?? false
+    }
+
+    /// Whether the text is an IPv4 or IPv6 address literal.
+    public static func isLiteral(_ text: String) -> Bool { bytes(ofLiteral: text) != nil }
+
     /// The bytes of an IP literal, or nil when the text is not one (a host name).
     static func bytes(ofLiteral text: String) -> [UInt8]? {
         guard let address = try? SocketAddress(ipAddress: text, port: 0) else { return nil }

@@ -20,8 +20,13 @@ final class PolicyHTTPSConnection: Sendable {
     let host: String
     private let timeout: TimeAmount
 
-    init(channel: any Channel, host: String, timeout: TimeAmount) async throws {
-        let collector = ResponseCollector()
+    /// The most a test reads of one answer: tests run up to 64 at once, so their worst case stays small.
+    static let testResponseLimit = 4 << 20
+    /// The most a job's session reads of one answer (a discovery page of 500 VMs).
+    static let jobResponseLimit = 64 << 20
+
+    init(channel: any Channel, host: String, timeout: TimeAmount, maximumResponseBytes: Int = testResponseLimit) async throws {
+        let collector = ResponseCollector(maximumBody: maximumResponseBytes)
         try await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHTTPClientHandlers()
             try channel.pipeline.syncOperations.addHandler(collector)
@@ -46,7 +51,8 @@ final class PolicyHTTPSConnection: Sendable {
         }
     }
 
-    /// One request and its whole response (up to 64 MiB), within the timeout. Requests from concurrent callers
+    /// One request and its whole response (up to the connection's limit: 4 MiB for a test, 64 MiB for a job),
+    /// within the timeout. Requests from concurrent callers
     /// go out one after another: each is written once the answer to the one before has arrived.
     func send(_ method: HTTPMethod, path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> Response {
         var headers = headers
@@ -93,7 +99,11 @@ private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendabl
     private var tail: EventLoopFuture<Void>?
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
-    static let maximumBody = 64 << 20
+    private let maximumBody: Int
+
+    init(maximumBody: Int) {
+        self.maximumBody = maximumBody
+    }
 
     /// Makes `request` the last in line; returns what it must wait for.
     func queue(_ request: EventLoopFuture<Void>) -> EventLoopFuture<Void> {
@@ -118,7 +128,7 @@ private final class ResponseCollector: ChannelInboundHandler, @unchecked Sendabl
         switch unwrapInboundIn(data) {
         case .head(let head): self.head = head
         case .body(var buffer):
-            if body.readableBytes + buffer.readableBytes > Self.maximumBody {
+            if body.readableBytes + buffer.readableBytes > maximumBody {
                 finish()?.fail(ChannelError.inputClosed)
                 context.close(promise: nil)
             } else {

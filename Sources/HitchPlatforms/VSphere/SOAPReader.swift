@@ -12,6 +12,10 @@ struct SOAPReader {
     private var position = 0
     /// Nesting deeper than this is refused, so a hostile answer cannot exhaust the stack.
     private static let maximumDepth = 256
+    /// More elements than this are refused, so a hostile answer cannot make a tree that exhausts memory (a page
+    /// of 500 VMs holds some 50,000).
+    static let maximumNodes = 1_000_000
+    private var nodes = 0
 
     static func parse(_ data: Data) -> SOAPNode? {
         data.withUnsafeBytes { raw -> SOAPNode? in
@@ -45,6 +49,8 @@ struct SOAPReader {
 
     private mutating func element(depth: Int) throws -> SOAPNode {
         guard depth < Self.maximumDepth else { throw Malformed() }
+        nodes += 1
+        guard nodes <= Self.maximumNodes else { throw Malformed() }
         position += 1  // <
         let nameStart = position
         try skipName()

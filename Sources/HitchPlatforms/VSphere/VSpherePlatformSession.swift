@@ -35,7 +35,7 @@ public final class VSpherePlatformSession: Sendable {
         var stages: [StageResult] = []
         let connection = try await EndpointProbe(
             host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint),
-            timeout: timeout, requestTimeout: requestTimeout
+            timeout: timeout, requestTimeout: requestTimeout, maximumResponseBytes: PolicyHTTPSConnection.jobResponseLimit
         ).open(into: &stages)
         let session = VSphereSession(connection: connection)
         do {

@@ -9,10 +9,15 @@ final class LoginThrottle: Sendable {
     static let maximumDelay: TimeInterval = 300
     static let forgetAfter: TimeInterval = 3600
     private static let maximumEntries = 10_000
+    /// Throttled attempts for one username and address are audited once per interval, with the count of the
+    /// others, so a flood does not become a flood of durable writes.
+    static let throttledAuditInterval: TimeInterval = 60
 
     private struct Failures {
         var count: Int
         var last: Date
+        var throttledAuditedAt: Date?
+        var throttledUnaudited = 0
     }
 
     private let state = Mutex([String: Failures]())
@@ -46,6 +51,23 @@ final class LoginThrottle: Sendable {
             failures.count += 1
             failures.last = now
             entries[key] = failures
+        }
+    }
+
+    /// For a throttled attempt: nil when one was already audited in this interval (it is counted instead), else
+    /// the number of throttled attempts since the last audited one that were only counted.
+    func throttledAttempt(for key: String, now: Date) -> Int? {
+        state.withLock { entries in
+            guard var failures = entries[key] else { return 0 }
+            defer { entries[key] = failures }
+            if let audited = failures.throttledAuditedAt, now.timeIntervalSince(audited) < Self.throttledAuditInterval {
+                failures.throttledUnaudited += 1
+                return nil
+            }
+            let counted = failures.throttledUnaudited
+            failures.throttledUnaudited = 0
+            failures.throttledAuditedAt = now
+            return counted
         }
     }
 

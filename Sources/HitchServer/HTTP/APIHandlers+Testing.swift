@@ -38,7 +38,7 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let concurrency = body.concurrency ?? 16
         let seconds = body.timeout ?? 15
-        guard (1...256).contains(concurrency) else { throw HitchError(.badRequest, "concurrency must be from 1 to 256") }
+        guard (1...64).contains(concurrency) else { throw HitchError(.badRequest, "concurrency must be from 1 to 64") }
         guard (1...120).contains(seconds) else { throw HitchError(.badRequest, "timeout must be from 1 to 120 seconds") }
         var filter = ConnectionFilter(tags: body.tags ?? [])
         if let kindName = body.kind {

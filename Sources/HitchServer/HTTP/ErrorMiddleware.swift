@@ -40,6 +40,8 @@ enum ErrorBody {
             return HitchError(.unavailable, "the database cannot be reached")
         case let error as SecretsError:
             return HitchError(.internal, "a secret could not be opened (\(error.code.rawValue))")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return HitchError(.payloadTooLarge, "the request body is larger than this server takes")
         case let error as HTTPError:
             return HitchError(error.status == .notFound ? .notFound : .badRequest, error.body ?? "\(error.status)")
         default:
@@ -72,6 +74,7 @@ enum ErrorBody {
         case .conflict, .destinationMismatch: .conflict
         case .stale: .preconditionFailed
         case .throttled: .tooManyRequests
+        case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

@@ -1,21 +1,44 @@
 import Foundation
 import HTTPTypes
 import HitchAudit
+import HitchPlatforms
 import Hummingbird
 
-/// Where each request comes from, for its audit events: the peer's address (forwarding headers are not trusted)
-/// and a request id, taken from `X-Request-Id` when it is a plain token, else made here, and echoed back.
+/// Where each request comes from, for its audit events and the sign-in throttle: the peer's address, or, when the
+/// peer is a trusted proxy, the nearest address in `X-Forwarded-For` that is not one (a header from anyone else is
+/// ignored); and a request id, taken from `X-Request-Id` when it is a plain token, else made here, and echoed back.
 struct RequestOriginMiddleware: RouterMiddleware {
     typealias Context = HitchRequestContext
 
     static let requestIdHeader = HTTPField.Name("X-Request-Id")!
+    static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
+
+    let trustedProxies: [IPRange]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestId = request.headers[Self.requestIdHeader].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
-        let origin = AuditOrigin(clientAddress: context.remoteAddress?.ipAddress, requestId: requestId)
+        let client = clientAddress(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: Self.forwardedForHeader])
+        let origin = AuditOrigin(clientAddress: client, requestId: requestId)
         var response = try await RequestOrigin.$current.withValue(origin) { try await next(request, context) }
         response.headers[Self.requestIdHeader] = requestId
         return response
+    }
+
+    /// Walks `X-Forwarded-For` from the right (the hop nearest to Hitch) past every trusted proxy.
+    func clientAddress(peer: String?, forwardedFor: [String]) -> String? {
+        guard let peer, isTrusted(peer) else { return peer }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var client = peer
+        for hop in hops.reversed() {
+            guard IPRange.isLiteral(hop) else { break }
+            client = hop
+            if !isTrusted(hop) { break }
+        }
+        return client
+    }
+
+    private func isTrusted(_ address: String) -> Bool {
+        trustedProxies.contains { $0.contains(literal: address) }
     }
 
     /// 1 to 64 letters, digits, `-`, `_`, `.` or `:`; anything else is replaced, never logged as given.

@@ -27,7 +27,12 @@ struct LoginService: Sendable {
         }
         let key = LoginThrottle.key(username: username, address: origin.clientAddress)
         if let wait = throttle.wait(for: key, now: clock()) {
-            try await recordFailure(username: username, identity: nil, code: "throttled", origin: origin, logger: logger)
+            if let counted = throttle.throttledAttempt(for: key, now: clock()) {
+                let detail = counted > 0
+                    ? "\(counted) more throttled attempts since the last such event were not recorded one by one" : nil
+                try await recordFailure(
+                    username: username, identity: nil, code: "throttled", origin: origin, detail: detail, logger: logger)
+            }
             throw HitchError(
                 .throttled, "too many failed sign-ins for this user from this address; try again in \(Int(wait.rounded(.up))) s")
         }
@@ -56,11 +61,12 @@ struct LoginService: Sendable {
 
     /// A failed sign-in names the identity when the username exists, so auditors see attacks on real accounts.
     private func recordFailure(
-        username: String, identity: Identity?, code: String, origin: AuditOrigin, logger: Logger
+        username: String, identity: Identity?, code: String, origin: AuditOrigin, detail: String? = nil, logger: Logger
     ) async throws {
         let actor = identity.map { AuditActor(id: $0.id, name: $0.name, kind: $0.kind.rawValue, tokenName: nil) }
             ?? .anonymous(claimedName: String(username.prefix(64)))
-        let event = AuditEvent(actor: actor, origin: origin, action: "auth.login", target: nil, outcome: .failed(code: code))
+        let event = AuditEvent(
+            actor: actor, origin: origin, action: "auth.login", target: nil, outcome: .failed(code: code), detail: detail)
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
     }
 }

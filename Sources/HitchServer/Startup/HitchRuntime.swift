@@ -17,6 +17,7 @@ public struct HitchRuntime: Sendable {
     /// Where platform code may connect (`EgressSettings`).
     let egress: EgressPolicy
     let tokenLifetimes: TokenLifetimes
+    let http: HTTPSettings
     /// The bootstrap token's file, removed once the token is spent.
     let bootstrapTokenPath: String
     let sessions: PlatformSessionPool
@@ -61,6 +62,7 @@ public struct HitchRuntime: Sendable {
         let rotationPolicy = try RotationPolicy(environment: configuration.environment)
         let egress = try EgressSettings.policy(from: configuration.environment)
         let tokenLifetimes = try TokenLifetimes(environment: configuration.environment)
+        let http = try HTTPSettings(environment: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
@@ -98,7 +100,7 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
             store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes,
+            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes, http: http,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
             runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)

@@ -1,0 +1,30 @@
+import Foundation
+import HitchDomain
+import HitchPlatforms
+
+/// How the HTTP side treats requests: the largest body it reads (`HITCH_MAX_BODY_BYTES`, 1 MiB by default) and the
+/// proxies whose `X-Forwarded-For` names the client (`HITCH_TRUSTED_PROXIES`, comma-separated CIDR networks or
+/// addresses; none by default, so the peer's address is the client's).
+struct HTTPSettings: Sendable {
+    var maximumBodyBytes = RequestBodyLimitMiddleware.defaultMaximumBytes
+    var trustedProxies: [IPRange] = []
+
+    init() {}
+
+    init(environment: [String: String]) throws {
+        if let text = environment["HITCH_MAX_BODY_BYTES"] {
+            guard let bytes = Int(text), (4096...(64 << 20)).contains(bytes) else {
+                throw HitchError(.badRequest, "HITCH_MAX_BODY_BYTES must be a number of bytes from 4096 to 67108864")
+            }
+            maximumBodyBytes = bytes
+        }
+        let entries = (environment["HITCH_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        trustedProxies = try entries.map { entry in
+            guard let range = IPRange(entry) else {
+                throw HitchError(.badRequest, "HITCH_TRUSTED_PROXIES takes CIDR networks or IP addresses separated by commas")
+            }
+            return range
+        }
+    }
+}
