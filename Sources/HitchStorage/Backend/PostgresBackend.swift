@@ -12,22 +12,48 @@ public final class PostgresBackend: SQLBackend {
     public let isExclusive = false
     public let client: PostgresClient
 
-    /// The URL's `sslmode` (disable, prefer or require) decides TLS. A URL that does not parse is refused with a
-    /// message that does not repeat it: it may carry the database password.
+    /// The URL's `sslmode` decides TLS: `verify-full` (and `require`, its alias here) verifies the server's
+    /// certificate and host name, against the system's roots or the CA file in `sslrootcert`; `prefer` (the default
+    /// when none is given) uses TLS when the server offers it and falls back to plaintext without telling, so it is
+    /// warned about at start for a server that is not on loopback; `disable` never uses TLS. A URL that does not
+    /// parse is refused with a message that does not repeat it: it may carry the database password.
     public init(url: String, logger: Logger) throws {
+        let refused = StorageError(
+            code: .unsupportedURL,
+            message: "the database URL is not a valid postgres:// URL (sslmode may be disable, prefer, require or verify-full; sslrootcert a CA file)")
+        guard var components = URLComponents(string: url) else { throw refused }
+        let items = components.queryItems ?? []
+        let rootCertificate = items.last { $0.name == "sslrootcert" }?.value
+        let mode = items.last { ["sslmode", "tlsmode", "ssl", "tls"].contains($0.name.lowercased()) }?.value ?? "prefer"
+        components.queryItems = items.filter { $0.name != "sslrootcert" }
+        if components.queryItems?.isEmpty == true { components.queryItems = nil }
         let configuration: SQLPostgresConfiguration
         do {
-            configuration = try SQLPostgresConfiguration(url: url)
+            guard let stripped = components.string else { throw refused }
+            configuration = try SQLPostgresConfiguration(url: stripped)
         } catch {
-            throw StorageError(
-                code: .unsupportedURL,
-                message: "the database URL is not a valid postgres:// URL (sslmode may be disable, prefer or require)")
+            throw refused
         }
         let core = configuration.coreConfiguration
-        let tls: PostgresClient.Configuration.TLS =
-            core.tls.isEnforced
-            ? .require(.makeClientConfiguration())
-            : core.tls.isAllowed ? .prefer(.makeClientConfiguration()) : .disable
+        var verified = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw StorageError(code: .unsupportedURL, message: "sslrootcert names a file that cannot be read: \(rootCertificate)")
+            }
+            verified.trustRoots = .file(rootCertificate)
+        }
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "verify-full", "verify-ca", "require": tls = .require(verified)
+        case "disable", "false": tls = .disable
+        default:
+            tls = core.tls.isAllowed ? .prefer(verified) : .disable
+            let host = core.host ?? "127.0.0.1"
+            if !["127.0.0.1", "::1", "localhost"].contains(host) {
+                logger.warning(
+                    "the database connection may fall back to plaintext (sslmode=\(mode)); use sslmode=verify-full, with sslrootcert for a private CA")
+            }
+        }
         var clientConfiguration = PostgresClient.Configuration(
             host: core.host ?? "127.0.0.1", port: core.port ?? 5432, username: core.username, password: core.password,
             database: core.database, tls: tls)
