@@ -162,14 +162,17 @@ struct ConnectionService: Sendable {
     }
 
     func delete(name: String, by actor: RequestActor, logger: Logger) async throws {
-        try await store.write(logger: logger) { [audit] session in
+        let id = try await store.write(logger: logger) { [audit] session in
             guard let record = try await session.connections.find(name: name, lock: .update) else {
                 throw HitchError.connectionNotFound(name)
             }
             try await ReferenceCheck.requireUnused(record, in: session)
             guard try await session.connections.delete(id: record.id) else { throw HitchError.connectionNotFound(name) }
             try await audit.append(actor.event("connection.delete", target: Self.target(record)), in: session)
+            return record.id
         }
+        // The sessions it held are logged out on the platform, not left open until they expire.
+        await sessions.close(connectionId: id, olderThan: Int.max)
         logger.info("connection deleted", metadata: ["connection": "\(name)"])
     }
 

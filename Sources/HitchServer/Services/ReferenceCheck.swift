@@ -9,7 +9,8 @@ enum ReferenceCheck {
         for field in record.kind.schema.fields {
             guard case .connectionReference(let kind) = field.type, let target = record.fields[field.name]?.stringValue
             else { continue }
-            guard let found = try await session.connections.find(name: target) else {
+            // Shared-locked until the reference commits, so a delete of the target waits and then sees it.
+            guard let found = try await session.connections.find(name: target, lock: .share) else {
                 problems[field.name] = "no connection named '\(target)'"
                 continue
             }

@@ -14,8 +14,9 @@ public final class PostgresBackend: SQLBackend {
 
     /// The URL's `sslmode` decides TLS: `verify-full` (and `require`, its alias here) verifies the server's
     /// certificate and host name, against the system's roots or the CA file in `sslrootcert`; `prefer` (the default
-    /// when none is given) uses TLS when the server offers it and falls back to plaintext without telling, so it is
-    /// warned about at start for a server that is not on loopback; `disable` never uses TLS. A URL that does not
+    /// when none is given), as libpq's, encrypts without verifying when the server offers TLS and falls back to
+    /// plaintext without telling, so it is warned about at start for a server that is not on loopback; `disable`
+    /// never uses TLS. A URL that does not
     /// parse is refused with a message that does not repeat it: it may carry the database password.
     public init(url: String, logger: Logger) throws {
         let refused = StorageError(
@@ -47,7 +48,10 @@ public final class PostgresBackend: SQLBackend {
         case "verify-full", "verify-ca", "require": tls = .require(verified)
         case "disable", "false": tls = .disable
         default:
-            tls = core.tls.isAllowed ? .prefer(verified) : .disable
+            // As libpq's prefer: encrypted when the server offers TLS, but not verified, else plaintext.
+            var opportunistic = TLSConfiguration.makeClientConfiguration()
+            opportunistic.certificateVerification = .none
+            tls = core.tls.isAllowed ? .prefer(opportunistic) : .disable
             let host = core.host ?? "127.0.0.1"
             if !["127.0.0.1", "::1", "localhost"].contains(host) {
                 logger.warning(
