@@ -13,9 +13,34 @@ public struct AuditVerification: Sendable, Equatable {
     /// Events whose MAC checked, in order, before any failure.
     public let verified: Int64
     public let headSequence: Int64?
+    /// The MAC of the last event: with `headSequence`, what an auditor keeps elsewhere to check later that the log
+    /// was not cut back to an older state (a database restored whole from a backup is itself a valid log).
+    public var headMac: String?
     public let failure: Failure?
 
     public var isIntact: Bool { failure == nil }
+
+    init(verified: Int64, headSequence: Int64?, headMac: String? = nil, failure: Failure?) {
+        self.verified = verified
+        self.headSequence = headSequence
+        self.headMac = headMac
+        self.failure = failure
+    }
+}
+
+/// A head an auditor kept from an earlier verify, `SEQUENCE:MAC`: the log must still hold that event with that MAC.
+public struct ExpectedAuditHead: Sendable, Equatable {
+    public let sequence: Int64
+    public let mac: String
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let sequence = Int64(parts[0]), sequence > 0, !parts[1].isEmpty,
+            parts[1].allSatisfy({ $0.isHexDigit || $0.isLetter || $0.isNumber || "+/=".contains($0) })
+        else { return nil }
+        self.sequence = sequence
+        self.mac = parts[1]
+    }
 }
 
 /// Walks the log in sequence order and recomputes every MAC over the canonical text the database computes from
@@ -32,7 +57,30 @@ public struct AuditVerifier: Sendable {
         self.pageSize = Int64(pageSize)
     }
 
-    public func verify(store: Store, logger: Logger) async throws -> AuditVerification {
+    /// With `expected`, the log must also still hold that event with that MAC: a log cut back to before it, or
+    /// made anew, fails at its sequence.
+    public func verify(store: Store, expecting expected: ExpectedAuditHead? = nil, logger: Logger) async throws -> AuditVerification {
+        var result = try await verifyChain(store: store, logger: logger)
+        guard result.isIntact, let expected, let headSequence = result.headSequence else { return result }
+        if expected.sequence > headSequence {
+            return AuditVerification(
+                verified: result.verified, headSequence: headSequence, headMac: result.headMac,
+                failure: .init(
+                    sequence: expected.sequence,
+                    reason: "the log ends at \(headSequence), before the head kept (\(expected.sequence)): it was cut back to an older state"))
+        }
+        let kept = try await store.read(logger: logger) { try await $0.audit.entries(after: expected.sequence - 1, limit: 1) }.first
+        if kept?.sequence != expected.sequence || kept?.mac != expected.mac {
+            result = AuditVerification(
+                verified: result.verified, headSequence: headSequence, headMac: result.headMac,
+                failure: .init(
+                    sequence: expected.sequence,
+                    reason: "event \(expected.sequence) is not the one kept: the log was replaced by another"))
+        }
+        return result
+    }
+
+    private func verifyChain(store: Store, logger: Logger) async throws -> AuditVerification {
         guard let head = try await store.read(logger: logger, { try await $0.audit.head() }) else {
             return AuditVerification(
                 verified: 0, headSequence: nil,
@@ -85,7 +133,7 @@ public struct AuditVerifier: Sendable {
             return failed(.init(
                 sequence: latestHead.sequence + 1, reason: "event \(latestHead.sequence + 1) is past the head record: it was inserted"))
         }
-        return AuditVerification(verified: head.sequence, headSequence: head.sequence, failure: nil)
+        return AuditVerification(verified: head.sequence, headSequence: head.sequence, headMac: head.mac, failure: nil)
     }
 }
 

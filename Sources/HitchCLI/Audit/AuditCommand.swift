@@ -65,14 +65,26 @@ struct AuditExport: AsyncParsableCommand {
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every event's MAC and the head record; exit 0 with the count, or 3 at the first failing sequence.")
+        abstract: "Check every event's MAC and the head record; exit 0 with the count, or 3 at the first failing sequence.",
+        discussion: """
+            Each verify prints the head (SEQUENCE:MAC). Keep it somewhere else; a later verify with
+            --expect-head SEQUENCE:MAC also fails (exit 3) when the log was cut back to an older state or replaced,
+            which a database restored whole from an older backup would otherwise pass.
+            """)
 
+    @Option(help: "A head kept from an earlier verify, SEQUENCE:MAC.") var expectHead: String?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let expectHead, expectHead.split(separator: ":").count != 2 || Int64(expectHead.split(separator: ":")[0]) == nil {
+            throw ValidationError("--expect-head must be SEQUENCE:MAC, as a verify printed it")
+        }
+    }
 
     func run() async throws {
         let client = try APIClient.make()
         let result: Components.Schemas.AuditVerification
-        switch try await APIClient.call({ try await client.verifyAuditLog() }) {
+        switch try await APIClient.call({ try await client.verifyAuditLog(query: .init(expectHead: expectHead)) }) {
         case .ok(let ok): result = try ok.body.json
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
@@ -80,6 +92,9 @@ struct AuditVerify: AsyncParsableCommand {
             try Printer.json(result)
         } else if result.intact {
             print("audit log intact: \(result.verified) events verified")
+            if let sequence = result.headSequence, let mac = result.headMac {
+                print("head: \(sequence):\(mac)  (keep it elsewhere; check later with --expect-head)")
+            }
         }
         if let failure = result.failure {
             throw CLIError(

@@ -24,9 +24,16 @@ extension APIHandlers {
     }
 
     func verifyAuditLog(_ input: Operations.VerifyAuditLog.Input) async throws -> Operations.VerifyAuditLog.Output {
-        let result = try await runtime.auditLog.verify(logger: logger)
+        var expected: ExpectedAuditHead?
+        if let text = input.query.expectHead {
+            guard let parsed = ExpectedAuditHead(text) else {
+                throw HitchError(.badRequest, "expectHead must be SEQUENCE:MAC, as a verify printed it")
+            }
+            expected = parsed
+        }
+        let result = try await runtime.auditLog.verify(expecting: expected, logger: logger)
         return .ok(.init(body: .json(.init(
-            intact: result.isIntact, verified: result.verified, headSequence: result.headSequence,
+            intact: result.isIntact, verified: result.verified, headSequence: result.headSequence, headMac: result.headMac,
             failure: result.failure.map { .init(sequence: $0.sequence, reason: $0.reason) }))))
     }
 }

@@ -22,7 +22,7 @@ struct AuditService: Sendable {
         return (events, events.count == limit ? events.last?.sequence : nil)
     }
 
-    func verify(logger: Logger) async throws -> AuditVerification {
-        try await AuditVerifier(chain: chain).verify(store: store, logger: logger)
+    func verify(expecting expected: ExpectedAuditHead? = nil, logger: Logger) async throws -> AuditVerification {
+        try await AuditVerifier(chain: chain).verify(store: store, expecting: expected, logger: logger)
     }
 }
