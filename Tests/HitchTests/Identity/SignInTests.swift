@@ -80,7 +80,8 @@ import Testing
             #expect(try await login(client, "alice").status == .ok)
             let events = try await client.call(.get, "/v1/audit?action=auth.login&limit=1000")
             let codes = (events.json["events"] as? [[String: Any]] ?? []).compactMap { $0["failureCode"] as? String }
-            #expect(codes.filter { $0 == "throttled" }.count == 2)
+            // Two throttled attempts within a minute: one event (LoadSheddingTests counts the rest of a flood).
+            #expect(codes.filter { $0 == "throttled" }.count == 1)
         }
     }
 
