@@ -304,6 +304,17 @@ def operator_flows(driver):
     CANARIES.append(key)
     visit(driver, "/ui/connections/agent-key", "api-key-drawer")
 
+    # A regenerated key is shown once after the save, too; the old one is replaced.
+    visit(driver, "/ui/connections/agent-key/edit", "api-key-edit")
+    by_id(driver, "g-f-key").click()
+    by_id(driver, "save-connection").click()
+    wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "button[data-copy]")))
+    new_key = by_id(driver, "issued-key").text
+    check(len(new_key) > 30 and new_key != key, "the new key is shown once")
+    shot(driver, "api-key-regenerated")
+    CANARIES.append(new_key)
+    check(api("GET", "/v1/connections/agent-key")[0]["credentialVersion"] == 2, "the key was rotated")
+
     # The table: filter, search and sort; the audit page; a narrow screen.
     visit(driver, "/ui/connections?kind=vsphere", "connections-filtered")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#connections tbody tr")) == 1, "the kind filter")

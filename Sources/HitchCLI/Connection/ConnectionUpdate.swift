@@ -24,6 +24,8 @@ struct ConnectionUpdate: AsyncParsableCommand {
     var maxSecretAge: DaysArgument?
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
+    @Option(help: "Have Hitch make a new value, shown once: key (api-key) or external-id (aws-cross-account).")
+    var regenerate: Regenerated?
     @Flag(help: "Test the changed values first and save only if the test passes (exit 3 and nothing saved otherwise).")
     var test = false
     @OptionGroup var output: OutputOptions
@@ -34,7 +36,13 @@ struct ConnectionUpdate: AsyncParsableCommand {
         guard let kind = ConnectionKind(rawValue: current.kind) else {
             throw CLIError("the server returned an unknown kind '\(current.kind)'")
         }
-        let values = try flags.values(for: kind)
+        var values = try flags.values(for: kind)
+        if let regenerate {
+            guard regenerate.kind == kind else {
+                throw CLIError.usage("--regenerate \(regenerate.rawValue) is for \(regenerate.kind.rawValue) connections")
+            }
+            values.generate.append(regenerate.field)
+        }
         let body = Components.Schemas.ConnectionUpdate(
             description: description, tags: tags.isEmpty ? nil : tags,
             fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
@@ -55,4 +63,13 @@ struct ConnectionUpdate: AsyncParsableCommand {
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
     }
+}
+
+/// What `update --regenerate` may make anew.
+enum Regenerated: String, ExpressibleByArgument, CaseIterable {
+    case key
+    case externalId = "external-id"
+
+    var kind: ConnectionKind { self == .key ? .apiKey : .awsCrossAccount }
+    var field: String { self == .key ? "key" : "externalId" }
 }

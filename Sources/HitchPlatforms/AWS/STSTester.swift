@@ -21,6 +21,11 @@ public struct AWSAccessKeyTarget: Sendable {
 
 /// Tests an access key with a SigV4-signed STS `GetCallerIdentity`; the account it answers must be `accountId`.
 public enum STSTester {
+    /// STS's regional endpoint: `amazonaws.com`, or `amazonaws.com.cn` in the China regions (`cn-*`).
+    static func defaultEndpoint(region: String) -> URL {
+        URL(string: "https://sts.\(region).amazonaws.com\(region.hasPrefix("cn-") ? ".cn" : "")")!
+    }
+
     /// A signed query to any AWS query API at `endpoint` (tests set up moto's IAM with it); the answer's XML.
     public static func query(
         _ form: String, endpoint: URL, credentials: SigV4Signer.Credentials, region: String, service: String
@@ -36,7 +41,7 @@ public enum STSTester {
 
     public static func testAccessKey(_ target: AWSAccessKeyTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
         await TestReport.run { report in
-            let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
+            let endpoint = target.stsEndpoint ?? defaultEndpoint(region: target.region)
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
             let connection = try await EndpointProbe(
                 host: location.host, port: location.port, policy: .systemTrust, timeout: timeout, plainHTTP: location.plainHTTP
@@ -124,7 +129,7 @@ extension STSTester {
     /// with the temporary credentials, whose account must be the role's.
     public static func testAssumeRole(_ target: AWSAssumeRoleTarget, timeout: TimeAmount = .seconds(15), now: Date = Date()) async -> TestReport {
         await TestReport.run { report in
-            let endpoint = target.stsEndpoint ?? URL(string: "https://sts.\(target.region).amazonaws.com")!
+            let endpoint = target.stsEndpoint ?? defaultEndpoint(region: target.region)
             let location = try HTTPSLocation(endpoint, allowLoopbackHTTP: true)
             let connection = try await EndpointProbe(
                 host: location.host, port: location.port, policy: .systemTrust, timeout: timeout, plainHTTP: location.plainHTTP

@@ -96,7 +96,8 @@ public enum AzureTester {
         let response = try await arm.send(.GET, path: path, headers: headers, body: nil, policy: target.tlsPolicy, timeout: timeout, stage: .authorize)
         switch response.status.code {
         case 200: break
-        case 401, 403: throw StageFailure(.authorize, .insufficientPrivileges, "the principal may not read subscription \(target.subscriptionId)")
+        case 401: throw StageFailure(.authenticate, .authFailed, "Resource Manager refused the principal's access token")
+        case 403: throw StageFailure(.authorize, .insufficientPrivileges, "the principal may not read subscription \(target.subscriptionId)")
         case 404: throw StageFailure(.objects, .notFound, "subscription \(target.subscriptionId) not found")
         default: throw StageFailure(.authorize, .error, "Resource Manager answered \(response.status.code)")
         }

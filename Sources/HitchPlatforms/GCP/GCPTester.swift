@@ -71,8 +71,13 @@ public enum GCPTester {
             policy: target.tlsPolicy, timeout: timeout, stage: .authorize)
         switch response.status.code {
         case 200: break
-        case 401, 403: throw StageFailure(.authorize, .insufficientPrivileges, "the service account may not read project \(target.projectId)")
-        case 404: throw StageFailure(.objects, .notFound, "project '\(target.projectId)' not found")
+        case 401: throw StageFailure(.authenticate, .authFailed, "Resource Manager refused the service account's access token")
+        // Google answers 403 alike for a project that does not exist and for one the account may not read.
+        case 403, 404:
+            throw StageFailure(
+                .objects, .notFound,
+                "project '\(target.projectId)' not found, or the service account may not read it (Google answers the same): "
+                    + "check the project ID, and that the account holds resourcemanager.projects.get on it")
         default: throw StageFailure(.authorize, .error, "Resource Manager answered \(response.status.code)")
         }
         stages.append(.ok(.authorize, "read project \(target.projectId)"))

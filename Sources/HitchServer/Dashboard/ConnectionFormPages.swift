@@ -125,20 +125,21 @@ struct ConnectionFormPages: Sendable {
             }
             if let existing {
                 let change = input.updateBody(from: existing)
-                _ = try await visitor.call(Operations.UpdateConnection.id, target: existing.name) {
+                let saved = try await visitor.call(Operations.UpdateConnection.id, target: existing.name) {
                     try await $0.updateConnection(
                         path: .init(name: existing.name), headers: .init(ifMatch: form["etag"] ?? existing.etag),
                         body: .json(change)
-                    ).ok
+                    ).ok.body.json
                 }
                 if form["tested"] == "1" { await recordTest(of: existing.name, visitor: visitor) }
-                return DashboardRenderer.redirect("/ui/connections/\(existing.name)?notice=saved")
+                // A regenerated key or external ID is shown once, here, as after a create.
+                return try issuedOrRedirect(saved, notice: "saved", visitor: visitor)
             }
             let saved = try await visitor.call(Operations.CreateConnection.id, target: input.name) {
                 try await $0.createConnection(body: .json(input.createBody)).created.body.json
             }
             if form["tested"] == "1" { await recordTest(of: saved.connection.name, visitor: visitor) }
-            return try issuedOrRedirect(saved, visitor: visitor)
+            return try issuedOrRedirect(saved, notice: "created", visitor: visitor)
         } catch let error as HitchError
             where [.validation, .secretRequired, .stale, .conflict, .destinationMismatch, .badRequest].contains(error.code)
         {
@@ -176,10 +177,12 @@ struct ConnectionFormPages: Sendable {
     }
 
     /// A value Hitch generated (an API key) is shown on this page once; nothing else ever shows it again.
-    private func issuedOrRedirect(_ saved: Components.Schemas.ConnectionSaved, visitor: DashboardVisitor) throws -> Response {
+    private func issuedOrRedirect(
+        _ saved: Components.Schemas.ConnectionSaved, notice: String, visitor: DashboardVisitor
+    ) throws -> Response {
         let path = "/ui/connections/" + saved.connection.name
         guard let issued = saved.issuedSecrets?.additionalProperties, !issued.isEmpty else {
-            return DashboardRenderer.redirect(path + "?notice=created")
+            return DashboardRenderer.redirect(path + "?notice=" + notice)
         }
         let schema = ConnectionKind(rawValue: saved.connection.kind)?.schema
         let view = IssuedView(
@@ -187,7 +190,7 @@ struct ConnectionFormPages: Sendable {
             secrets: issued.sorted { $0.key < $1.key }.map { name, value in
                 IssuedView.Secret(label: schema?.field(named: name)?.label ?? name, id: "issued-" + name, value: value)
             })
-        return try dashboard.renderer.page("issued", view, status: .created)
+        return try dashboard.renderer.page("issued", view, status: notice == "created" ? .created : .ok)
     }
 
     private func form(

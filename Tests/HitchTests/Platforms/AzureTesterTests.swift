@@ -13,6 +13,8 @@ import Testing
     static let secret = "azure-secret~7Q8"
     static let subscription = "99999999-8888-7777-6666-555555555555"
     static let forbiddenSubscription = "99999999-8888-7777-6666-000000000403"
+    /// Resource Manager refuses the token itself for this one (a token for another audience, say).
+    static let refusedTokenSubscription = "99999999-8888-7777-6666-000000000401"
     static let accessToken = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.local-test-token"
 
     static func router(port: @escaping @Sendable () -> Int) -> Router<BasicRequestContext> {
@@ -43,6 +45,8 @@ import Testing
             switch context.parameters.get("id") {
             case Self.subscription:
                 return json(.ok, #"{"id":"/subscriptions/\#(subscription)","subscriptionId":"\#(subscription)","displayName":"Prod","state":"Enabled","tenantId":"\#(tenant)"}"#)
+            case Self.refusedTokenSubscription:
+                return json(.unauthorized, #"{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}"#)
             case Self.forbiddenSubscription:
                 return json(.forbidden, #"{"error":{"code":"AuthorizationFailed","message":"does not have authorization"}}"#)
             default:
@@ -83,6 +87,9 @@ import Testing
 
             let forbidden = await AzureTester.test(target(subscription: Self.forbiddenSubscription))
             #expect(forbidden.failedStage?.stage == .authorize && forbidden.failedStage?.failure == .insufficientPrivileges)
+
+            let refused = await AzureTester.test(target(subscription: Self.refusedTokenSubscription))
+            #expect(refused.failedStage?.stage == .authenticate && refused.failedStage?.failure == .authFailed, "a 401 is not a privilege")
 
             let missing = await AzureTester.test(target(subscription: "12345678-1234-1234-1234-123456789012"))
             #expect(missing.failedStage?.stage == .objects && missing.failedStage?.failure == .notFound)

@@ -85,8 +85,9 @@ import _CryptoExtras
             let wrongKey = await GCPTester.test(try target(other))
             #expect(wrongKey.failedStage?.stage == .authenticate && wrongKey.failedStage?.failure == .authFailed)
 
+            // Google answers 403 alike for a missing project and a forbidden one: not-found, with the hint.
             let forbidden = await GCPTester.test(try target(project: "proj-secret"))
-            #expect(forbidden.failedStage?.failure == .insufficientPrivileges)
+            #expect(forbidden.failedStage?.failure == .notFound && forbidden.failedStage?.message.contains("resourcemanager.projects.get") == true)
 
             let missing = await GCPTester.test(try target(project: "proj-gone"))
             #expect(missing.failedStage?.stage == .objects && missing.failedStage?.failure == .notFound)

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HitchDomain
-import HitchPlatforms
+@testable import HitchPlatforms
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -86,5 +86,13 @@ struct STSTesterTests {
 enum FormValue {
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? ""
+    }
+}
+
+/// STS's default host by region: `.amazonaws.com.cn` in the China regions.
+@Suite struct STSEndpointTests {
+    @Test func chinaRegionsUseTheirOwnDomain() {
+        #expect(STSTester.defaultEndpoint(region: "cn-north-1").absoluteString == "https://sts.cn-north-1.amazonaws.com.cn")
+        #expect(STSTester.defaultEndpoint(region: "eu-west-1").absoluteString == "https://sts.eu-west-1.amazonaws.com")
     }
 }
