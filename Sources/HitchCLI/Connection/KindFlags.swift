@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import HitchAPI
 import HitchDomain
@@ -35,6 +36,9 @@ struct KindFlags: ParsableArguments {
     @Option(help: "gcp: the project ID.") var projectId: String?
     @Option(help: "gcp: a Resource Manager URL instead of Google's.") var apiEndpoint: String?
     @Option(help: "api-key: admin or connector.") var tokenType: String?
+    @Option(help: "api-key: how long the key stays valid from now, e.g. 90d (its expiry; none by default).")
+    var expires: DurationArgument?
+    @Option(help: "api-key: when the key stops being valid, in UTC, e.g. 2027-03-01T00:00:00Z.") var expiresAt: String?
 
     @Flag(help: "vsphere, nutanix: read the password from stdin.") var passwordStdin = false
     @Flag(help: "azure: read the client secret from stdin.") var clientSecretStdin = false
@@ -58,6 +62,7 @@ struct KindFlags: ParsableArguments {
             ("region", region.map(FieldValue.string)), ("stsEndpoint", stsEndpoint.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
             ("sessionName", sessionName.map(FieldValue.string)), ("via", via.map(FieldValue.string)),
             ("projectId", projectId.map(FieldValue.string)), ("apiEndpoint", apiEndpoint.map(FieldValue.string)), ("tokenType", tokenType.map(FieldValue.string)),
+            ("expiresAt", (expires.map { Timestamps.text(Date().addingTimeInterval(TimeInterval($0.seconds))) } ?? expiresAt).map(FieldValue.string)),
         ]
     }
 
@@ -80,6 +85,7 @@ struct KindFlags: ParsableArguments {
         if externalIdStdin && generateExternalId {
             throw ValidationError("use --external-id-stdin or --generate-external-id, not both")
         }
+        if expires != nil && expiresAt != nil { throw ValidationError("use --expires or --expires-at, not both") }
     }
 
     /// The values for a connection of `kind`; a flag that is not one of the kind's fields is a usage error.

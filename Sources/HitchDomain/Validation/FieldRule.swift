@@ -18,6 +18,8 @@ enum FieldRule: Sendable, Equatable {
     case gcpProjectId
     case gcpServiceAccountKey
     case httpsURL
+    /// An instant in UTC, ISO 8601: `2027-03-01T00:00:00Z`.
+    case timestamp
 
     func problem(with text: String) -> String? {
         switch self {
@@ -63,6 +65,8 @@ enum FieldRule: Sendable, Equatable {
             GCPKeyRule.problem(with: text)
         case .httpsURL:
             Self.httpsURLProblem(text)
+        case .timestamp:
+            Timestamps.date(text) == nil ? "must be a UTC time such as 2027-03-01T00:00:00Z" : nil
         }
     }
 

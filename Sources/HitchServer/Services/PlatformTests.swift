@@ -108,7 +108,8 @@ enum PlatformTests {
                     stsEndpoint: viaEndpoint),
                 timeout: timeout)
         case .apiKey:
-            return APIKeyTester.test(tokenType: text("tokenType"), key: secrets["key"])
+            return APIKeyTester.test(
+                tokenType: text("tokenType"), key: secrets["key"], expiresAt: text("expiresAt").flatMap(Timestamps.date))
         }
     }
 }

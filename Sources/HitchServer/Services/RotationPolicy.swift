@@ -38,7 +38,11 @@ struct RotationPolicy: Sendable {
     func state(of record: ConnectionRecord, at now: Date) -> State? {
         guard !record.kind.schema.secretFields.isEmpty else { return nil }
         let maxAgeDays = record.maxSecretAgeDays ?? defaultMaxAgeDays
-        let dueAt = record.credentialCreatedAt.addingTimeInterval(TimeInterval(maxAgeDays) * 86_400)
+        var dueAt = record.credentialCreatedAt.addingTimeInterval(TimeInterval(maxAgeDays) * 86_400)
+        // An api-key that expires is due for a new key by then at the latest.
+        if case .string(let text)? = record.fields["expiresAt"], let expiresAt = Timestamps.date(text) {
+            dueAt = min(dueAt, expiresAt)
+        }
         let ageDays = Int(max(0, now.timeIntervalSince(record.credentialCreatedAt)) / 86_400)
         return State(maxAgeDays: maxAgeDays, ageDays: ageDays, dueAt: dueAt, isDue: now >= dueAt)
     }
