@@ -11,6 +11,7 @@ public struct StoreSession: Sendable {
     public let assignments: any AssignmentRepository
     public let inventory: any InventoryRepository
     public let preflights: any PreflightRepository
+    public let leases: any LeaseRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -27,6 +28,7 @@ public struct StoreSession: Sendable {
         assignments = SQLAssignmentRepository(database: database)
         inventory = SQLInventoryRepository(database: database)
         preflights = SQLPreflightRepository(database: database)
+        leases = SQLLeaseRepository(database: database)
         audit = SQLAuditRepository(database: database) {
             try await backend.lockExclusively(database, key: Self.auditLockKey)
         }

@@ -62,5 +62,10 @@ enum AccessPolicy {
         "listAuditEvents": Rule(.permission(.readAudit)),
         "exportAuditEvents": Rule(.permission(.readAudit)),
         "verifyAuditLog": Rule(.permission(.readAudit)),
+        "createLease": Rule(.permission(.useConnections), audit: "lease.issue", target: "connection"),
+        // A consumer lists and ends its own leases; operators and admins any (LeaseService narrows it).
+        "listLeases": Rule(.signedIn),
+        "getLease": Rule(.signedIn),
+        "revokeLease": Rule(.signedIn, audit: "lease.end", target: "lease"),
     ]
 }

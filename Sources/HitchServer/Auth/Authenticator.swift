@@ -29,6 +29,6 @@ struct Authenticator: Sendable {
         }
         return Principal(
             id: identity.id, name: identity.name, kind: identity.kind.rawValue, role: role, tokenId: record.id,
-            tokenName: record.name, tokenIssuer: record.issuedBy)
+            tokenName: record.name, tokenIssuer: record.issuedBy, allowedTags: identity.allowedTags)
     }
 }

@@ -11,10 +11,12 @@ public struct Principal: Sendable, Equatable {
     public let tokenName: String?
     /// Who made the token, when it was not its owner (an admin, or `hitch` for the bootstrap token).
     public let tokenIssuer: String?
+    /// A consumer limited to connections carrying one of these tags; nil for no limit.
+    public let allowedTags: [String]?
 
     public init(
         id: String, name: String, kind: String, role: Role, tokenId: String?, tokenName: String?,
-        tokenIssuer: String? = nil
+        tokenIssuer: String? = nil, allowedTags: [String]? = nil
     ) {
         self.id = id
         self.name = name
@@ -23,6 +25,7 @@ public struct Principal: Sendable, Equatable {
         self.tokenId = tokenId
         self.tokenName = tokenName
         self.tokenIssuer = tokenIssuer
+        self.allowedTags = allowedTags
     }
 
     /// Bound by the access middleware, once the operation is allowed, for the handler of one request.

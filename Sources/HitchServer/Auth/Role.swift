@@ -6,6 +6,8 @@ public enum Role: String, Sendable, CaseIterable {
     case operator_ = "operator"
     case auditor
     case viewer
+    /// The service identity of an engine or pipeline: reads connections and takes leases on them.
+    case consumer
 
     public enum Permission: String, Sendable, CaseIterable {
         /// Connection metadata, status and inventory.
@@ -16,6 +18,8 @@ public enum Role: String, Sendable, CaseIterable {
         case readAudit
         /// Users, other identities' tokens, keys.
         case administer
+        /// Take a lease: a short-lived credential derived from a connection.
+        case useConnections
     }
 
     public func allows(_ permission: Permission) -> Bool {
@@ -24,7 +28,8 @@ public enum Role: String, Sendable, CaseIterable {
         case (_, .readConnections): true
         case (.operator_, .changeConnections): true
         case (.auditor, .readAudit): true
-        case (.operator_, _), (.auditor, _), (.viewer, _): false
+        case (.consumer, .useConnections): true
+        case (.operator_, _), (.auditor, _), (.viewer, _), (.consumer, _): false
         }
     }
 

@@ -39,7 +39,7 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let creation = UserService.Creation(
             name: body.name, displayName: body.displayName, role: body.role, kind: body.kind,
-            password: body.password.map(SecretValue.init))
+            password: body.password.map(SecretValue.init), allowedTags: body.allowedTags)
         let created = try await runtime.users.create(creation, by: RequestActor.current(), logger: logger)
         return .created(.init(body: .json(APIMapping.user(created))))
     }

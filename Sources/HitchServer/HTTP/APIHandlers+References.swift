@@ -42,7 +42,10 @@ extension APIHandlers {
         guard case .json(let body) = input.body, let state = JobState(rawValue: body.state.rawValue) else {
             throw HitchError(.badRequest, "expected a JSON body")
         }
-        let job = try await runtime.jobs.finish(id: input.path.id, state: state, by: RequestActor.current(), logger: logger)
+        let actor = try RequestActor.current()
+        let job = try await runtime.jobs.finish(id: input.path.id, state: state, by: actor, logger: logger)
+        // The leases taken for the job end with it.
+        try await runtime.leases.endForJob(job.id, by: actor, logger: logger)
         return .ok(.init(body: .json(APIMapping.job(job))))
     }
 

@@ -9,7 +9,8 @@ extension APIMapping {
         return .init(
             id: identity.id, name: identity.name, displayName: identity.displayName,
             kind: .init(rawValue: identity.kind.rawValue) ?? .user, role: .init(rawValue: identity.role) ?? .viewer,
-            enabled: identity.enabled, hasPassword: listed.hasPassword, createdAt: identity.createdAt)
+            enabled: identity.enabled, hasPassword: listed.hasPassword, createdAt: identity.createdAt,
+            allowedTags: identity.allowedTags)
     }
 
     static func token(_ record: TokenRecord, owner: String) -> Components.Schemas.Token {

@@ -25,14 +25,16 @@ enum ReferenceCheck {
         var dependents: [ConnectionRecord] = []
         var activeJobs: [JobRecord] = []
         var assignments: [AssignmentRecord] = []
+        var activeLeases: [LeaseRecord] = []
 
-        var isEmpty: Bool { dependents.isEmpty && activeJobs.isEmpty && assignments.isEmpty }
+        var isEmpty: Bool { dependents.isEmpty && activeJobs.isEmpty && assignments.isEmpty && activeLeases.isEmpty }
 
         /// One line per reference, for a refusal and for `connection show`.
         var descriptions: [String] {
             dependents.map { "connection \($0.name) (\($0.kind.rawValue)) goes through it" }
                 + activeJobs.map { "job \($0.id) (\($0.kind.rawValue), \($0.state.rawValue)\($0.ref.map { ", ref \($0)" } ?? ""))" }
                 + assignments.map { "assignment \($0.kind.rawValue) '\($0.ref)'" }
+                + activeLeases.map { "lease \($0.id) (\($0.consumerName), until \(Timestamps.text($0.expiresAt)))" }
         }
     }
 
@@ -50,6 +52,7 @@ enum ReferenceCheck {
         }
         references.activeJobs = try await session.jobs.active(connectionId: record.id)
         references.assignments = try await session.assignments.list(connectionId: record.id)
+        references.activeLeases = try await session.leases.list(LeaseFilter(connectionId: record.id, activeOnly: true), limit: 100)
         return references
     }
 

@@ -23,6 +23,8 @@ struct UserService: Sendable {
         var role: String
         var kind: String?
         var password: SecretValue?
+        /// A consumer's tag limit; nil for none.
+        var allowedTags: [String]? = nil
     }
 
     struct Change: Sendable {
@@ -53,14 +55,20 @@ struct UserService: Sendable {
         let kind = Identity.Kind(rawValue: creation.kind ?? "user")
         if kind == nil { problems["kind"] = "must be user or service" }
         if kind == .service, creation.password != nil { problems["password"] = "a service identity has no password; it uses tokens" }
+        if let tags = creation.allowedTags {
+            if creation.role != Role.consumer.rawValue { problems["allowedTags"] = "only a consumer is limited to tags" }
+            if let problem = tags.isEmpty ? "must name at least one tag" : TagRule.problem(with: tags) {
+                problems["allowedTags"] = problems["allowedTags"] ?? problem
+            }
+        }
         if !problems.isEmpty { throw HitchError.validation(problems) }
         if let password = creation.password { try PasswordHasher.validate(password) }
         var hash: String?
         if let password = creation.password { hash = try await hasher.hash(password) }
         let identity = Identity(
             id: UUID().uuidString.lowercased(), name: creation.name, displayName: creation.displayName ?? creation.name,
-            kind: kind!, role: creation.role, enabled: true, createdAt: clock())
-        var changed = ["name", "displayName", "role", "kind"]
+            kind: kind!, role: creation.role, enabled: true, createdAt: clock(), allowedTags: creation.allowedTags)
+        var changed = ["name", "displayName", "role", "kind"] + (creation.allowedTags == nil ? [] : ["allowedTags"])
         if hash != nil { changed.append("password") }
         let event = actor.event("user.create", target: Self.target(identity), changedFields: changed)
         let now = clock()

@@ -18,6 +18,7 @@ public struct HitchRuntime: Sendable {
     let egress: EgressPolicy
     let tokenLifetimes: TokenLifetimes
     let http: HTTPSettings
+    let leaseSettings: LeaseSettings
     /// The bootstrap token's file, removed once the token is spent.
     let bootstrapTokenPath: String
     let sessions: PlatformSessionPool
@@ -37,6 +38,9 @@ public struct HitchRuntime: Sendable {
     }
     var preflights: PreflightService {
         PreflightService(connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, clock: clock)
+    }
+    var leases: LeaseService {
+        LeaseService(connections: connections, store: store, audit: audit, egress: egress, settings: leaseSettings, clock: clock)
     }
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
@@ -63,6 +67,7 @@ public struct HitchRuntime: Sendable {
         let egress = try EgressSettings.policy(from: configuration.environment)
         let tokenLifetimes = try TokenLifetimes(environment: configuration.environment)
         let http = try HTTPSettings(environment: configuration.environment)
+        let leaseSettings = try LeaseSettings(environment: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
@@ -100,7 +105,7 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
             store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes, http: http,
+            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
             runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)

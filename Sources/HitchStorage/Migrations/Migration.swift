@@ -28,6 +28,7 @@ enum Migrations {
         Migration(version: 7, name: "who issued each token", apply: { database in
             try await database.alter(table: "tokens").column("issued_by", type: .text).run()
         }),
+        Migration(version: 8, name: "leases and consumers' tag limits", apply: LeaseSchema.apply),
     ]
 }
 

@@ -14,9 +14,12 @@ public struct Identity: Sendable, Equatable {
     public var role: String
     public var enabled: Bool
     public let createdAt: Date
+    /// For a consumer: it may use only connections carrying one of these tags; nil for no limit.
+    public var allowedTags: [String]?
 
     public init(
-        id: String, name: String, displayName: String, kind: Kind, role: String, enabled: Bool, createdAt: Date
+        id: String, name: String, displayName: String, kind: Kind, role: String, enabled: Bool, createdAt: Date,
+        allowedTags: [String]? = nil
     ) {
         self.id = id
         self.name = name
@@ -25,6 +28,7 @@ public struct Identity: Sendable, Equatable {
         self.role = role
         self.enabled = enabled
         self.createdAt = createdAt
+        self.allowedTags = allowedTags
     }
 }
 

@@ -133,3 +133,20 @@ public protocol KeyCheckRepository: Sendable {
     func load() async throws -> (masterKeyVersion: Int, value: Data)?
     func save(masterKeyVersion: Int, value: Data) async throws
 }
+
+/// Leases: what was handed out, to whom, until when, and how it ended. Ending is a claim: of several servers, the
+/// one whose update ended the row is the one that ends the lease on the platform.
+public protocol LeaseRepository: Sendable {
+    func insert(_ lease: LeaseRecord) async throws
+    func find(id: String) async throws -> LeaseRecord?
+    /// Newest first.
+    func list(_ filter: LeaseFilter, limit: Int) async throws -> [LeaseRecord]
+    /// The lease as it was ended now, or nil when it had already ended (or does not exist).
+    func end(id: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> LeaseRecord?
+    /// Ends a connection's active leases (of credential versions below `olderThan`, when given).
+    func endActive(connectionId: String, olderThan version: Int?, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord]
+    /// Ends the active leases taken for a job.
+    func endActive(jobId: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord]
+    /// Ends up to `limit` active leases past their expiry.
+    func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord]
+}

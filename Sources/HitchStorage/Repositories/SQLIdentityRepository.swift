@@ -40,7 +40,7 @@ struct SQLIdentityRepository: IdentityRepository {
     func update(_ identity: Identity) async throws {
         try await database.update("identities")
             .set("display_name", to: identity.displayName).set("role", to: identity.role)
-            .set("enabled", to: identity.enabled ? 1 : 0)
+            .set("enabled", to: identity.enabled ? 1 : 0).set("allowed_tags", to: IdentityRow(identity).allowedTags)
             .where("id", .equal, identity.id).run()
     }
 
@@ -114,7 +114,7 @@ struct SQLIdentityRepository: IdentityRepository {
 
 struct IdentityRow: Codable {
     /// Every column but the password hash, which only a sign-in reads.
-    static let columns = ["id", "name", "display_name", "kind", "role", "enabled", "created_at"]
+    static let columns = ["id", "name", "display_name", "kind", "role", "enabled", "created_at", "allowed_tags"]
 
     var id: String
     var name: String
@@ -124,6 +124,8 @@ struct IdentityRow: Codable {
     var enabled: Int
     var createdAt: Int64
     var passwordHash: String?
+    /// A JSON list of tags, or null.
+    var allowedTags: String?
 
     init(_ identity: Identity) {
         id = identity.id
@@ -133,13 +135,15 @@ struct IdentityRow: Codable {
         role = identity.role
         enabled = identity.enabled ? 1 : 0
         createdAt = Timestamp.milliseconds(identity.createdAt)
+        allowedTags = identity.allowedTags.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     func identity() -> Identity? {
         guard let kind = Identity.Kind(rawValue: kind) else { return nil }
         return Identity(
             id: id, name: name, displayName: displayName, kind: kind, role: role, enabled: enabled != 0,
-            createdAt: Timestamp.date(createdAt))
+            createdAt: Timestamp.date(createdAt),
+            allowedTags: allowedTags.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) })
     }
 }
 

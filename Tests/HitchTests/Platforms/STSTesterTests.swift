@@ -31,7 +31,7 @@ struct STSTesterTests {
             "Action=CreateAccessKey&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
         let keyId = try #require(Self.value("AccessKeyId", in: created))
         let secret = try #require(Self.value("SecretAccessKey", in: created))
-        let allowAssume = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
+        let allowAssume = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetSessionToken"],"Resource":"*"}]}"#
         // moto evaluates attached managed policies (not inline ones) once its checking is on.
         let policy = try await STSTester.query(
             "Action=CreatePolicy&PolicyName=assume-\(user)&PolicyDocument=\(FormValue.escape(allowAssume))&Version=2010-05-08",
@@ -80,6 +80,26 @@ struct STSTesterTests {
         let wrongExternal = await STSTester.testAssumeRole(role(externalId: "not-the-external-id"))
         #expect(wrongExternal.failedStage?.failure == .insufficientPrivileges, "\(wrongExternal)")
         #expect(!"\(wrongExternal)".contains("not-the-external-id"))
+
+        // Leases: temporary credentials that moto, checking every signature, accepts as the user and as the role.
+        // GetSessionToken is signed with the stored key, which moto checks; moto 5.2 does not register the session
+        // credentials it hands out (its GetSessionToken makes a token it cannot check later), so their own use is
+        // checked against the assumed role's below, which moto does register.
+        let session = try await STSLease.sessionToken(target(secret: secret), seconds: 900)
+        #expect(session.accessKeyId != keyId && session.expiration > Date() && !session.sessionToken.exposedValue.isEmpty)
+        await #expect(throws: PlatformSessionError.self, "a wrong stored key gets no lease") {
+            _ = try await STSLease.sessionToken(target(secret: String(secret.reversed())), seconds: 900)
+        }
+        let clamped = try await STSLease.assumeRole(role(externalId: "hitch-external-42"), seconds: 43_200)
+        #expect(clamped.note?.contains("3600") == true, "the duration was clamped to AssumeRole's bound")
+        let asRole = try await STSTester.query(
+            "Action=GetCallerIdentity&Version=2011-06-15", endpoint: moto,
+            credentials: .init(accessKeyId: clamped.accessKeyId, secretAccessKey: clamped.secretAccessKey, sessionToken: clamped.sessionToken),
+            region: "eu-west-1", service: "sts")
+        #expect(Self.value("Arn", in: asRole)?.contains(":assumed-role/\(roleName)/") == true, "\(asRole)")
+        await #expect(throws: PlatformSessionError.self) {
+            _ = try await STSLease.assumeRole(role(externalId: "not-the-external-id"), seconds: 900)
+        }
     }
 }
 

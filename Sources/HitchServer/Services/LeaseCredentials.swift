@@ -1,0 +1,86 @@
+import Foundation
+import HitchDomain
+import HitchPlatforms
+
+/// A lease's credential, per kind, as the answer carries it; and what Hitch keeps to end it.
+struct LeaseCredentials: Sendable {
+    var sessionCookie: SecretValue?
+    var sdkURL: String?
+    var thumbprint: String?
+    var accessKeyId: String?
+    var secretAccessKey: SecretValue?
+    var sessionToken: SecretValue?
+    var region: String?
+    var expiration: Date?
+    var note: String?
+
+    struct Obtained: Sendable {
+        let credentials: LeaseCredentials
+        let expiresAt: Date
+        /// What ending the lease needs (a vCenter session cookie); sealed before it is stored.
+        let handle: SecretValue?
+    }
+
+    /// Makes the credential on the platform's own protocol, from the connection's opened secrets.
+    static func obtain(
+        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue],
+        via: (fields: [String: FieldValue], secrets: [String: SecretValue])?, seconds: Int, now: Date
+    ) async throws -> Obtained {
+        func text(_ values: [String: FieldValue], _ name: String) -> String? {
+            if case .string(let value)? = values[name], !value.isEmpty { return value }
+            return nil
+        }
+        do {
+            switch kind {
+            case .vsphere:
+                let opened = try await VSphereLeaseSession.open(PlatformTests.vsphereTarget(fields: fields, secrets: secrets))
+                return Obtained(
+                    credentials: LeaseCredentials(sessionCookie: opened.cookie, sdkURL: opened.url, thumbprint: opened.thumbprint),
+                    expiresAt: now.addingTimeInterval(TimeInterval(seconds)), handle: opened.cookie)
+            case .awsAccessKey:
+                let region = text(fields, "region") ?? "us-east-1"
+                let temporary = try await STSLease.sessionToken(
+                    AWSAccessKeyTarget(
+                        accountId: text(fields, "accountId") ?? "",
+                        credentials: .init(accessKeyId: text(fields, "accessKeyId") ?? "", secretAccessKey: secrets["secretAccessKey"] ?? SecretValue("")),
+                        region: region, stsEndpoint: text(fields, "stsEndpoint").flatMap(URL.init(string:))),
+                    seconds: seconds, now: now)
+                return aws(temporary)
+            case .awsAssumeRole, .awsCrossAccount:
+                guard let via, let keyId = text(via.fields, "accessKeyId") else {
+                    throw HitchError(.conflict, "the via connection is missing or is not an aws-access-key")
+                }
+                let region = text(fields, "region") ?? text(via.fields, "region") ?? "us-east-1"
+                let temporary = try await STSLease.assumeRole(
+                    AWSAssumeRoleTarget(
+                        roleArn: text(fields, "roleArn") ?? "", sessionName: text(fields, "sessionName") ?? "hitch-lease",
+                        externalId: secrets["externalId"], region: region,
+                        via: .init(accessKeyId: keyId, secretAccessKey: via.secrets["secretAccessKey"] ?? SecretValue("")),
+                        stsEndpoint: text(via.fields, "stsEndpoint").flatMap(URL.init(string:))),
+                    seconds: seconds, now: now)
+                return aws(temporary)
+            case .azure, .gcp, .nutanix:
+                throw HitchError(.badRequest, "leases of \(kind.rawValue) connections are not available yet; vsphere and the AWS kinds are")
+            case .apiKey:
+                throw HitchError(.badRequest, "an api-key is not leased: agents present it, and an enrollment service checks it")
+            }
+        } catch let error as PlatformSessionError {
+            throw HitchError(.unavailable, "the platform did not give a credential: \(error.message)")
+        }
+    }
+
+    private static func aws(_ temporary: AWSTemporaryCredentials) -> Obtained {
+        Obtained(
+            credentials: LeaseCredentials(
+                accessKeyId: temporary.accessKeyId, secretAccessKey: temporary.secretAccessKey,
+                sessionToken: temporary.sessionToken, region: temporary.region, expiration: temporary.expiration,
+                note: temporary.note),
+            expiresAt: temporary.expiration, handle: nil)
+    }
+
+    /// Ends the lease on its platform where that is possible: a vCenter session is logged out.
+    static func end(kind: ConnectionKind, fields: [String: FieldValue], handle: SecretValue?) async {
+        guard kind == .vsphere, let handle else { return }
+        _ = await VSphereLeaseSession.logout(PlatformTests.vsphereTarget(fields: fields, secrets: [:]), cookie: handle)
+    }
+}

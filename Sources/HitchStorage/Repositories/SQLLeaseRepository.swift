@@ -1,0 +1,118 @@
+import Foundation
+import SQLKit
+
+struct SQLLeaseRepository: LeaseRepository {
+    let database: any SQLDatabase
+
+    func insert(_ lease: LeaseRecord) async throws {
+        try await database.insert(into: "leases").model(LeaseRow(lease), with: .snakeCase).run()
+    }
+
+    func find(id: String) async throws -> LeaseRecord? {
+        try await database.select().columns(LeaseRow.columns).from("leases").where("id", .equal, id)
+            .first(decoding: LeaseRow.self, with: .snakeCase)?.record()
+    }
+
+    func list(_ filter: LeaseFilter, limit: Int) async throws -> [LeaseRecord] {
+        let query = database.select().columns(LeaseRow.columns).from("leases")
+        if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
+        if let consumerId = filter.consumerId { query.where("consumer_id", .equal, consumerId) }
+        if filter.activeOnly { query.where("ended_at", .is, SQLLiteral.null) }
+        return try await query.orderBy("issued_at", .descending).orderBy("id").limit(limit)
+            .all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func end(id: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> LeaseRecord? {
+        try await claim(database.update("leases").where("id", .equal, id), reason: reason, at: date).first
+    }
+
+    func endActive(
+        connectionId: String, olderThan version: Int?, reason: LeaseRecord.EndReason, at date: Date
+    ) async throws -> [LeaseRecord] {
+        let update = database.update("leases").where("connection_id", .equal, connectionId)
+        if let version { update.where("credential_version", .lessThan, version) }
+        return try await claim(update, reason: reason, at: date)
+    }
+
+    func endActive(jobId: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
+        try await claim(database.update("leases").where("job_id", .equal, jobId), reason: reason, at: date)
+    }
+
+    func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord] {
+        let due = try await database.select().column("id").from("leases")
+            .where("ended_at", .is, SQLLiteral.null).where("expires_at", .lessThanOrEqual, Timestamp.milliseconds(date))
+            .orderBy("expires_at").limit(limit).all().map { try $0.decode(column: "id", as: String.self) }
+        guard !due.isEmpty else { return [] }
+        return try await claim(database.update("leases").where("id", .in, due), reason: .expired, at: date)
+    }
+
+    /// Ends the active leases `update` selects, in one statement: of several servers, only the one whose update
+    /// changed a row ends that lease on the platform.
+    private func claim(_ update: SQLUpdateBuilder, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
+        try await update.set("ended_at", to: Timestamp.milliseconds(date)).set("end_reason", to: reason.rawValue)
+            .where("ended_at", .is, SQLLiteral.null)
+            .returning(LeaseRow.columns.map { SQLColumn($0) })
+            .all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+    }
+}
+
+struct LeaseRow: Codable {
+    static let columns = [
+        "id", "connection_id", "connection_name", "kind", "credential_version", "consumer_id", "consumer_name", "job_id",
+        "scope", "issued_at", "expires_at", "ended_at", "end_reason", "handle_master_key_version", "handle_wrapped_key",
+        "handle_ciphertext",
+    ]
+
+    var id: String
+    var connectionId: String
+    var connectionName: String
+    var kind: String
+    var credentialVersion: Int
+    var consumerId: String
+    var consumerName: String
+    var jobId: String?
+    var scope: String?
+    var issuedAt: Int64
+    var expiresAt: Int64
+    var endedAt: Int64?
+    var endReason: String?
+    var handleMasterKeyVersion: Int?
+    var handleWrappedKey: String?
+    var handleCiphertext: String?
+
+    init(_ lease: LeaseRecord) {
+        id = lease.id
+        connectionId = lease.connectionId
+        connectionName = lease.connectionName
+        kind = lease.kind
+        credentialVersion = lease.credentialVersion
+        consumerId = lease.consumerId
+        consumerName = lease.consumerName
+        jobId = lease.jobId
+        scope = lease.scope
+        issuedAt = Timestamp.milliseconds(lease.issuedAt)
+        expiresAt = Timestamp.milliseconds(lease.expiresAt)
+        endedAt = lease.endedAt.map(Timestamp.milliseconds)
+        endReason = lease.endReason?.rawValue
+        handleMasterKeyVersion = lease.handle?.masterKeyVersion
+        handleWrappedKey = lease.handle?.wrappedKey.base64EncodedString()
+        handleCiphertext = lease.handle?.ciphertext.base64EncodedString()
+    }
+
+    func record() throws -> LeaseRecord {
+        var handle: StoredSecret?
+        if let version = handleMasterKeyVersion, let wrapped = handleWrappedKey.flatMap({ Data(base64Encoded: $0) }),
+            let ciphertext = handleCiphertext.flatMap({ Data(base64Encoded: $0) })
+        {
+            handle = StoredSecret(
+                field: "handle", credentialVersion: credentialVersion, masterKeyVersion: version, wrappedKey: wrapped,
+                ciphertext: ciphertext)
+        }
+        return LeaseRecord(
+            id: id, connectionId: connectionId, connectionName: connectionName, kind: kind,
+            credentialVersion: credentialVersion, consumerId: consumerId, consumerName: consumerName, jobId: jobId,
+            scope: scope, issuedAt: Timestamp.date(issuedAt), expiresAt: Timestamp.date(expiresAt),
+            endedAt: endedAt.map(Timestamp.date), endReason: endReason.flatMap(LeaseRecord.EndReason.init(rawValue:)),
+            handle: handle)
+    }
+}
