@@ -15,7 +15,7 @@ public struct HitchCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, Login.self, Logout.self, Whoami.self, ConnectionCommand.self, UserCommand.self, TokenCommand.self,
             DiscoveryCommand.self, InventoryCommand.self, PreflightCommand.self, JobCommand.self, AssignmentCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, LeaseCommand.self, Exec.self,
         ])
 
     public init() {}
@@ -29,6 +29,9 @@ public struct HitchCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let status as ExitCode {
+            // A command's own exit status (`hitch exec`), passed on as it is.
+            Foundation.exit(status.rawValue)
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("hitch: \(error.message)\n".utf8))
             Foundation.exit(error.exitCode.rawValue)

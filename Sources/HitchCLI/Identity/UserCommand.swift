@@ -15,9 +15,11 @@ struct UserCreate: AsyncParsableCommand {
         commandName: "create", abstract: "Create a user, or with --service an identity that holds tokens only.")
 
     @Argument(help: "The username.") var name: String
-    @Option(help: "admin, operator, auditor or viewer.") var role: String
+    @Option(help: "admin, operator, auditor, viewer or consumer (an engine's identity that takes leases).") var role: String
     @Option(help: "A display name.") var displayName: String?
     @Flag(help: "A service identity: no password, tokens only.") var service = false
+    @Option(name: .customLong("allow-tag"), help: "consumer: lease only connections with this tag (repeatable).")
+    var allowedTags: [String] = []
     @Flag(help: "Read the password (12 to 72 bytes) from stdin.") var passwordStdin = false
     @OptionGroup var output: OutputOptions
 
@@ -29,7 +31,7 @@ struct UserCreate: AsyncParsableCommand {
         let client = try APIClient.make()
         let body = Components.Schemas.UserCreate(
             name: name, displayName: displayName, role: role, kind: service ? "service" : "user",
-            password: passwordStdin ? try SecretInput.readStdin() : nil)
+            password: passwordStdin ? try SecretInput.readStdin() : nil, allowedTags: allowedTags.isEmpty ? nil : allowedTags)
         switch try await APIClient.call({ try await client.createUser(body: .json(body)) }) {
         case .created(let created): try UserPrinter.print([try created.body.json], output.output)
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)

@@ -1,0 +1,63 @@
+import Foundation
+import HitchDomain
+import HitchServer
+import Testing
+
+/// Leases as automation uses them, with the built `hitch` against a running server and VMware's simulator: a
+/// consumer's `lease create -o env`, `hitch exec` that runs a command with the session in its environment, ends the
+/// lease after it and exits with its status; and neither the password nor a leased cookie in the server's trace
+/// log or its data files.
+@Suite(.enabled(if: VCSimPeer.isAvailable, "the vCenter simulator runs under scripts/test"))
+struct LeaseEndToEndTests {
+    @Test(arguments: TestBackend.all)
+    func leaseAndExec(backend: TestBackend) async throws {
+        let peer = try VCSimPeer.required()
+        try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
+        try await backend.withConfiguration { configuration in
+            let started = try SignedInServer(configuration)
+            let server = started.server
+            defer { server.stop() }
+            var outputs: [String] = []
+            func hitch(_ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32) throws -> String {
+                let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
+                #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
+                outputs.append(result.output)
+                return result.stdout
+            }
+            let admin = started.environment
+            _ = try hitch(
+                ["connection", "create", "vsphere", "lab", "--vcenter", peer.hostPort, "--username", peer.username,
+                 "--password-stdin", "--thumbprint", peer.thumbprint, "--tag", "team-a"],
+                as: admin, stdin: peer.password, expect: 0)
+            _ = try hitch(["user", "create", "engine", "--role", "consumer", "--service", "--allow-tag", "team-a"], as: admin, expect: 0)
+            let issued = try hitch(["token", "create", "--user", "engine", "--name", "ci", "-o", "json"], as: admin, expect: 0)
+            var engine = admin
+            engine["HITCH_TOKEN"] = try #require((try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["secret"] as? String)
+
+            let env = try hitch(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0)
+            #expect(env.contains("export HITCH_VSPHERE_SESSION_COOKIE='vmware_soap_session="), "\(env)")
+            let cookie = try #require(env.split(separator: "\n").first { $0.contains("SESSION_COOKIE") }?.split(separator: "'").dropFirst().first.map(String.init))
+            #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer))
+
+            let ran = try HitchBinary.run(
+                ["exec", "lab", "--", "sh", "-c", "test -n \"$HITCH_VSPHERE_SESSION_COOKIE\" && test -n \"$HITCH_LEASE_ID\" && exit 7"],
+                environment: engine)
+            #expect(ran.status == 7, "the command's own status: \(ran.output)")
+            let list = try hitch(["lease", "list", "--connection", "lab", "-o", "json"], as: engine, expect: 0)
+            let leases = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+            #expect(leases.count == 2 && leases.first?["endReason"] as? String == "revoked", "exec ended its lease: \(list)")
+
+            let leaseId = try #require(leases.last?["id"] as? String)
+            _ = try hitch(["lease", "revoke", leaseId], as: engine, expect: 0)
+            #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer) == false, "revoked: logged out")
+            _ = try hitch(["lease", "create", "lab"], as: admin.merging(["HITCH_TOKEN": admin["HITCH_TOKEN"]!]) { $1 }, expect: 0)
+
+            let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
+            server.stop()
+            let value = cookie.split(separator: "=").last.map(String.init) ?? cookie
+            for bytes in [Data(server.log.utf8)] + files.map(\.1) {
+                #expect(bytes.range(of: Data(value.utf8)) == nil && bytes.range(of: Data(peer.password.utf8)) == nil)
+            }
+        }
+    }
+}
