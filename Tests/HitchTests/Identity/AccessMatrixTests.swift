@@ -18,7 +18,8 @@ import Testing
     /// Which roles each operation allows; `nil` is an operation that needs no token. Written out here, apart from
     /// the server's table, so that a change to either shows.
     static let expected: [String: Set<String>?] = {
-        let everyone: Set<String> = ["admin", "operator", "auditor", "viewer"]
+        let everyone: Set<String> = ["admin", "operator", "auditor", "viewer", "consumer"]
+        let lessees: Set<String> = ["admin", "consumer"]
         let changers: Set<String> = ["admin", "operator"]
         let auditors: Set<String> = ["admin", "auditor"]
         let admins: Set<String> = ["admin"]
@@ -35,6 +36,7 @@ import Testing
             "getPreflight": everyone, "runPreflight": changers, "listAssignments": everyone, "addAssignment": changers, "removeAssignment": changers,
             "listUsers": admins, "getUser": admins, "createUser": admins, "updateUser": admins,
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
+            "createLease": lessees, "listLeases": everyone, "getLease": everyone, "revokeLease": everyone,
         ]
     }()
 
@@ -88,7 +90,7 @@ import Testing
                         #expect(status == .unauthorized, "\(operation) with \(label): \(status)")
                     }
                 }
-                for role in ["admin", "operator", "auditor", "viewer"] {
+                for role in ["admin", "operator", "auditor", "viewer", "consumer"] {
                     // A fresh token each time: logout revokes the one it is called with.
                     let token = try await TestIdentities.token(role: role, in: runtime).token
                     let status = try await client.call(operation.method, uri, json: json, token: token).status
