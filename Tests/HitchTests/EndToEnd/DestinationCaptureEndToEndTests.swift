@@ -30,11 +30,7 @@ struct DestinationCaptureEndToEndTests {
                     ["connection", "create", "vsphere", "victim", "--vcenter", peer.hostPort, "--username", peer.username,
                      "--password-stdin", "--datacenter", "DC0", "--thumbprint", peer.thumbprint],
                     as: admin, stdin: peer.password, expect: 0)
-                _ = try hitch(["user", "create", "mallory", "--role", "operator", "--service"], as: admin, expect: 0)
-                let issued = try hitch(["token", "create", "--user", "mallory", "--name", "t", "--expires", "1h", "-o", "json"], as: admin, expect: 0)
-                var mallory = admin
-                mallory["HITCH_TOKEN"] = try #require(
-                    (try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["secret"] as? String)
+                let mallory = try started.environment(ofService: "mallory", role: "operator")
 
                 let repoint = ["--vcenter", "127.0.0.1:\(attacker.port)", "--thumbprint", attacker.thumbprint]
                 let saved = try hitch(["connection", "update", "victim"] + repoint, as: mallory, expect: 2)

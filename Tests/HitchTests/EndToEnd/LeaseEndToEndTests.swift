@@ -29,10 +29,7 @@ struct LeaseEndToEndTests {
                 ["connection", "create", "vsphere", "lab", "--vcenter", peer.hostPort, "--username", peer.username,
                  "--password-stdin", "--thumbprint", peer.thumbprint, "--tag", "team-a"],
                 as: admin, stdin: peer.password, expect: 0)
-            _ = try hitch(["user", "create", "engine", "--role", "consumer", "--service", "--allow-tag", "team-a"], as: admin, expect: 0)
-            let issued = try hitch(["token", "create", "--user", "engine", "--name", "ci", "-o", "json"], as: admin, expect: 0)
-            var engine = admin
-            engine["HITCH_TOKEN"] = try #require((try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["secret"] as? String)
+            let engine = try started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
 
             let env = try hitch(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0)
             #expect(env.contains("export HITCH_VSPHERE_SESSION_COOKIE='vmware_soap_session="), "\(env)")
@@ -50,7 +47,7 @@ struct LeaseEndToEndTests {
             let leaseId = try #require(leases.last?["id"] as? String)
             _ = try hitch(["lease", "revoke", leaseId], as: engine, expect: 0)
             #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer) == false, "revoked: logged out")
-            _ = try hitch(["lease", "create", "lab"], as: admin.merging(["HITCH_TOKEN": admin["HITCH_TOKEN"]!]) { $1 }, expect: 0)
+            _ = try hitch(["lease", "create", "lab"], as: admin, expect: 0)
 
             let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
             server.stop()

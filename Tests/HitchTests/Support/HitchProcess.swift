@@ -110,4 +110,17 @@ struct SignedInServer {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         self.environment = environment
     }
+
+    /// The environment of a new service identity with `role`, made by the admin through the built CLI, with a
+    /// token of an hour; `options` go to `user create` (e.g. `--allow-tag team-a`).
+    func environment(ofService name: String, role: String, options: [String] = []) throws -> [String: String] {
+        let created = try HitchBinary.run(["user", "create", name, "--role", role, "--service"] + options, environment: environment)
+        try #require(created.status == 0, "\(created.output)")
+        let issued = try HitchBinary.run(
+            ["token", "create", "--user", name, "--name", "t", "--expires", "1h", "-o", "json"], environment: environment)
+        var service = environment
+        service["HITCH_TOKEN"] = try #require(
+            (try JSONSerialization.jsonObject(with: Data(issued.stdout.utf8)) as? [String: Any])?["secret"] as? String, "\(issued.output)")
+        return service
+    }
 }
