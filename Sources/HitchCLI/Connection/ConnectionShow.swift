@@ -44,6 +44,7 @@ struct ConnectionShow: AsyncParsableCommand {
         let used = references.connections.map { "connection \($0) goes through it" }
             + references.jobs.map { "job \($0.id) (\($0.kind.rawValue), \($0.state.rawValue)\($0.ref.map { ", ref \($0)" } ?? ""))" }
             + references.assignments.map { "assignment \($0.kind.rawValue) '\($0.ref)' (id \($0.id))" }
+            + references.leases.map { "lease \($0.id) (\($0.consumer), until \(Printer.time($0.expiresAt)))" }
         rows.append(["used by", used.first ?? "nothing (it can be deleted)"])
         rows += used.dropFirst().map { ["", $0] }
         let width = rows.map { $0[0].count }.max() ?? 0

@@ -23,6 +23,7 @@ struct Dashboard: Sendable {
         ConnectionListPages(dashboard: self).register(on: router)
         ConnectionFormPages(dashboard: self).register(on: router)
         ConnectionDeletePages(dashboard: self).register(on: router)
+        LeasePages(dashboard: self).register(on: router)
         InventoryPages(dashboard: self).register(on: router)
         AuditPages(dashboard: self).register(on: router)
         // Any other page under /ui: a page that says so, not the API's JSON.

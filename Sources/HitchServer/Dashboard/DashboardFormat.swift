@@ -27,6 +27,7 @@ enum DashboardFormat {
         case "created": "Connection created."
         case "saved": "Saved."
         case "deleted": "Connection deleted."
+        case "lease-revoked": "Lease revoked: its session is logged out."
         case "discovery-started": "Discovery started: reload the page to see its result."
         default: nil
         }

@@ -31,6 +31,14 @@ struct DrawerView: Sendable {
     let freshTest: Bool
     let warnings: [String]
     let usedBy: [String]
+    /// Active leases, each with its Revoke form for operators and admins.
+    let leases: [LeaseLine]
+
+    struct LeaseLine: Sendable {
+        let id: String
+        let summary: String
+        let revokeAction: String
+    }
     let versions: [VersionLine]
     let rotation: String?
     let isVSphere: Bool
@@ -75,6 +83,12 @@ struct DrawerView: Sendable {
             testedAt: DashboardFormat.time(connection.status.at),
             stages: test.map(StageView.from) ?? StageView.from(connection.status), freshTest: test != nil,
             warnings: test?.warnings ?? [], usedBy: usedBy,
+            leases: references.leases.map { lease in
+                LeaseLine(
+                    id: lease.id,
+                    summary: "lease \(lease.id) for \(lease.consumer), until \(DashboardFormat.time(lease.expiresAt) ?? "")",
+                    revokeAction: "/ui/leases/\(lease.id)/revoke?connection=\(name)")
+            },
             versions: versions.reversed().map {
                 VersionLine(
                     version: $0.version, at: DashboardFormat.time($0.createdAt) ?? "", actor: $0.actor,

@@ -13,7 +13,8 @@ extension APIHandlers {
         return .ok(.init(body: .json(.init(
             connections: references.dependents.map(\.name),
             jobs: references.activeJobs.map(APIMapping.job),
-            assignments: references.assignments.map { APIMapping.assignment($0, connection: record.name) }))))
+            assignments: references.assignments.map { APIMapping.assignment($0, connection: record.name) },
+            leases: references.activeLeases.map(APIMapping.lease)))))
     }
 
     func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {

@@ -97,6 +97,36 @@ struct LeaseAPITests {
         }
     }
 
+    /// The drawer lists active leases, `connection show`'s references route too, and offers Revoke to operators.
+    @Test(arguments: TestBackend.all)
+    func theDrawerRevokesALease(backend: TestBackend) async throws {
+        let simulator = try VCSimInstance.start(users: [DiscoveryAPITests.user], arguments: ["-vms", "1"])
+        defer { simulator.stop() }
+        try await withAPI(backend) { client, runtime in
+            #expect(try await client.call(.post, "/v1/connections", json: Self.vsphere("lab", simulator)).status == .created)
+            let consumer = try await TestIdentities.token(role: "consumer", in: runtime, name: "engine").token
+            let issued = try await client.call(.post, "/v1/connections/lab/leases", json: [String: Any](), token: consumer)
+            let leaseId = try Self.id(issued)
+            let references = try await client.call(.get, "/v1/connections/lab/references")
+            #expect((references.json["leases"] as? [[String: Any]])?.first?["id"] as? String == leaseId, "\(references.text)")
+
+            for (name, role) in [("vic", "viewer"), ("otto", "operator")] {
+                #expect(try await client.call(.post, "/v1/users", json: ["name": name, "role": role, "password": "dashboard-pw-\(name)-1234"]).status == .created)
+            }
+            let viewer = try #require(try await client.signIn("vic", "dashboard-pw-vic-1234").session)
+            let seen = try await client.page("/ui/connections/lab", cookie: viewer)
+            #expect(seen.text.contains("lease \(leaseId) for engine") && !seen.text.contains("revoke-\(leaseId)"), "a viewer sees no Revoke")
+            let operatorSession = try #require(try await client.signIn("otto", "dashboard-pw-otto-1234").session)
+            let drawer = try await client.page("/ui/connections/lab", cookie: operatorSession)
+            #expect(drawer.text.contains("id=\"revoke-\(leaseId)\""), "\(drawer.text)")
+            let csrf = try #require(DashboardAccessTests.formToken(in: drawer.text))
+            let revoked = try await client.form("/ui/leases/\(leaseId)/revoke?connection=lab", ["csrf": csrf], cookie: operatorSession)
+            #expect(revoked.status == .seeOther || revoked.status == .found, "\(revoked.status)")
+            #expect(try await client.call(.get, "/v1/leases/\(leaseId)").json["endReason"] as? String == "revoked")
+            #expect(try await PlatformSessionTests.isActive(try Self.cookie(issued), url: simulator.url, thumbprint: simulator.thumbprint) == false)
+        }
+    }
+
     @Test(arguments: TestBackend.all)
     func whoMayTakeALease(backend: TestBackend) async throws {
         let simulator = try VCSimInstance.start(users: [DiscoveryAPITests.user], arguments: ["-vms", "1"])
