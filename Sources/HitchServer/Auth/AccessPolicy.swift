@@ -63,6 +63,7 @@ enum AccessPolicy {
         "exportAuditEvents": Rule(.permission(.readAudit)),
         "verifyAuditLog": Rule(.permission(.readAudit)),
         "createLease": Rule(.permission(.useConnections), audit: "lease.issue", target: "connection"),
+        "verifyAPIKey": Rule(.permission(.useConnections), audit: "api-key.verify"),
         // A consumer lists and ends its own leases; operators and admins any (LeaseService narrows it).
         "listLeases": Rule(.signedIn),
         "getLease": Rule(.signedIn),

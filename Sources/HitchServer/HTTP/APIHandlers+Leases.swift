@@ -24,6 +24,12 @@ extension APIHandlers {
         .ok(.init(body: .json(APIMapping.lease(try await runtime.leases.get(id: input.path.id, by: RequestActor.current(), logger: logger)))))
     }
 
+    func verifyAPIKey(_ input: Operations.VerifyAPIKey.Input) async throws -> Operations.VerifyAPIKey.Output {
+        guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
+        let verdict = try await runtime.apiKeys.verify(SecretValue(body.key), by: RequestActor.current(), logger: logger)
+        return .ok(.init(body: .json(.init(valid: verdict.isValid, connection: verdict.connection, tokenType: verdict.tokenType))))
+    }
+
     func revokeLease(_ input: Operations.RevokeLease.Input) async throws -> Operations.RevokeLease.Output {
         try await runtime.leases.revoke(id: input.path.id, by: RequestActor.current(), logger: logger)
         return .noContent(.init())

@@ -42,6 +42,9 @@ public struct HitchRuntime: Sendable {
     var leases: LeaseService {
         LeaseService(connections: connections, store: store, audit: audit, egress: egress, settings: leaseSettings, clock: clock)
     }
+    var apiKeys: APIKeyVerifier {
+        APIKeyVerifier(connections: connections, store: store, audit: audit, throttle: throttle, clock: clock)
+    }
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }

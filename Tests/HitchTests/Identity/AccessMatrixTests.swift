@@ -36,7 +36,7 @@ import Testing
             "getPreflight": everyone, "runPreflight": changers, "listAssignments": everyone, "addAssignment": changers, "removeAssignment": changers,
             "listUsers": admins, "getUser": admins, "createUser": admins, "updateUser": admins,
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
-            "createLease": lessees, "listLeases": everyone, "getLease": everyone, "revokeLease": everyone,
+            "createLease": lessees, "verifyAPIKey": lessees, "listLeases": everyone, "getLease": everyone, "revokeLease": everyone,
         ]
     }()
 
