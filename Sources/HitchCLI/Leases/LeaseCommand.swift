@@ -39,11 +39,12 @@ struct LeaseCreate: AsyncParsableCommand {
     @Argument(help: "The connection's name.") var name: String
     @Option(help: "How long it lasts: 15m (default), 2h, ... at most the server's maximum.") var ttl: DurationArgument?
     @Option(help: "An active job of the connection: the lease ends when it finishes.") var job: String?
+    @Option(help: "azure, gcp: the token's scope (Resource Manager's .default, or cloud-platform, by default).") var scope: String?
     @Option(name: .shortAndLong, help: "table (default), json, or env (export lines for the platform's own tools).")
     var output: LeaseOutput = .table
 
     func run() async throws {
-        let issued = try await Self.issue(name, ttl: ttl, job: job)
+        let issued = try await Self.issue(name, ttl: ttl, job: job, scope: scope)
         switch output {
         case .json: try Printer.json(issued)
         case .env: Swift.print(LeaseEnvironment.variables(issued).map { "export \($0.key)=\(LeaseEnvironment.quoted($0.value))" }.joined(separator: "\n"))
@@ -54,9 +55,11 @@ struct LeaseCreate: AsyncParsableCommand {
         }
     }
 
-    static func issue(_ name: String, ttl: DurationArgument?, job: String?) async throws -> Components.Schemas.LeaseIssued {
+    static func issue(
+        _ name: String, ttl: DurationArgument?, job: String?, scope: String? = nil
+    ) async throws -> Components.Schemas.LeaseIssued {
         let client = try APIClient.make()
-        let body = Components.Schemas.LeaseCreate(ttlSeconds: ttl.map { Int($0.seconds) }, jobId: job)
+        let body = Components.Schemas.LeaseCreate(ttlSeconds: ttl.map { Int($0.seconds) }, jobId: job, scope: scope)
         switch try await APIClient.call({ try await client.createLease(path: .init(name: name), body: .json(body)) }) {
         case .created(let created): return try created.body.json
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)

@@ -12,6 +12,12 @@ enum LeaseEnvironment {
             if let token = credentials.sessionToken { variables.append(("AWS_SESSION_TOKEN", token)) }
             if let region = credentials.region { variables += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)] }
         }
+        if let token = credentials.accessToken {
+            switch issued.lease.kind {
+            case "gcp": variables += [("GOOGLE_OAUTH_ACCESS_TOKEN", token), ("CLOUDSDK_AUTH_ACCESS_TOKEN", token)]
+            default: variables.append(("HITCH_AZURE_ACCESS_TOKEN", token))
+            }
+        }
         if let cookie = credentials.sessionCookie {
             variables.append(("HITCH_VSPHERE_SESSION_COOKIE", cookie))
             if let url = credentials.sdkUrl { variables.append(("HITCH_VSPHERE_SDK_URL", url)) }

@@ -51,19 +51,25 @@ public enum AzureTester {
                 host: authorityHost.host, port: authorityHost.port, policy: target.tlsPolicy, timeout: timeout
             ).open(into: &report.stages)
             defer { connection.close() }
-            let token = try await requestToken(target, at: authorityHost, over: connection, scope: arm, timeout: timeout)
+            let token = try await requestToken(
+                target, at: authorityHost, over: connection, scope: Self.defaultScope(arm: arm), timeout: timeout)
             report.stages.append(.ok(.authenticate, "Entra ID issued a token to client \(target.clientId)"))
             try await readSubscription(target, token: token, arm: try HTTPSLocation(arm), timeout: timeout, into: &report.stages)
         }
     }
 
-    private static func requestToken(
-        _ target: AzureTarget, at authority: HTTPSLocation, over connection: PolicyHTTPSConnection, scope arm: URL,
+    /// Resource Manager's `.default` scope.
+    static func defaultScope(arm: URL) -> String {
+        arm.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/.default"
+    }
+
+    static func requestToken(
+        _ target: AzureTarget, at authority: HTTPSLocation, over connection: PolicyHTTPSConnection, scope: String,
         timeout: TimeAmount
     ) async throws -> SecretValue {
         let form = [
             ("client_id", target.clientId), ("client_secret", target.clientSecret.exposedValue),
-            ("scope", arm.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/.default"),
+            ("scope", scope),
             ("grant_type", "client_credentials"),
         ].map { "\($0.0)=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
         var headers = HTTPHeaders()

@@ -43,7 +43,7 @@ public enum GCPTester {
         }
     }
 
-    private static func exchange(
+    static func exchange(
         _ assertion: String, at location: HTTPSLocation, over connection: PolicyHTTPSConnection, policy: TLSPolicy,
         timeout: TimeAmount
     ) async throws -> SecretValue {
@@ -110,12 +110,12 @@ struct ServiceAccountKey {
     }
 
     /// `header.claims.signature`, each base64url without padding; valid for an hour from `now`.
-    func assertion(now: Date) throws -> String {
+    func assertion(now: Date, scope: String = GCPTester.scope) throws -> String {
         let issued = Int(now.timeIntervalSince1970)
         var header: [String: Any] = ["alg": "RS256", "typ": "JWT"]
         if let privateKeyId { header["kid"] = privateKeyId }
         let claims: [String: Any] = [
-            "iss": clientEmail, "scope": GCPTester.scope, "aud": tokenURI.absoluteString, "iat": issued, "exp": issued + 3600,
+            "iss": clientEmail, "scope": scope, "aud": tokenURI.absoluteString, "iat": issued, "exp": issued + 3600,
         ]
         let signingInput = try Self.base64URL(JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
             + "." + Self.base64URL(JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))

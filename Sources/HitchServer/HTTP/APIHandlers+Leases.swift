@@ -51,6 +51,7 @@ extension APIMapping {
             sessionCookie: credentials.sessionCookie?.exposedValue, sdkUrl: credentials.sdkURL,
             thumbprint: credentials.thumbprint, accessKeyId: credentials.accessKeyId,
             secretAccessKey: credentials.secretAccessKey?.exposedValue, sessionToken: credentials.sessionToken?.exposedValue,
-            region: credentials.region, expiration: credentials.expiration, note: credentials.note)
+            region: credentials.region, expiration: credentials.expiration, accessToken: credentials.accessToken?.exposedValue,
+            scope: credentials.scope, note: credentials.note)
     }
 }

@@ -13,6 +13,9 @@ struct LeaseCredentials: Sendable {
     var region: String?
     var expiration: Date?
     var note: String?
+    /// azure, gcp: an OAuth access token, and the scope it was made for.
+    var accessToken: SecretValue?
+    var scope: String?
 
     struct Obtained: Sendable {
         let credentials: LeaseCredentials
@@ -24,7 +27,8 @@ struct LeaseCredentials: Sendable {
     /// Makes the credential on the platform's own protocol, from the connection's opened secrets.
     static func obtain(
         kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue],
-        via: (fields: [String: FieldValue], secrets: [String: SecretValue])?, seconds: Int, now: Date
+        via: (fields: [String: FieldValue], secrets: [String: SecretValue])?, seconds: Int, scope: String?, now: Date,
+        tlsPolicy: TLSPolicy = .systemTrust
     ) async throws -> Obtained {
         func text(_ values: [String: FieldValue], _ name: String) -> String? {
             if case .string(let value)? = values[name], !value.isEmpty { return value }
@@ -59,14 +63,41 @@ struct LeaseCredentials: Sendable {
                         stsEndpoint: text(via.fields, "stsEndpoint").flatMap(URL.init(string:))),
                     seconds: seconds, now: now)
                 return aws(temporary)
-            case .azure, .gcp, .nutanix:
-                throw HitchError(.badRequest, "leases of \(kind.rawValue) connections are not available yet; vsphere and the AWS kinds are")
+            case .azure:
+                let token = try await CloudTokenLease.azure(
+                    AzureTarget(
+                        tenantId: text(fields, "tenantId") ?? "", clientId: text(fields, "clientId") ?? "",
+                        clientSecret: secrets["clientSecret"] ?? SecretValue(""), subscriptionId: text(fields, "subscriptionId") ?? "",
+                        cloud: text(fields, "cloud") ?? "public", authorityHost: text(fields, "authorityHost").flatMap(URL.init(string:)),
+                        armEndpoint: text(fields, "armEndpoint").flatMap(URL.init(string:)), tlsPolicy: tlsPolicy),
+                    scope: scope, now: now)
+                return oauth(token, seconds: seconds, now: now)
+            case .gcp:
+                let token = try await CloudTokenLease.gcp(
+                    GCPTarget(
+                        projectId: text(fields, "projectId") ?? "", serviceAccountKey: secrets["serviceAccountKey"] ?? SecretValue(""),
+                        apiEndpoint: text(fields, "apiEndpoint").flatMap(URL.init(string:)), tlsPolicy: tlsPolicy),
+                    scope: scope, now: now)
+                return oauth(token, seconds: seconds, now: now)
+            case .nutanix:
+                throw HitchError(.badRequest, "leases of nutanix connections are not available yet; vsphere, the AWS kinds, azure and gcp are")
             case .apiKey:
                 throw HitchError(.badRequest, "an api-key is not leased: agents present it, and an enrollment service checks it")
             }
         } catch let error as PlatformSessionError {
             throw HitchError(.unavailable, "the platform did not give a credential: \(error.message)")
         }
+    }
+
+    /// A token cannot be recalled: the lease ends at the earlier of its TTL and the token's own expiry.
+    private static func oauth(_ token: CloudTokenLease.Token, seconds: Int, now: Date) -> Obtained {
+        let expiresAt = min(token.expiresAt, now.addingTimeInterval(TimeInterval(seconds)))
+        var credentials = LeaseCredentials(accessToken: token.accessToken, scope: token.scope)
+        credentials.expiration = token.expiresAt
+        if token.expiresAt > expiresAt {
+            credentials.note = "the token itself stays valid until \(Timestamps.text(token.expiresAt)); the lease ends first"
+        }
+        return Obtained(credentials: credentials, expiresAt: expiresAt, handle: nil)
     }
 
     private static func aws(_ temporary: AWSTemporaryCredentials) -> Obtained {

@@ -15,6 +15,8 @@ struct LeaseService: Sendable {
     let audit: AuditLog
     let egress: EgressPolicy
     let settings: LeaseSettings
+    /// Azure's and Google's endpoints under system trust; a test against a local server pins it.
+    var tlsPolicy: TLSPolicy = .systemTrust
     let clock: @Sendable () -> Date
 
     struct Request: Sendable {
@@ -47,7 +49,7 @@ struct LeaseService: Sendable {
         let obtained = try await EgressPolicy.$current.withValue(egress) {
             try await LeaseCredentials.obtain(
                 kind: record.kind, fields: record.fields, secrets: secrets, via: via.map { ($0.fields, viaSecrets ?? [:]) },
-                seconds: seconds, now: now)
+                seconds: seconds, scope: request.scope, now: now, tlsPolicy: tlsPolicy)
         }
         var lease = LeaseRecord(
             id: leaseId, connectionId: record.id, connectionName: record.name, kind: record.kind.rawValue,
