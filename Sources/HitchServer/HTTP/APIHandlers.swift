@@ -36,7 +36,9 @@ struct APIHandlers: APIProtocol {
         }
         let now = runtime.clock()
         let policy = runtime.rotationPolicy
+        let principal = try Principal.required()
         let connections = try await runtime.connections.list(filter, logger: logger)
+            .filter { LeaseScope.mayRead($0, principal: principal) }
             .map { ($0, policy.state(of: $0, at: now)) }
             .filter { record, rotation in
                 switch input.query.status {
@@ -58,6 +60,10 @@ struct APIHandlers: APIProtocol {
 
     func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
         let record = try await runtime.connections.get(name: input.path.name, logger: logger)
+        let principal = try Principal.required()
+        guard LeaseScope.mayRead(record, principal: principal) else {
+            throw HitchError(.forbidden, "\(principal.name) may read connections tagged \((principal.allowedTags ?? []).joined(separator: ", ")) only")
+        }
         return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record, rotation: rotation(of: record)))))
     }
 

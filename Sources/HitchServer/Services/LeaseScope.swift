@@ -1,9 +1,15 @@
 import HitchDomain
 import HitchStorage
 
-/// Which connections a consumer limited to tags may lease: those carrying one of its tags, whose `via` key carries
+/// Which connections a consumer limited to tags may read and lease: those carrying one of its tags, whose `via` key carries
 /// one too (else an operator could wrap another team's key in a role connection that carries the consumer's tag).
 enum LeaseScope {
+    /// A consumer limited to tags sees only connections that carry one of them (listing filters the rest out).
+    static func mayRead(_ record: ConnectionRecord, principal: Principal) -> Bool {
+        guard let allowed = principal.allowedTags else { return true }
+        return !Set(record.tags).isDisjoint(with: allowed)
+    }
+
     static func require(_ principal: Principal, mayUse record: ConnectionRecord, via: ConnectionRecord?) throws {
         guard let allowed = principal.allowedTags else { return }
         for connection in [record] + [via].compactMap({ $0 }) where Set(connection.tags).isDisjoint(with: allowed) {

@@ -152,6 +152,9 @@ struct LeaseAPITests {
             let limited = try #require(try await client.call(.post, "/v1/tokens", json: ["user": "tf-ci", "name": "ci"]).json["secret"] as? String)
             #expect(try await client.call(.post, "/v1/connections/lab/leases", json: [String: Any](), token: limited).status == .created)
             #expect(try await client.call(.post, "/v1/connections/other/leases", json: [String: Any](), token: limited).status == .forbidden)
+            #expect(try await client.call(.get, "/v1/connections/other", token: limited).status == .forbidden, "nor read it")
+            let visible = try await client.call(.get, "/v1/connections", token: limited).json["connections"] as? [[String: Any]] ?? []
+            #expect(visible.compactMap { $0["name"] as? String } == ["lab"], "the list shows its tags' connections only")
             #expect(try await client.call(.post, "/v1/connections", json: DestinationBindingTests.accessKey(
                 "b-key", keyId: "AKIATEAMB00000000001", secret: DestinationBindingTests.victimKey)).status == .created)
             #expect(try await client.call(.post, "/v1/connections", json: [
