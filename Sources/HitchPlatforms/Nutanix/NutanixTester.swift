@@ -50,24 +50,32 @@ public enum NutanixTester {
         headers.add(name: "Authorization", value: "Basic \(credentials)")
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: "application/json")
-        let response: PolicyHTTPSConnection.Response
-        do {
-            response = try await connection.send(
-                .POST, path: "/api/nutanix/v3/clusters/list", headers: headers,
-                body: ByteBuffer(string: #"{"kind":"cluster","length":500}"#))
-        } catch {
-            throw StageFailure(.authenticate, .timeout, "no answer from Prism's v3 API")
-        }
-        switch response.status.code {
-        case 200: break
-        case 401: throw StageFailure(.authenticate, .authFailed, "Prism refused the username or password (not retried)")
-        case 403: throw StageFailure(.authorize, .insufficientPrivileges, "the account may not list clusters")
-        case 404: throw StageFailure(.authenticate, .error, "no Prism v3 API at this endpoint (404)")
-        default: throw StageFailure(.authenticate, .error, "Prism answered \(response.status.code)")
-        }
-        stages.append(.ok(.authenticate, "signed in to Prism as \(target.username)"))
-        guard let names = Self.clusterNames(response.body) else {
-            throw StageFailure(.authorize, .error, "Prism's cluster list could not be read")
+        var names: [String] = []
+        var offset = 0
+        // Prism Central answers pages of at most 500; a large estate takes several.
+        for page in 0..<Self.maximumPages {
+            let response: PolicyHTTPSConnection.Response
+            do {
+                response = try await connection.send(
+                    .POST, path: "/api/nutanix/v3/clusters/list", headers: headers,
+                    body: ByteBuffer(string: #"{"kind":"cluster","length":\#(Self.pageLength),"offset":\#(offset)}"#))
+            } catch {
+                throw StageFailure(.authenticate, .timeout, "no answer from Prism's v3 API")
+            }
+            switch response.status.code {
+            case 200: break
+            case 401: throw StageFailure(.authenticate, .authFailed, "Prism refused the username or password (not retried)")
+            case 403: throw StageFailure(.authorize, .insufficientPrivileges, "the account may not list clusters")
+            case 404: throw await Self.notPrismCentral(connection: connection, headers: headers)
+            default: throw StageFailure(.authenticate, .error, "Prism answered \(response.status.code)")
+            }
+            if page == 0 { stages.append(.ok(.authenticate, "signed in to Prism as \(target.username)")) }
+            guard let listed = Self.clusterPage(response.body) else {
+                throw StageFailure(.authorize, .error, "Prism's cluster list could not be read")
+            }
+            names += listed.names
+            offset += listed.count
+            if listed.count == 0 || offset >= listed.total { break }
         }
         stages.append(.ok(.authorize, "listed \(names.count) cluster(s)"))
         guard let wanted = target.clusterName, !wanted.isEmpty else {
@@ -79,13 +87,33 @@ public enum NutanixTester {
         throw StageFailure(.objects, .notFound, message)
     }
 
-    /// The clusters' names from a v3 list answer: `entities[].status.name` (or `spec.name`).
-    static func clusterNames(_ body: ByteBuffer) -> [String]? {
+    static let pageLength = 500
+    static let maximumPages = 40
+
+    /// One page of a v3 list answer: the clusters' names (`entities[].status.name`, or `spec.name`) without Prism
+    /// Central's own entry (its service list names PRISM_CENTRAL), how many entities the page held, and the total.
+    static func clusterPage(_ body: ByteBuffer) -> (names: [String], count: Int, total: Int)? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let entities = object["entities"] as? [[String: Any]]
         else { return nil }
-        return entities.compactMap { entity in
-            ((entity["status"] as? [String: Any])?["name"] ?? (entity["spec"] as? [String: Any])?["name"]) as? String
+        let names = entities.compactMap { entity -> String? in
+            let status = entity["status"] as? [String: Any]
+            let services = ((status?["resources"] as? [String: Any])?["config"] as? [String: Any])?["service_list"] as? [String]
+            if services?.contains("PRISM_CENTRAL") == true { return nil }
+            return (status?["name"] ?? (entity["spec"] as? [String: Any])?["name"]) as? String
         }
+        let total = ((object["metadata"] as? [String: Any])?["total_matches"] as? Int) ?? entities.count
+        return (names, entities.count, total)
+    }
+
+    /// The endpoint answers no v3 API. A Prism Element answers its own v2 API: say so, since v3 is Prism Central's.
+    private static func notPrismCentral(connection: PolicyHTTPSConnection, headers: HTTPHeaders) async -> StageFailure {
+        let element = try? await connection.send(.GET, path: "/api/nutanix/v2.0/cluster", headers: headers, body: nil)
+        if let element, element.status.code != 404 {
+            return StageFailure(
+                .authenticate, .error,
+                "this endpoint is a Prism Element, not Prism Central: Hitch speaks Prism Central's v3 API; point the connection at Prism Central")
+        }
+        return StageFailure(.authenticate, .error, "no Prism v3 API at this endpoint (404)")
     }
 }
