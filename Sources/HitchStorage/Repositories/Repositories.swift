@@ -147,6 +147,8 @@ public protocol LeaseRepository: Sendable {
     func endActive(connectionId: String, olderThan version: Int?, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord]
     /// Ends the active leases taken for a job.
     func endActive(jobId: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord]
+    /// Whether an active lease is past its expiry: a read, so that an idle sweep writes nothing.
+    func hasExpired(at date: Date) async throws -> Bool
     /// Ends up to `limit` active leases past their expiry.
     func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord]
 }

@@ -38,12 +38,20 @@ struct SQLLeaseRepository: LeaseRepository {
         try await claim(database.update("leases").where("job_id", .equal, jobId), reason: reason, at: date)
     }
 
+    func hasExpired(at date: Date) async throws -> Bool {
+        try await expired(at: date, limit: 1).isEmpty == false
+    }
+
     func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord] {
-        let due = try await database.select().column("id").from("leases")
-            .where("ended_at", .is, SQLLiteral.null).where("expires_at", .lessThanOrEqual, Timestamp.milliseconds(date))
-            .orderBy("expires_at").limit(limit).all().map { try $0.decode(column: "id", as: String.self) }
+        let due = try await expired(at: date, limit: limit)
         guard !due.isEmpty else { return [] }
         return try await claim(database.update("leases").where("id", .in, due), reason: .expired, at: date)
+    }
+
+    private func expired(at date: Date, limit: Int) async throws -> [String] {
+        try await database.select().column("id").from("leases")
+            .where("ended_at", .is, SQLLiteral.null).where("expires_at", .lessThanOrEqual, Timestamp.milliseconds(date))
+            .orderBy("expires_at").limit(limit).all().map { try $0.decode(column: "id", as: String.self) }
     }
 
     /// Ends the active leases `update` selects, in one statement: of several servers, only the one whose update
