@@ -30,54 +30,27 @@ struct LeaseCredentials: Sendable {
         via: (fields: [String: FieldValue], secrets: [String: SecretValue])?, seconds: Int, scope: String?, now: Date,
         tlsPolicy: TLSPolicy = .systemTrust
     ) async throws -> Obtained {
-        func text(_ values: [String: FieldValue], _ name: String) -> String? {
-            if case .string(let value)? = values[name], !value.isEmpty { return value }
-            return nil
-        }
+        let values = PlatformTargets.Values(fields: fields, secrets: secrets)
         do {
             switch kind {
             case .vsphere:
-                let opened = try await VSphereLeaseSession.open(PlatformTests.vsphereTarget(fields: fields, secrets: secrets))
+                let opened = try await VSphereLeaseSession.open(PlatformTargets.vsphere(values))
                 return Obtained(
                     credentials: LeaseCredentials(sessionCookie: opened.cookie, sdkURL: opened.url, thumbprint: opened.thumbprint),
                     expiresAt: now.addingTimeInterval(TimeInterval(seconds)), handle: opened.cookie)
             case .awsAccessKey:
-                let region = text(fields, "region") ?? "us-east-1"
-                let temporary = try await STSLease.sessionToken(
-                    AWSAccessKeyTarget(
-                        accountId: text(fields, "accountId") ?? "",
-                        credentials: .init(accessKeyId: text(fields, "accessKeyId") ?? "", secretAccessKey: secrets["secretAccessKey"] ?? SecretValue("")),
-                        region: region, stsEndpoint: text(fields, "stsEndpoint").flatMap(URL.init(string:))),
-                    seconds: seconds, now: now)
-                return aws(temporary)
+                return aws(try await STSLease.sessionToken(PlatformTargets.awsAccessKey(values), seconds: seconds, now: now))
             case .awsAssumeRole, .awsCrossAccount:
-                guard let via, let keyId = text(via.fields, "accessKeyId") else {
-                    throw HitchError(.conflict, "the via connection is missing or is not an aws-access-key")
-                }
-                let region = text(fields, "region") ?? text(via.fields, "region") ?? "us-east-1"
-                let temporary = try await STSLease.assumeRole(
-                    AWSAssumeRoleTarget(
-                        roleArn: text(fields, "roleArn") ?? "", sessionName: text(fields, "sessionName") ?? "hitch-lease",
-                        externalId: secrets["externalId"], region: region,
-                        via: .init(accessKeyId: keyId, secretAccessKey: via.secrets["secretAccessKey"] ?? SecretValue("")),
-                        stsEndpoint: text(via.fields, "stsEndpoint").flatMap(URL.init(string:))),
-                    seconds: seconds, now: now)
-                return aws(temporary)
+                guard let via,
+                    let target = PlatformTargets.assumeRole(
+                        values, via: .init(fields: via.fields, secrets: via.secrets), defaultSessionName: "hitch-lease")
+                else { throw HitchError(.conflict, "the via connection is missing or is not an aws-access-key") }
+                return aws(try await STSLease.assumeRole(target, seconds: seconds, now: now))
             case .azure:
-                let token = try await CloudTokenLease.azure(
-                    AzureTarget(
-                        tenantId: text(fields, "tenantId") ?? "", clientId: text(fields, "clientId") ?? "",
-                        clientSecret: secrets["clientSecret"] ?? SecretValue(""), subscriptionId: text(fields, "subscriptionId") ?? "",
-                        cloud: text(fields, "cloud") ?? "public", authorityHost: text(fields, "authorityHost").flatMap(URL.init(string:)),
-                        armEndpoint: text(fields, "armEndpoint").flatMap(URL.init(string:)), tlsPolicy: tlsPolicy),
-                    scope: scope, now: now)
+                let token = try await CloudTokenLease.azure(PlatformTargets.azure(values, tlsPolicy: tlsPolicy), scope: scope, now: now)
                 return oauth(token, seconds: seconds, now: now)
             case .gcp:
-                let token = try await CloudTokenLease.gcp(
-                    GCPTarget(
-                        projectId: text(fields, "projectId") ?? "", serviceAccountKey: secrets["serviceAccountKey"] ?? SecretValue(""),
-                        apiEndpoint: text(fields, "apiEndpoint").flatMap(URL.init(string:)), tlsPolicy: tlsPolicy),
-                    scope: scope, now: now)
+                let token = try await CloudTokenLease.gcp(PlatformTargets.gcp(values, tlsPolicy: tlsPolicy), scope: scope, now: now)
                 return oauth(token, seconds: seconds, now: now)
             case .nutanix:
                 throw HitchError(.badRequest, "leases of nutanix connections are not available yet; vsphere, the AWS kinds, azure and gcp are")
@@ -112,6 +85,6 @@ struct LeaseCredentials: Sendable {
     /// Ends the lease on its platform where that is possible: a vCenter session is logged out.
     static func end(kind: ConnectionKind, fields: [String: FieldValue], handle: SecretValue?) async {
         guard kind == .vsphere, let handle else { return }
-        _ = await VSphereLeaseSession.logout(PlatformTests.vsphereTarget(fields: fields, secrets: [:]), cookie: handle)
+        _ = await VSphereLeaseSession.logout(PlatformTargets.vsphere(.init(fields: fields, secrets: [:])), cookie: handle)
     }
 }

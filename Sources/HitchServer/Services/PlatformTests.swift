@@ -33,17 +33,7 @@ enum PlatformTests {
 
     /// A vsphere connection's values as its platform code takes them.
     static func vsphereTarget(fields: [String: FieldValue], secrets: [String: SecretValue]) -> VSphereTarget {
-        func text(_ name: String) -> String? {
-            if case .string(let value)? = fields[name], !value.isEmpty { return value }
-            return nil
-        }
-        let objects = ["datacenter", "cluster", "host", "resourcePool", "datastore", "folder"]
-            .reduce(into: [String: String]()) { $0[$1] = text($1) }
-        var insecure = false
-        if case .boolean(let value)? = fields["insecure"] { insecure = value }
-        return VSphereTarget(
-            vcenter: text("vcenter") ?? "", username: text("username") ?? "", password: secrets["password"] ?? SecretValue(""),
-            objects: objects, insecure: insecure, thumbprint: text("thumbprint"))
+        PlatformTargets.vsphere(.init(fields: fields, secrets: secrets))
     }
 
     private static func runPlatform(
@@ -51,65 +41,29 @@ enum PlatformTests {
         deadline: Duration
     ) async -> TestReport {
         let timeout = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000)
-        func text(_ name: String) -> String? {
-            if case .string(let value)? = fields[name], !value.isEmpty { return value }
-            return nil
-        }
-        func flag(_ name: String) -> Bool {
-            if case .boolean(let value)? = fields[name] { return value }
-            return false
-        }
+        let values = PlatformTargets.Values(fields: fields, secrets: secrets)
         switch kind {
         case .vsphere:
-            return await VSphereTester.test(vsphereTarget(fields: fields, secrets: secrets), timeout: timeout)
+            return await VSphereTester.test(PlatformTargets.vsphere(values), timeout: timeout)
         case .nutanix:
-            return await NutanixTester.test(
-                NutanixTarget(
-                    endpoint: text("endpoint") ?? "", username: text("username") ?? "",
-                    password: secrets["password"] ?? SecretValue(""), clusterName: text("clusterName"),
-                    insecure: flag("insecure"), thumbprint: text("thumbprint")),
-                timeout: timeout)
+            return await NutanixTester.test(PlatformTargets.nutanix(values), timeout: timeout)
         case .azure:
-            return await AzureTester.test(
-                AzureTarget(
-                    tenantId: text("tenantId") ?? "", clientId: text("clientId") ?? "",
-                    clientSecret: secrets["clientSecret"] ?? SecretValue(""), subscriptionId: text("subscriptionId") ?? "",
-                    cloud: text("cloud") ?? "public", authorityHost: text("authorityHost").flatMap(URL.init(string:)),
-                    armEndpoint: text("armEndpoint").flatMap(URL.init(string:))),
-                timeout: timeout)
+            return await AzureTester.test(PlatformTargets.azure(values), timeout: timeout)
         case .gcp:
-            return await GCPTester.test(
-                GCPTarget(
-                    projectId: text("projectId") ?? "", serviceAccountKey: secrets["serviceAccountKey"] ?? SecretValue(""),
-                    apiEndpoint: text("apiEndpoint").flatMap(URL.init(string:))),
-                timeout: timeout)
+            return await GCPTester.test(PlatformTargets.gcp(values), timeout: timeout)
         case .awsAccessKey:
-            return await STSTester.testAccessKey(
-                AWSAccessKeyTarget(
-                    accountId: text("accountId") ?? "",
-                    credentials: .init(
-                        accessKeyId: text("accessKeyId") ?? "",
-                        secretAccessKey: secrets["secretAccessKey"] ?? SecretValue("")),
-                    region: text("region") ?? "us-east-1", stsEndpoint: text("stsEndpoint").flatMap(URL.init(string:))),
-                timeout: timeout)
+            return await STSTester.testAccessKey(PlatformTargets.awsAccessKey(values), timeout: timeout)
         case .awsAssumeRole, .awsCrossAccount:
-            guard let via, case .string(let viaKey)? = via.fields["accessKeyId"] else {
+            guard let via,
+                let target = PlatformTargets.assumeRole(
+                    values, via: .init(fields: via.fields, secrets: via.secrets), defaultSessionName: "hitch")
+            else {
                 return TestReport.failed(.authenticate, "the via connection is missing or is not an aws-access-key")
             }
-            var viaEndpoint: URL?
-            if case .string(let endpoint)? = via.fields["stsEndpoint"] { viaEndpoint = URL(string: endpoint) }
-            var region = text("region")
-            if region == nil, case .string(let viaRegion)? = via.fields["region"] { region = viaRegion }
-            return await STSTester.testAssumeRole(
-                AWSAssumeRoleTarget(
-                    roleArn: text("roleArn") ?? "", sessionName: text("sessionName") ?? "hitch",
-                    externalId: secrets["externalId"], region: region ?? "us-east-1",
-                    via: .init(accessKeyId: viaKey, secretAccessKey: via.secrets["secretAccessKey"] ?? SecretValue("")),
-                    stsEndpoint: viaEndpoint),
-                timeout: timeout)
+            return await STSTester.testAssumeRole(target, timeout: timeout)
         case .apiKey:
             return APIKeyTester.test(
-                tokenType: text("tokenType"), key: secrets["key"], expiresAt: text("expiresAt").flatMap(Timestamps.date))
+                tokenType: values.text("tokenType"), key: secrets["key"], expiresAt: values.text("expiresAt").flatMap(Timestamps.date))
         }
     }
 }
