@@ -36,13 +36,26 @@ struct ConnectionSecrets: Sendable {
         _ secrets: [String: SecretValue], connectionId: String, version: Int, destination: ConnectionDestination
     ) throws -> [StoredSecret] {
         try secrets.sorted { $0.key < $1.key }.map { field, value in
-            let binding = SecretBinding(
-                connectionId: connectionId, field: field, credentialVersion: version, destination: destination.canonical)
-            let sealed = try keyring.seal(value, for: binding)
-            return StoredSecret(
-                field: field, credentialVersion: version, masterKeyVersion: sealed.masterKeyVersion,
-                wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
+            try seal(
+                value,
+                as: SecretBinding(
+                    connectionId: connectionId, field: field, credentialVersion: version, destination: destination.canonical))
         }
+    }
+
+    /// One value sealed under `binding`, as storage keeps it.
+    func seal(_ value: SecretValue, as binding: SecretBinding) throws -> StoredSecret {
+        let sealed = try keyring.seal(value, for: binding)
+        return StoredSecret(
+            field: binding.field, credentialVersion: binding.credentialVersion, masterKeyVersion: sealed.masterKeyVersion,
+            wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)
+    }
+
+    /// One stored value opened under `binding`; throws `SecretsError` when it was sealed for another.
+    func open(_ secret: StoredSecret, as binding: SecretBinding) throws -> SecretValue {
+        try keyring.open(
+            SealedSecret(masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey, ciphertext: secret.ciphertext),
+            for: binding)
     }
 
     /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
@@ -57,13 +70,11 @@ struct ConnectionSecrets: Sendable {
         let destination = try await destination(kind: record.kind, fields: record.fields, logger: logger)
         var opened: [String: SecretValue] = [:]
         for secret in stored {
-            let sealed = SealedSecret(
-                masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey, ciphertext: secret.ciphertext)
             let binding = SecretBinding(
                 connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion,
                 destination: destination.canonical)
             do {
-                opened[secret.field] = try keyring.open(sealed, for: binding)
+                opened[secret.field] = try open(secret, as: binding)
             } catch let error as SecretsError where error.code == .openFailed {
                 logger.error(
                     "a stored secret does not open for its connection's destination; it is not used",

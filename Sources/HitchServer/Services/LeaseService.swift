@@ -107,7 +107,10 @@ struct LeaseService: Sendable {
     /// Ends the leases past their expiry: the server's sweep, so a vCenter session ends even when nobody asks.
     @discardableResult
     func endExpired(logger: Logger) async throws -> Int {
-        try await end(by: nil, logger: logger) { try await $0.leases.endExpired(at: $1, limit: 500) }.count
+        // Most sweeps find nothing: they read, and write only when a lease is due.
+        let now = clock()
+        guard try await store.read(logger: logger, { try await $0.leases.hasExpired(at: now) }) else { return 0 }
+        return try await end(by: nil, logger: logger) { try await $0.leases.endExpired(at: $1, limit: 500) }.count
     }
 
     /// Ends the leases taken for a job, once it finished.
@@ -155,9 +158,7 @@ struct LeaseService: Sendable {
             let binding = SecretBinding(
                 connectionId: lease.id, field: "handle", credentialVersion: lease.credentialVersion,
                 destination: destination.canonical)
-            let handle = try connections.keyring.open(
-                SealedSecret(masterKeyVersion: sealed.masterKeyVersion, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext),
-                for: binding)
+            let handle = try connections.secrets.open(sealed, as: binding)
             await EgressPolicy.$current.withValue(egress) {
                 await LeaseCredentials.end(kind: kind, fields: record.fields, handle: handle)
             }

@@ -9,8 +9,9 @@ import Logging
 /// transaction, and audited once. It runs only when that migration is applied, so a later hand edit that marks
 /// nothing can make the server open a secret without its destination.
 enum DestinationBindingMigration {
-    static func step(keyring: Keyring, audit: AuditLog, logger: Logger) -> MigrationStep {
-        { session in
+    static func step(secrets: ConnectionSecrets, audit: AuditLog, logger: Logger) -> MigrationStep {
+        let keyring = secrets.keyring
+        return { session in
             let records = try await session.connections.list(ConnectionFilter())
             let byName = Dictionary(records.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let stored = try await session.connections.secrets(connectionIds: records.map(\.id))
@@ -18,11 +19,11 @@ enum DestinationBindingMigration {
             var connections = 0
             var damaged: [String] = []
             for record in records {
-                guard let secrets = stored[record.id], !secrets.isEmpty else { continue }
+                guard let sealedSecrets = stored[record.id], !sealedSecrets.isEmpty else { continue }
                 let via = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields).flatMap { byName[$0] }
                 let destination = ConnectionSecrets.destination(kind: record.kind, fields: record.fields, via: via)
                 var resealed: [StoredSecret] = []
-                for secret in secrets {
+                for secret in sealedSecrets {
                     let sealed = SealedSecret(
                         masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey,
                         ciphertext: secret.ciphertext)
@@ -32,15 +33,12 @@ enum DestinationBindingMigration {
                         damaged.append("\(record.name).\(secret.field)")
                         continue
                     }
-                    let binding = SecretBinding(
-                        connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion,
-                        destination: destination.canonical)
-                    let again = try keyring.seal(value, for: binding)
                     resealed.append(
-                        StoredSecret(
-                            field: secret.field, credentialVersion: record.credentialVersion,
-                            masterKeyVersion: again.masterKeyVersion, wrappedKey: again.wrappedKey,
-                            ciphertext: again.ciphertext))
+                        try secrets.seal(
+                            value,
+                            as: SecretBinding(
+                                connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion,
+                                destination: destination.canonical)))
                 }
                 try await session.connections.replaceSecrets(resealed, connectionId: record.id)
                 sealedAgain += resealed.count

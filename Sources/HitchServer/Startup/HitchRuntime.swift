@@ -85,7 +85,8 @@ public struct HitchRuntime: Sendable {
         let applied = try await migrator.migrate(
             logger: logger,
             steps: [
-                SchemaVersion.destinationBinding: DestinationBindingMigration.step(keyring: keyring, audit: audit, logger: logger)
+                SchemaVersion.destinationBinding: DestinationBindingMigration.step(
+                    secrets: ConnectionSecrets(store: store, keyring: keyring), audit: audit, logger: logger)
             ])
         if applied.contains(SchemaVersion.auditLog) {
             // The log starts with the migration that made it, so an emptied log is never taken for a new one.
