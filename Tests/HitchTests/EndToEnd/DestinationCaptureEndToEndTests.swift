@@ -18,37 +18,31 @@ struct DestinationCaptureEndToEndTests {
                 let started = try SignedInServer(configuration)
                 let server = started.server
                 defer { server.stop() }
-                var outputs: [String] = []
-                func hitch(_ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32) throws -> String {
-                    let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
-                    #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
-                    outputs.append(result.output)
-                    return result.output
-                }
+                let cli = CLIRecorder()
                 let admin = started.environment
-                _ = try hitch(
+                try cli.run(
                     ["connection", "create", "vsphere", "victim", "--vcenter", peer.hostPort, "--username", peer.username,
                      "--password-stdin", "--datacenter", "DC0", "--thumbprint", peer.thumbprint],
                     as: admin, stdin: peer.password, expect: 0)
                 let mallory = try started.environment(ofService: "mallory", role: "operator")
 
                 let repoint = ["--vcenter", "127.0.0.1:\(attacker.port)", "--thumbprint", attacker.thumbprint]
-                let saved = try hitch(["connection", "update", "victim"] + repoint, as: mallory, expect: 2)
+                let saved = try cli.run(["connection", "update", "victim"] + repoint, as: mallory, expect: 2).output
                 #expect(saved.contains("re-enter the password"), "\(saved)")
-                let tested = try hitch(["connection", "update", "victim", "--test"] + repoint, as: mallory, expect: 2)
+                let tested = try cli.run(["connection", "update", "victim", "--test"] + repoint, as: mallory, expect: 2).output
                 #expect(tested.contains("re-enter the password"), "\(tested)")
-                let insecure = try hitch(["connection", "update", "victim", "--insecure"], as: mallory, expect: 2)
+                let insecure = try cli.run(["connection", "update", "victim", "--insecure"], as: mallory, expect: 2).output
                 #expect(insecure.contains("insecure"), "\(insecure)")
-                _ = try hitch(["connection", "test", "victim"], as: mallory, expect: 0)
-                let types = try hitch(["connection", "types"], as: mallory, expect: 0)
+                try cli.run(["connection", "test", "victim"], as: mallory, expect: 0)
+                let types = try cli.run(["connection", "types"], as: mallory, expect: 0).output
                 #expect(types.contains("vcenter [required, destination: changing it needs the secret re-entered]"), "\(types)")
-                let audit = try hitch(["audit", "list", "--connection", "victim", "-o", "json"], as: admin, expect: 0)
+                let audit = try cli.run(["audit", "list", "--connection", "victim", "-o", "json"], as: admin, expect: 0).output
                 #expect(audit.components(separatedBy: "\"denied\"").count - 1 == 3, "\(audit)")
 
                 #expect(capture.requests.isEmpty, "the attacker's endpoint was reached: \(capture.requests)")
                 let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
                 server.stop()
-                let everything = outputs.map { Data($0.utf8) } + [Data(server.log.utf8)] + files.map(\.1)
+                let everything = cli.outputs.map { Data($0.utf8) } + [Data(server.log.utf8)] + files.map(\.1)
                 for bytes in everything { #expect(bytes.range(of: Data(peer.password.utf8)) == nil) }
             }
         }

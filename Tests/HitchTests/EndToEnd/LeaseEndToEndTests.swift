@@ -17,21 +17,15 @@ struct LeaseEndToEndTests {
             let started = try SignedInServer(configuration)
             let server = started.server
             defer { server.stop() }
-            var outputs: [String] = []
-            func hitch(_ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32) throws -> String {
-                let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
-                #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
-                outputs.append(result.output)
-                return result.stdout
-            }
+            let cli = CLIRecorder()
             let admin = started.environment
-            _ = try hitch(
+            try cli.run(
                 ["connection", "create", "vsphere", "lab", "--vcenter", peer.hostPort, "--username", peer.username,
                  "--password-stdin", "--thumbprint", peer.thumbprint, "--tag", "team-a"],
                 as: admin, stdin: peer.password, expect: 0)
             let engine = try started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
 
-            let env = try hitch(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0)
+            let env = try cli.run(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0).stdout
             #expect(env.contains("export HITCH_VSPHERE_SESSION_COOKIE='vmware_soap_session="), "\(env)")
             let cookie = try #require(env.split(separator: "\n").first { $0.contains("SESSION_COOKIE") }?.split(separator: "'").dropFirst().first.map(String.init))
             #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer))
@@ -40,14 +34,14 @@ struct LeaseEndToEndTests {
                 ["exec", "lab", "--", "sh", "-c", "test -n \"$HITCH_VSPHERE_SESSION_COOKIE\" && test -n \"$HITCH_LEASE_ID\" && exit 7"],
                 environment: engine)
             #expect(ran.status == 7, "the command's own status: \(ran.output)")
-            let list = try hitch(["lease", "list", "--connection", "lab", "-o", "json"], as: engine, expect: 0)
+            let list = try cli.run(["lease", "list", "--connection", "lab", "-o", "json"], as: engine, expect: 0).stdout
             let leases = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
             #expect(leases.count == 2 && leases.first?["endReason"] as? String == "revoked", "exec ended its lease: \(list)")
 
             let leaseId = try #require(leases.last?["id"] as? String)
-            _ = try hitch(["lease", "revoke", leaseId], as: engine, expect: 0)
+            try cli.run(["lease", "revoke", leaseId], as: engine, expect: 0)
             #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer) == false, "revoked: logged out")
-            _ = try hitch(["lease", "create", "lab"], as: admin, expect: 0)
+            try cli.run(["lease", "create", "lab"], as: admin, expect: 0)
 
             let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
             server.stop()

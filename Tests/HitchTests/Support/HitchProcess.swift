@@ -124,3 +124,19 @@ struct SignedInServer {
         return service
     }
 }
+
+/// Runs the built CLI, checks each exit status, and keeps every output for the check that no secret is in any.
+final class CLIRecorder {
+    private(set) var outputs: [String] = []
+
+    @discardableResult
+    func run(
+        _ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> HitchBinary.Result {
+        let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
+        #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
+        outputs.append(result.output)
+        return result
+    }
+}
