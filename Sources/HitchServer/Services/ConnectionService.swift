@@ -146,7 +146,7 @@ struct ConnectionService: Sendable {
         if !change.changedDestinationFields().isEmpty {
             warnings += try await dependentsWarning(of: record, logger: logger)
         }
-        return SavedConnection(record: record, issuedSecrets: issued, warnings: warnings)
+        return SavedConnection(record: record, issuedSecrets: issued, warnings: warnings, rotated: version != nil)
     }
 
     /// The connections that go through this one hold secrets bound to its destination: once it changes, theirs
