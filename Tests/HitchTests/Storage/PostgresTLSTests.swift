@@ -8,8 +8,10 @@ import Testing
 /// be read is refused at once. The test peer (scripts/postgres-peer) serves TLS from its own CA.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["HITCH_TEST_PG_ROOTCERT"] != nil || ProcessInfo.processInfo.environment["CI"] == "true", "scripts/test starts PostgreSQL with TLS"))
 struct PostgresTLSTests {
+    /// `timeout` bounds the wait for the first connection: long for one that must succeed on a loaded machine,
+    /// short for one that must fail (it is waited out).
     static func withBackend<Result: Sendable>(
-        _ query: String, _ body: @Sendable (PostgresBackend) async throws -> Result
+        _ query: String, timeout: Duration = .seconds(60), _ body: @Sendable (PostgresBackend) async throws -> Result
     ) async throws -> Result {
         let base = try #require(ProcessInfo.processInfo.environment["HITCH_TEST_DATABASE_URL"])
         let backend = try PostgresBackend(url: base + query, logger: TestBackend.logger)
@@ -19,7 +21,7 @@ struct PostgresTLSTests {
                 return nil
             }
             defer { group.cancelAll() }
-            try await backend.checkReachable(timeout: .seconds(5), logger: TestBackend.logger)
+            try await backend.checkReachable(timeout: timeout, logger: TestBackend.logger)
             return try await body(backend)
         }
     }
@@ -37,7 +39,7 @@ struct PostgresTLSTests {
 
     @Test func withoutTheCATheCertificateIsRefused() async throws {
         await #expect(throws: (any Error).self) {
-            try await Self.withBackend("?sslmode=verify-full") { _ in }
+            try await Self.withBackend("?sslmode=verify-full", timeout: .seconds(5)) { _ in }
         }
     }
 
