@@ -6,9 +6,10 @@ struct LeaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lease", abstract: "Short-lived credentials from a connection, for automation (consumer, admin).",
         discussion: """
-            A lease is a vCenter session (vsphere) or STS temporary credentials (the AWS kinds) that Hitch makes
-            from the stored secret, which never leaves it. The credential is printed once; the lease ends at its
-            expiry, on revoke, when its job finishes, or when the connection rotates.
+            A lease is a vCenter session (vsphere), a Prism Central session (nutanix), STS temporary credentials
+            (the AWS kinds) or an OAuth access token (azure, gcp) that Hitch makes from the stored secret, which
+            never leaves it. The credential is printed once; the lease ends at its expiry, on revoke, when its job
+            finishes, or when the connection rotates.
               hitch lease create prod-vcenter --ttl 30m
               eval "$(hitch lease create aws-main -o env)"
               hitch exec aws-main -- aws sts get-caller-identity
@@ -51,6 +52,7 @@ struct LeaseCreate: AsyncParsableCommand {
         case .table:
             LeaseCommand.print([issued.lease])
             for (name, value) in LeaseEnvironment.variables(issued) { Swift.print("\(name)=\(value)") }
+            if let note = issued.credentials.note { Printer.warn(note) }
             Printer.warn("the credential is shown once; it ends \(Printer.time(issued.lease.expiresAt)) or on `hitch lease revoke \(issued.lease.id)`")
         }
     }

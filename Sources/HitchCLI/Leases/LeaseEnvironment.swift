@@ -18,7 +18,11 @@ enum LeaseEnvironment {
             default: variables.append(("HITCH_AZURE_ACCESS_TOKEN", token))
             }
         }
-        if let cookie = credentials.sessionCookie {
+        if let cookie = credentials.sessionCookie, issued.lease.kind == "nutanix" {
+            variables.append(("HITCH_NUTANIX_SESSION_COOKIE", cookie))
+            if let url = credentials.apiUrl { variables.append(("HITCH_NUTANIX_URL", url)) }
+            if let thumbprint = credentials.thumbprint { variables.append(("HITCH_NUTANIX_THUMBPRINT", thumbprint)) }
+        } else if let cookie = credentials.sessionCookie {
             variables.append(("HITCH_VSPHERE_SESSION_COOKIE", cookie))
             if let url = credentials.sdkUrl { variables.append(("HITCH_VSPHERE_SDK_URL", url)) }
             if let thumbprint = credentials.thumbprint { variables.append(("HITCH_VSPHERE_THUMBPRINT", thumbprint)) }

@@ -49,7 +49,7 @@ extension APIMapping {
     static func leaseCredentials(_ credentials: LeaseCredentials) -> Components.Schemas.LeaseCredentials {
         .init(
             sessionCookie: credentials.sessionCookie?.exposedValue, sdkUrl: credentials.sdkURL,
-            thumbprint: credentials.thumbprint, accessKeyId: credentials.accessKeyId,
+            apiUrl: credentials.apiURL, thumbprint: credentials.thumbprint, accessKeyId: credentials.accessKeyId,
             secretAccessKey: credentials.secretAccessKey?.exposedValue, sessionToken: credentials.sessionToken?.exposedValue,
             region: credentials.region, expiration: credentials.expiration, accessToken: credentials.accessToken?.exposedValue,
             scope: credentials.scope, note: credentials.note)

@@ -6,6 +6,8 @@ import HitchPlatforms
 struct LeaseCredentials: Sendable {
     var sessionCookie: SecretValue?
     var sdkURL: String?
+    /// nutanix: Prism Central's base URL.
+    var apiURL: String?
     var thumbprint: String?
     var accessKeyId: String?
     var secretAccessKey: SecretValue?
@@ -53,13 +55,29 @@ struct LeaseCredentials: Sendable {
                 let token = try await CloudTokenLease.gcp(PlatformTargets.gcp(values, tlsPolicy: tlsPolicy), scope: scope, now: now)
                 return oauth(token, seconds: seconds, now: now)
             case .nutanix:
-                throw HitchError(.badRequest, "leases of nutanix connections are not available yet; vsphere, the AWS kinds, azure and gcp are")
+                return nutanix(try await NutanixLeaseSession.open(PlatformTargets.nutanix(values), now: now), seconds: seconds, now: now)
             case .apiKey:
                 throw HitchError(.badRequest, "an api-key is not leased: agents present it, and an enrollment service checks it")
             }
         } catch let error as PlatformSessionError {
             throw HitchError(.unavailable, "the platform did not give a credential: \(error.message)")
         }
+    }
+
+    /// Prism's session cannot be ended early: the lease ends at the earlier of its TTL and the cookies' expiry, and
+    /// says that the session lasts until Prism ends it.
+    private static func nutanix(_ opened: NutanixLeaseSession.Opened, seconds: Int, now: Date) -> Obtained {
+        let asked = now.addingTimeInterval(TimeInterval(seconds))
+        let expiresAt = min(asked, opened.expiresAt ?? asked)
+        var note = "Prism Central offers no way to end this session early: revoking the lease stops Hitch's record of it, "
+            + "and the session itself lasts until Prism's own session timeout"
+        if let cookieExpiry = opened.expiresAt, cookieExpiry < asked {
+            note += "; the lease ends at the session's expiry, \(Timestamps.text(cookieExpiry))"
+        }
+        var credentials = LeaseCredentials(sessionCookie: opened.cookie, thumbprint: opened.thumbprint, note: note)
+        credentials.apiURL = opened.url
+        credentials.expiration = opened.expiresAt
+        return Obtained(credentials: credentials, expiresAt: expiresAt, handle: nil)
     }
 
     /// A token cannot be recalled: the lease ends at the earlier of its TTL and the token's own expiry.
