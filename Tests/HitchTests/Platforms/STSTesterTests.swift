@@ -6,8 +6,8 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
-/// Test Connection for aws-access-key against moto with its signature checking on: the key is made through moto's
-/// IAM first, then moto is told to verify every signature.
+/// Test Connection and leases for the AWS kinds against moto with its signature checking on, with the key and roles
+/// of the shared `MotoAccount`.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"] != nil || ProcessInfo.processInfo.environment["CI"] == "true", "moto runs under scripts/test"))
 struct STSTesterTests {
     static func value(_ tag: String, in xml: String) -> String? {
@@ -15,43 +15,18 @@ struct STSTesterTests {
         return String(xml[start.upperBound..<end.lowerBound])
     }
 
-    /// Everything against one moto: its IAM is set up while it checks nothing, then signature checking goes on.
+    /// Against the shared moto account, with moto checking every signature.
     @Test func accessKeyAndRolesAgainstMoto() async throws {
+        let account = try await MotoAccount.shared.fixture()
         // moto speaks plain HTTP on loopback: the developer setting of a server, here bound by hand.
-        try await EgressPolicy.$current.withValue(EgressPolicy(allowsLoopbackHTTP: true)) { try await againstMoto() }
+        try await EgressPolicy.$current.withValue(EgressPolicy(allowsLoopbackHTTP: true)) { try await againstMoto(account) }
     }
 
-    private func againstMoto() async throws {
-        let moto = try #require(ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"].flatMap(URL.init(string:)))
-        let setup = SigV4Signer.Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: SecretValue("setup-only"))
-        let user = "hitch-test-\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try await STSTester.query(
-            "Action=CreateUser&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
-        let created = try await STSTester.query(
-            "Action=CreateAccessKey&UserName=\(user)&Version=2010-05-08", endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
-        let keyId = try #require(Self.value("AccessKeyId", in: created))
-        let secret = try #require(Self.value("SecretAccessKey", in: created))
-        let allowAssume = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetSessionToken"],"Resource":"*"}]}"#
-        // moto evaluates attached managed policies (not inline ones) once its checking is on.
-        let policy = try await STSTester.query(
-            "Action=CreatePolicy&PolicyName=assume-\(user)&PolicyDocument=\(FormValue.escape(allowAssume))&Version=2010-05-08",
-            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
-        let policyArn = try #require(Self.value("Arn", in: policy))
-        _ = try await STSTester.query(
-            "Action=AttachUserPolicy&UserName=\(user)&PolicyArn=\(FormValue.escape(policyArn))&Version=2010-05-08",
-            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/\#(user)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"hitch-external-42"}}}]}"#
-        let roleName = "partner-\(user)"
-        _ = try await STSTester.query(
-            "Action=CreateRole&RoleName=\(roleName)&AssumeRolePolicyDocument=\(FormValue.escape(trust))&Version=2010-05-08",
-            endpoint: moto, credentials: setup, region: "us-east-1", service: "iam")
-
-        var reset = HTTPClientRequest(url: moto.absoluteString + "/moto-api/reset-auth")
-        reset.method = .POST
-        reset.headers.add(name: "Content-Type", value: "text/plain")
-        reset.body = .bytes(ByteBuffer(string: "0"))
-        let answer = try await HTTPClient.shared.execute(reset, timeout: .seconds(10))
-        #expect(answer.status == .ok)
+    private func againstMoto(_ account: MotoAccount.Fixture) async throws {
+        let moto = account.url
+        let keyId = account.accessKeyId
+        let secret = account.secretAccessKey
+        let roleName = account.externalRoleName
 
         func target(secret: String, account: String = "123456789012") -> AWSAccessKeyTarget {
             AWSAccessKeyTarget(
