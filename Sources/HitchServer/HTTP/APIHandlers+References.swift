@@ -45,8 +45,6 @@ extension APIHandlers {
         }
         let actor = try RequestActor.current()
         let job = try await runtime.jobs.finish(id: input.path.id, state: state, by: actor, logger: logger)
-        // The leases taken for the job end with it.
-        try await runtime.leases.endForJob(job.id, by: actor, logger: logger)
         return .ok(.init(body: .json(APIMapping.job(job))))
     }
 

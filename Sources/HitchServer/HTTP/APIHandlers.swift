@@ -73,11 +73,6 @@ struct APIHandlers: APIProtocol {
         let saved = try await runtime.connections.update(
             name: input.path.name, APIMapping.updateRequest(body), ifMatch: input.headers.ifMatch, by: actor,
             logger: logger)
-        // A rotation ends the leases of the older credential versions.
-        if saved.rotated {
-            try await runtime.leases.endSuperseded(
-                connectionId: saved.record.id, olderThan: saved.record.credentialVersion, by: actor, logger: logger)
-        }
         return .ok(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
     }
 

@@ -37,6 +37,4 @@ struct SavedConnection: Sendable {
     var record: ConnectionRecord
     var issuedSecrets: [String: SecretValue]
     var warnings: [String]
-    /// The save made a new credential version: what was issued with the old one is superseded.
-    var rotated = false
 }

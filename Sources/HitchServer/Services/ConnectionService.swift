@@ -16,6 +16,7 @@ struct ConnectionService: Sendable {
     let clock: @Sendable () -> Date
 
     var secrets: ConnectionSecrets { ConnectionSecrets(store: store, keyring: keyring) }
+    var leaseEnding: LeaseEnding { LeaseEnding(store: store, secrets: secrets, egress: egress) }
 
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
         guard let record = try await store.connection(named: name, logger: logger) else {
@@ -114,31 +115,40 @@ struct ConnectionService: Sendable {
         let event = actor.event(
             version == nil ? "connection.update" : "connection.rotate", target: Self.target(record),
             changedFields: change.changedFieldNames())
-        let saved = try await store.write(logger: logger) { [record, sealed, version, audit] session in
+        let superseded: [LeaseRecord]? = try await store.write(logger: logger) { [record, sealed, version, audit] session in
             try await ReferenceCheck.requireTargets(of: record, in: session)
             guard try await session.connections.update(
                 record, expectedRevision: current.revision, secrets: sealed, version: version)
-            else { return false }
+            else { return nil }
             var events = [event]
+            var superseded: [LeaseRecord] = []
             if let version {
-                // The jobs reading with the old credential end with it, in the rotation's own transaction, and
-                // every other server hears of it when it commits. Job rows are locked before the audit log's
-                // head, the order every transaction that ends a job keeps, so two of them never deadlock.
+                // The jobs and leases of the old credential end with it, in the rotation's own transaction, and
+                // every other server hears of it when it commits. Job and lease rows are locked before the audit
+                // log's head, the order every transaction that ends one keeps, so two of them never deadlock.
                 let ended = try await JobService.invalidate(
                     connectionId: record.id, olderThan: version.version, at: now, in: session)
                 events += JobService.invalidationEvents(ended, actor: actor)
+                superseded = try await session.leases.endActive(
+                    connectionId: record.id, olderThan: version.version, reason: .superseded, at: now)
+                events += LeaseEnding.events(superseded, by: actor)
                 try await session.notify(
                     channel: RotationNotice.channel,
                     payload: RotationNotice(connectionId: record.id, credentialVersion: version.version).payload)
             }
             try await audit.append(events, in: session)
-            return true
+            return superseded
         }
-        guard saved else {
+        guard let superseded else {
             throw HitchError(.stale, "connection '\(name)' was changed by someone else meanwhile; read it again")
         }
-        // Once the new version is committed, the sessions opened with the old one are closed on the platform.
-        if version != nil { await sessions.close(connectionId: record.id, olderThan: record.credentialVersion) }
+        // Once the new version is committed, the sessions opened with the old one are closed on the platform:
+        // Hitch's own, and those handed out in leases (cloud credentials, which cannot be recalled, keep their
+        // short expiry).
+        if version != nil {
+            await sessions.close(connectionId: record.id, olderThan: record.credentialVersion)
+            await leaseEnding.endOnPlatforms(superseded, logger: logger)
+        }
         logger.info(
             "connection updated",
             metadata: ["connection": "\(name)", "changed": "\(changedIdentity.joined(separator: ","))"])
@@ -146,7 +156,7 @@ struct ConnectionService: Sendable {
         if !change.changedDestinationFields().isEmpty {
             warnings += try await dependentsWarning(of: record, logger: logger)
         }
-        return SavedConnection(record: record, issuedSecrets: issued, warnings: warnings, rotated: version != nil)
+        return SavedConnection(record: record, issuedSecrets: issued, warnings: warnings)
     }
 
     /// The connections that go through this one hold secrets bound to its destination: once it changes, theirs

@@ -10,6 +10,7 @@ import Logging
 struct JobService: Sendable {
     let store: Store
     let audit: AuditLog
+    let leaseEnding: LeaseEnding
     let clock: @Sendable () -> Date
 
     static let invalidatedReason = "credential rotated: re-run discovery"
@@ -75,7 +76,7 @@ struct JobService: Sendable {
         guard state == .succeeded || state == .failed else {
             throw HitchError.validation(["state": "must be succeeded or failed"])
         }
-        return try await store.write(logger: logger) { [audit, clock] session in
+        let (job, endedLeases) = try await store.write(logger: logger) { [audit, clock] session in
             guard var job = try await session.jobs.find(id: id) else { throw HitchError(.notFound, "job '\(id)' not found") }
             guard !job.kind.isRunByHitch else {
                 throw HitchError(.badRequest, "\(job.kind.rawValue) jobs end by themselves")
@@ -85,13 +86,16 @@ struct JobService: Sendable {
             guard try await session.jobs.update(job, from: JobState.allCases.filter(\.isActive)) else {
                 throw HitchError(.conflict, "job '\(id)' has already ended")
             }
-            try await audit.append(
-                actor.event(
-                    "job.finish", target: AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId),
-                    detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue)"),
-                in: session)
-            return job
+            // The leases taken for the job end with it, in the same transaction.
+            let endedLeases = try await session.leases.endActive(jobId: job.id, reason: .jobFinished, at: job.finishedAt ?? clock())
+            let finished = actor.event(
+                "job.finish", target: AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId),
+                detail: "\(job.kind.rawValue) job \(job.id) \(state.rawValue)")
+            try await audit.append([finished] + LeaseEnding.events(endedLeases, by: actor), in: session)
+            return (job, endedLeases)
         }
+        await leaseEnding.endOnPlatforms(endedLeases, logger: logger)
+        return job
     }
 
     /// Stops a discovery or preflight: it ends as `cancelled` and stores nothing; the server running it stops it

@@ -104,30 +104,21 @@ struct LeaseService: Sendable {
         guard !ended.isEmpty else { throw HitchError(.conflict, "lease '\(id)' has already ended") }
     }
 
-    /// Ends the leases past their expiry: the server's sweep, so a vCenter session ends even when nobody asks.
+    /// The server's sweep: ends the leases past their expiry, so a vCenter session ends even when nobody asks, and
+    /// logs out the sessions of ended leases that no server has logged out yet.
     @discardableResult
     func endExpired(logger: Logger) async throws -> Int {
         // Most sweeps find nothing: they read, and write only when a lease is due.
         let now = clock()
-        guard try await store.read(logger: logger, { try await $0.leases.hasExpired(at: now) }) else { return 0 }
-        return try await end(by: nil, logger: logger) { try await $0.leases.endExpired(at: $1, limit: 500) }.count
-    }
-
-    /// Ends the leases taken for a job, once it finished.
-    func endForJob(_ jobId: String, by actor: RequestActor, logger: Logger) async throws {
-        try await end(by: actor, logger: logger) { try await $0.leases.endActive(jobId: jobId, reason: .jobFinished, at: $1) }
-    }
-
-    /// Ends the leases of a connection's older credential versions once a rotation committed: vCenter sessions are
-    /// logged out; cloud credentials, which cannot be recalled, keep their short expiry.
-    func endSuperseded(connectionId: String, olderThan version: Int, by actor: RequestActor, logger: Logger) async throws {
-        try await end(by: actor, logger: logger) {
-            try await $0.leases.endActive(connectionId: connectionId, olderThan: version, reason: .superseded, at: $1)
+        var ended = 0
+        if try await store.read(logger: logger, { try await $0.leases.hasExpired(at: now) }) {
+            ended = try await end(by: nil, logger: logger) { try await $0.leases.endExpired(at: $1, limit: 500) }.count
         }
+        await ending.endPending(logger: logger)
+        return ended
     }
 
-    /// Claims the leases `select` ends (one audit event each, in the same transaction), then ends each on its
-    /// platform. Only the server whose claim ended a row ends that lease.
+    /// Marks the leases `select` ends (one audit event each, in the same transaction), then ends their sessions.
     @discardableResult
     private func end(
         by actor: RequestActor?, logger: Logger,
@@ -136,37 +127,14 @@ struct LeaseService: Sendable {
         let now = clock()
         let ended = try await store.write(logger: logger) { [audit] session in
             let ended = try await select(session, now)
-            let events = ended.map { lease in
-                let target = AuditTarget(kind: "lease", name: lease.id, id: lease.id)
-                let detail = "lease of \(lease.connectionName) ended: \(lease.endReason?.rawValue ?? "ended")"
-                return actor?.event("lease.end", target: target, detail: detail)
-                    ?? AuditEvent(actor: .system, origin: .local, action: "lease.end", target: target, detail: detail)
-            }
-            try await audit.append(events, in: session)
+            try await audit.append(LeaseEnding.events(ended, by: actor), in: session)
             return ended
         }
-        for lease in ended { await endOnPlatform(lease, logger: logger) }
+        await ending.endOnPlatforms(ended, logger: logger)
         return ended
     }
 
-    private func endOnPlatform(_ lease: LeaseRecord, logger: Logger) async {
-        guard let sealed = lease.handle, let kind = ConnectionKind(rawValue: lease.kind),
-            let record = try? await store.read(logger: logger, { try await $0.connections.find(id: lease.connectionId) })
-        else { return }
-        do {
-            let destination = try await connections.secrets.destination(kind: kind, fields: record.fields, logger: logger)
-            let binding = SecretBinding(
-                connectionId: lease.id, field: "handle", credentialVersion: lease.credentialVersion,
-                destination: destination.canonical)
-            let handle = try connections.secrets.open(sealed, as: binding)
-            await EgressPolicy.$current.withValue(egress) {
-                await LeaseCredentials.end(kind: kind, fields: record.fields, handle: handle)
-            }
-        } catch {
-            logger.warning("a lease's session could not be ended on its platform; it ends at the platform's own timeout",
-                metadata: ["lease": "\(lease.id)"])
-        }
-    }
+    private var ending: LeaseEnding { connections.leaseEnding }
 
     private func viaRecord(of record: ConnectionRecord, logger: Logger) async throws -> ConnectionRecord? {
         guard let name = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields) else { return nil }

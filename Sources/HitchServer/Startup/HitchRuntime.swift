@@ -31,7 +31,7 @@ public struct HitchRuntime: Sendable {
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
     }
-    var jobs: JobService { JobService(store: store, audit: audit, clock: clock) }
+    var jobs: JobService { JobService(store: store, audit: audit, leaseEnding: connections.leaseEnding, clock: clock) }
     var discoveries: DiscoveryService {
         DiscoveryService(
             connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, running: runningJobs, clock: clock)

@@ -27,4 +27,13 @@ enum LeaseSchema {
         // A JSON list of tags; null for no limit.
         try await database.alter(table: "identities").column("allowed_tags", type: .text).run()
     }
+
+    /// Version 9: an ended lease that still holds a handle has a platform session still to end; the sweep finds
+    /// those few rows by this partial index, not by reading every lease.
+    static func pendingHandles(_ database: any SQLDatabase) async throws {
+        try await database.raw("""
+            CREATE INDEX leases_pending_handle ON leases (ended_at)
+            WHERE handle_ciphertext IS NOT NULL AND ended_at IS NOT NULL
+            """).run()
+    }
 }

@@ -29,6 +29,7 @@ enum Migrations {
             try await database.alter(table: "tokens").column("issued_by", type: .text).run()
         }),
         Migration(version: 8, name: "leases and consumers' tag limits", apply: LeaseSchema.apply),
+        Migration(version: 9, name: "ended leases whose platform session is still to end", apply: LeaseSchema.pendingHandles),
     ]
 }
 

@@ -151,4 +151,9 @@ public protocol LeaseRepository: Sendable {
     func hasExpired(at date: Date) async throws -> Bool
     /// Ends up to `limit` active leases past their expiry.
     func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord]
+    /// Whether an ended lease still holds a handle: its platform session is still to end (a read).
+    func hasPendingHandles() async throws -> Bool
+    /// Takes the handles of up to `limit` ended leases (of `ids`, when given), clearing them: of several servers,
+    /// only the one whose update cleared a handle ends that session on the platform. The records carry the handles.
+    func claimHandles(ids: [String]?, limit: Int) async throws -> [LeaseRecord]
 }

@@ -54,6 +54,30 @@ struct SQLLeaseRepository: LeaseRepository {
             .orderBy("expires_at").limit(limit).all().map { try $0.decode(column: "id", as: String.self) }
     }
 
+    func hasPendingHandles() async throws -> Bool {
+        try await pending(ids: nil, limit: 1).isEmpty == false
+    }
+
+    func claimHandles(ids: [String]?, limit: Int) async throws -> [LeaseRecord] {
+        if let ids, ids.isEmpty { return [] }
+        let candidates = try await pending(ids: ids, limit: limit)
+        guard !candidates.isEmpty else { return [] }
+        // RETURNING shows the cleared row, so the handles come from the read; the update decides who holds them.
+        let claimed = try await database.update("leases")
+            .set("handle_master_key_version", to: SQLLiteral.null).set("handle_wrapped_key", to: SQLLiteral.null)
+            .set("handle_ciphertext", to: SQLLiteral.null)
+            .where("id", .in, candidates.map(\.id)).where("handle_ciphertext", .isNot, SQLLiteral.null)
+            .returning(SQLColumn("id")).all().map { try $0.decode(column: "id", as: String.self) }
+        return candidates.filter { Set(claimed).contains($0.id) }
+    }
+
+    private func pending(ids: [String]?, limit: Int) async throws -> [LeaseRecord] {
+        let query = database.select().columns(LeaseRow.columns).from("leases")
+            .where("handle_ciphertext", .isNot, SQLLiteral.null).where("ended_at", .isNot, SQLLiteral.null)
+        if let ids { query.where("id", .in, ids) }
+        return try await query.orderBy("ended_at").limit(limit).all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
     /// Ends the active leases `update` selects, in one statement: of several servers, only the one whose update
     /// changed a row ends that lease on the platform.
     private func claim(_ update: SQLUpdateBuilder, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {

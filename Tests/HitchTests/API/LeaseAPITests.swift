@@ -97,6 +97,35 @@ struct LeaseAPITests {
         }
     }
 
+    /// A server that stops after a lease was marked ended, before it logged the session out, leaves the handle:
+    /// the next sweep of any server claims it and logs the session out, once.
+    @Test(arguments: TestBackend.all)
+    func theSweepLogsOutWhatAStoppedServerLeft(backend: TestBackend) async throws {
+        let simulator = try VCSimInstance.start(users: [DiscoveryAPITests.user], arguments: ["-vms", "1"])
+        defer { simulator.stop() }
+        try await withAPI(backend) { client, runtime in
+            #expect(try await client.call(.post, "/v1/connections", json: Self.vsphere("lab", simulator)).status == .created)
+            let consumer = try await TestIdentities.token(role: "consumer", in: runtime, name: "engine").token
+            let issued = try await client.call(.post, "/v1/connections/lab/leases", json: [String: Any](), token: consumer)
+            let cookie = try Self.cookie(issued)
+            let id = try Self.id(issued)
+            // The row is ended as a revoke's transaction ends it; the server stops before the logout.
+            let ended = try await runtime.store.write(logger: TestBackend.logger) {
+                try await $0.leases.end(id: id, reason: .revoked, at: Date())
+            }
+            #expect(ended?.handle != nil, "the ended row keeps its sealed handle until a server claims it")
+            #expect(try await PlatformSessionTests.isActive(cookie, url: simulator.url, thumbprint: simulator.thumbprint))
+
+            #expect(try await runtime.leases.endExpired(logger: TestBackend.logger) == 0, "nothing expired")
+            #expect(try await PlatformSessionTests.isActive(cookie, url: simulator.url, thumbprint: simulator.thumbprint) == false,
+                "the sweep logged the session out")
+            let left = try await runtime.store.read(logger: TestBackend.logger) { try await $0.leases.find(id: id) }
+            #expect(left?.handle == nil && left?.endReason == .revoked, "the handle is gone once the session ended")
+            let again = try await runtime.store.write(logger: TestBackend.logger) { try await $0.leases.claimHandles(ids: nil, limit: 10) }
+            #expect(again.isEmpty, "claimed once")
+        }
+    }
+
     /// The drawer lists active leases, `connection show`'s references route too, and offers Revoke to operators.
     @Test(arguments: TestBackend.all)
     func theDrawerRevokesALease(backend: TestBackend) async throws {
