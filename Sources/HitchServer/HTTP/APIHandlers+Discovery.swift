@@ -23,7 +23,7 @@ extension APIHandlers {
         let offset = input.query.offset ?? 0
         guard (1...1000).contains(limit) else { throw HitchError(.badRequest, "limit must be from 1 to 1000") }
         guard offset >= 0 else { throw HitchError(.badRequest, "offset must be 0 or more") }
-        let record = try await runtime.connections.get(name: input.path.name, logger: logger)
+        let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let filter = InventoryFilter(
             type: input.query._type.flatMap { InventoryType(rawValue: $0.rawValue) }, text: input.query.filter, offset: offset,
             limit: limit)
@@ -44,6 +44,7 @@ extension APIHandlers {
     }
 
     func getPreflight(_ input: Operations.GetPreflight.Input) async throws -> Operations.GetPreflight.Output {
+        _ = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let saved = try await runtime.preflights.latest(connection: input.path.name, logger: logger)
         return .ok(.init(body: .json(APIMapping.preflight(saved, connection: input.path.name))))
     }

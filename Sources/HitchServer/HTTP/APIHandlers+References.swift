@@ -8,7 +8,7 @@ extension APIHandlers {
     func getConnectionReferences(_ input: Operations.GetConnectionReferences.Input) async throws
         -> Operations.GetConnectionReferences.Output
     {
-        let record = try await runtime.connections.get(name: input.path.name, logger: logger)
+        let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let references = try await runtime.store.read(logger: logger) { try await ReferenceCheck.references(to: record, in: $0) }
         return .ok(.init(body: .json(.init(
             connections: references.dependents.map(\.name),
@@ -20,9 +20,13 @@ extension APIHandlers {
     func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {
         let limit = input.query.limit ?? 100
         guard (1...1000).contains(limit) else { throw HitchError(.badRequest, "limit must be from 1 to 1000") }
+        let scope = try ConnectionReadScope.current()
+        if let name = input.query.connection, scope.isLimited, let record = try await runtime.store.connection(named: name, logger: logger) {
+            try scope.require(record)
+        }
         let jobs = try await runtime.jobs.list(
             connection: input.query.connection, state: input.query.state.flatMap { JobState(rawValue: $0.rawValue) },
-            limit: limit, logger: logger)
+            readable: try await scope.readableIds(in: runtime, logger: logger), limit: limit, logger: logger)
         return .ok(.init(body: .json(.init(jobs: jobs.map(APIMapping.job)))))
     }
 
@@ -36,7 +40,12 @@ extension APIHandlers {
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
-        .ok(.init(body: .json(APIMapping.job(try await runtime.jobs.get(id: input.path.id, logger: logger)))))
+        let job = try await runtime.jobs.get(id: input.path.id, logger: logger)
+        // A job of a connection the reader may not read is not found, as a lease of another consumer is.
+        if let readable = try await ConnectionReadScope.current().readableIds(in: runtime, logger: logger), !readable.contains(job.connectionId) {
+            throw HitchError(.notFound, "job '\(input.path.id)' not found")
+        }
+        return .ok(.init(body: .json(APIMapping.job(job))))
     }
 
     func finishJob(_ input: Operations.FinishJob.Input) async throws -> Operations.FinishJob.Output {
@@ -49,7 +58,11 @@ extension APIHandlers {
     }
 
     func listAssignments(_ input: Operations.ListAssignments.Input) async throws -> Operations.ListAssignments.Output {
+        let scope = try ConnectionReadScope.current()
+        if let name = input.query.connection { _ = try await scope.connection(named: name, in: runtime, logger: logger) }
+        let readable = try await scope.readableIds(in: runtime, logger: logger)
         let assignments = try await runtime.assignments.list(connection: input.query.connection, logger: logger)
+            .filter { readable?.contains($0.0.connectionId) ?? true }
         return .ok(.init(body: .json(.init(assignments: assignments.map { APIMapping.assignment($0.0, connection: $0.1) }))))
     }
 

@@ -36,9 +36,9 @@ struct APIHandlers: APIProtocol {
         }
         let now = runtime.clock()
         let policy = runtime.rotationPolicy
-        let principal = try Principal.required()
+        let scope = try ConnectionReadScope.current()
         let connections = try await runtime.connections.list(filter, logger: logger)
-            .filter { LeaseScope.mayRead($0, principal: principal) }
+            .filter(scope.mayRead)
             .map { ($0, policy.state(of: $0, at: now)) }
             .filter { record, rotation in
                 switch input.query.status {
@@ -59,11 +59,7 @@ struct APIHandlers: APIProtocol {
     }
 
     func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
-        let record = try await runtime.connections.get(name: input.path.name, logger: logger)
-        let principal = try Principal.required()
-        guard LeaseScope.mayRead(record, principal: principal) else {
-            throw HitchError(.forbidden, "\(principal.name) may read connections tagged \((principal.allowedTags ?? []).joined(separator: ", ")) only")
-        }
+        let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record, rotation: rotation(of: record)))))
     }
 
@@ -88,6 +84,7 @@ struct APIHandlers: APIProtocol {
     func listConnectionVersions(_ input: Operations.ListConnectionVersions.Input) async throws
         -> Operations.ListConnectionVersions.Output
     {
+        _ = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let versions = try await runtime.connections.versions(name: input.path.name, logger: logger)
         return .ok(.init(body: .json(.init(versions: versions.map(APIMapping.version)))))
     }

@@ -5,8 +5,8 @@ import HitchDomain
 import HitchStorage
 import Logging
 
-/// Checks a key an agent presents against every api-key connection's stored key, in constant time, for an
-/// enrollment service that must not hold the keys itself. Audited (the connection matched, never the key) and
+/// Checks a key an agent presents against every api-key connection's stored key (those carrying its tags, for a
+/// consumer limited to tags), in constant time, for an enrollment service that must not hold the keys itself. Audited (the connection matched, never the key) and
 /// throttled per client address as sign-in is.
 struct APIKeyVerifier: Sendable {
     let connections: ConnectionService
@@ -27,7 +27,10 @@ struct APIKeyVerifier: Sendable {
             throw HitchError(.throttled, "too many invalid keys from this address; try again in \(Int(wait.rounded(.up))) s")
         }
         let now = clock()
+        // A consumer limited to tags checks keys against its tags' connections only: another team's key is invalid
+        // to it, and it learns nothing of that team's connections.
         let candidates = try await connections.list(ConnectionFilter(kind: .apiKey), logger: logger)
+            .filter { LeaseScope.mayRead($0, principal: actor.principal) }
         let sealed = try await connections.sealedSecrets(of: candidates, logger: logger)
         // Opening the stored keys is a use of them: audited before, or not done (S4).
         let use = actor.event("connection.use", target: nil, detail: "api-key verification against \(candidates.count) keys")

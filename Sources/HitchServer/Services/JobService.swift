@@ -175,9 +175,10 @@ struct JobService: Sendable {
 
     /// Jobs, newest first. A connection that exists is matched by its id; a deleted one by the name its jobs
     /// recorded, so that its history stays reachable. A name that matches neither is an error, not an empty list.
-    func list(connection name: String?, state: JobState?, limit: Int, logger: Logger) async throws -> [JobRecord] {
+    /// Jobs, newest first; of the connections in `readable` only, when the reader is limited to some.
+    func list(connection name: String?, state: JobState?, readable: Set<String>? = nil, limit: Int, logger: Logger) async throws -> [JobRecord] {
         try await store.read(logger: logger) { session in
-            var filter = JobFilter(state: state)
+            var filter = JobFilter(state: state, connectionIds: readable)
             guard let name else { return try await session.jobs.list(filter, limit: limit) }
             if let connection = try await session.connections.find(name: name) {
                 filter.connectionId = connection.id

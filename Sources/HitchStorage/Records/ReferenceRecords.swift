@@ -66,11 +66,14 @@ public struct JobFilter: Sendable, Equatable {
     public var connectionId: String?
     public var connectionName: String?
     public var state: JobState?
+    /// Only jobs of these connections (a reader limited to some); nil for any.
+    public var connectionIds: Set<String>?
 
-    public init(connectionId: String? = nil, connectionName: String? = nil, state: JobState? = nil) {
+    public init(connectionId: String? = nil, connectionName: String? = nil, state: JobState? = nil, connectionIds: Set<String>? = nil) {
         self.connectionId = connectionId
         self.connectionName = connectionName
         self.state = state
+        self.connectionIds = connectionIds
     }
 }
 

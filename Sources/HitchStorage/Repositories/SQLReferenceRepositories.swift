@@ -19,6 +19,10 @@ struct SQLJobRepository: JobRepository {
         if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
         if let connectionName = filter.connectionName { query.where("connection_name", .equal, connectionName) }
         if let state = filter.state { query.where("state", .equal, state.rawValue) }
+        if let ids = filter.connectionIds {
+            guard !ids.isEmpty else { return [] }
+            query.where("connection_id", .in, ids.sorted())
+        }
         return try await query.orderBy("created_at", .descending).orderBy("id").limit(limit)
             .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
     }
