@@ -17,22 +17,44 @@ public enum Capability: String, Sendable, CaseIterable, Codable, Comparable {
     public static func < (lhs: Capability, rhs: Capability) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// Which purpose a preflight checks: discovery alone, or migration too.
+/// Which purpose a preflight checks. vsphere: discovery alone, or migration too; nutanix: discovery; the cloud
+/// kinds: image management or scripted actions (the seeds' two uses, which they advise keeping apart).
 public enum PreflightScope: String, Sendable, CaseIterable, Codable {
     case discovery
     case migration
+    case images
+    case scriptedActions = "scripted-actions"
+
+    /// The scopes a kind's preflight checks, its default first; empty for a kind without a preflight.
+    public static func scopes(of kind: ConnectionKind) -> [PreflightScope] {
+        switch kind {
+        case .vsphere: [.migration, .discovery]
+        case .nutanix: [.discovery]
+        case .azure, .gcp, .awsAccessKey, .awsAssumeRole, .awsCrossAccount: [.images, .scriptedActions]
+        case .apiKey: []
+        }
+    }
 }
 
 /// One privilege of the recommended role and what it is used for.
 public struct PrivilegeRequirement: Sendable, Equatable {
     public enum Need: String, Sendable, Codable {
+        /// Reading the platform: every scope needs it.
         case discovery
         case migration
+        case images
+        case scriptedActions = "scripted-actions"
         case optional
 
         /// Whether `scope` requires a privilege of this need (optional ones are never required).
         public func isRequired(for scope: PreflightScope) -> Bool {
-            self == .discovery || (self == .migration && scope == .migration)
+            switch self {
+            case .discovery: true
+            case .migration: scope == .migration
+            case .images: scope == .images
+            case .scriptedActions: scope == .scriptedActions
+            case .optional: false
+            }
         }
     }
 
@@ -71,25 +93,40 @@ public struct PrivilegeRequirement: Sendable, Equatable {
 
 }
 
-/// One privilege's result in a preflight report.
+/// One privilege's result in a preflight report. `checked` is false when the platform would not say (an AWS
+/// account that may not simulate its own policy): such a privilege is neither granted nor missing, but unknown.
 public struct PrivilegeCheck: Sendable, Equatable, Codable {
     public var id: String
     public var need: PrivilegeRequirement.Need
     public var usedFor: String
     public var granted: Bool
+    public var checked: Bool
 
-    public init(id: String, need: PrivilegeRequirement.Need, usedFor: String, granted: Bool) {
+    public init(id: String, need: PrivilegeRequirement.Need, usedFor: String, granted: Bool, checked: Bool = true) {
         self.id = id
         self.need = need
         self.usedFor = usedFor
         self.granted = granted
+        self.checked = checked
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        need = try container.decode(PrivilegeRequirement.Need.self, forKey: .need)
+        usedFor = try container.decode(String.self, forKey: .usedFor)
+        granted = try container.decode(Bool.self, forKey: .granted)
+        // Reports saved before unknown results existed checked every privilege.
+        checked = try container.decodeIfPresent(Bool.self, forKey: .checked) ?? true
     }
 }
 
-/// A least-privilege check of a vSphere connection on its datacenter. Every privilege of the recommended role is
-/// checked whatever the scope; the scope decides which of them count as missing.
+/// A least-privilege check of a connection's account on its platform. Every privilege the kind's documented role
+/// holds is checked whatever the scope; the scope decides which of them count as missing.
 public struct PreflightReport: Sendable, Equatable, Codable {
     public var scope: PreflightScope
+    /// Where the check ran: vsphere's datacenter, azure's subscription, gcp's project, the AWS account, or the
+    /// Prism Central endpoint.
     public var datacenter: String
     public var username: String
     public var privileges: [PrivilegeCheck]
@@ -110,19 +147,23 @@ public struct PreflightReport: Sendable, Equatable, Codable {
         self.remedy = []
     }
 
-    /// The privileges the scope requires that are not granted.
+    /// The privileges the scope requires that are known not to be granted.
     public var missing: [PrivilegeCheck] {
-        privileges.filter { !$0.granted && $0.need.isRequired(for: scope) }
+        privileges.filter { $0.checked && !$0.granted && $0.need.isRequired(for: scope) }
+    }
+
+    /// The privileges the scope requires whose grant the platform would not tell.
+    public var unknown: [PrivilegeCheck] {
+        privileges.filter { !$0.checked && $0.need.isRequired(for: scope) }
     }
 
     /// `migration` when every discovery and migration privilege is granted, `discovery` when discovery's are.
+    /// Of the checks themselves: a cloud kind's report, which has no migration privileges, reaches `discovery` at
+    /// most.
     public static func capability(of checks: [PrivilegeCheck]) -> Capability {
-        let granted = Set(checks.filter(\.granted).map(\.id))
-        let needed = { (need: PrivilegeRequirement.Need) in
-            PrivilegeRequirement.recommended.filter { $0.need == need }.map(\.id)
-        }
-        guard needed(.discovery).allSatisfy(granted.contains) else { return .none }
-        guard needed(.migration).allSatisfy(granted.contains) else { return .discovery }
+        let granted = { (need: PrivilegeRequirement.Need) in checks.filter { $0.need == need }.allSatisfy { $0.checked && $0.granted } }
+        guard granted(.discovery) else { return .none }
+        guard checks.contains(where: { $0.need == .migration }), granted(.migration) else { return .discovery }
         return .migration
     }
 }

@@ -42,6 +42,8 @@ struct DrawerView: Sendable {
     let versions: [VersionLine]
     let rotation: String?
     let isVSphere: Bool
+    /// Its kind has a least-privilege preflight (every kind but api-key).
+    let hasPreflight: Bool
     let mayChange: Bool
     let editHref: String
     let deleteHref: String
@@ -97,7 +99,7 @@ struct DrawerView: Sendable {
             rotation: connection.rotation.map {
                 $0.due ? "rotation due since \(DashboardFormat.time($0.dueAt) ?? "")" : "\($0.ageDays) of \($0.maxAgeDays) days"
             },
-            isVSphere: kind == .vsphere, mayChange: visitor.may(Operations.UpdateConnection.id),
+            isVSphere: kind == .vsphere, hasPreflight: kind.map { !PreflightScope.scopes(of: $0).isEmpty } ?? false, mayChange: visitor.may(Operations.UpdateConnection.id),
             editHref: path + "/edit", deleteHref: path + "/delete", testAction: path + "/test",
             inventoryHref: path + "/inventory", preflightHref: path + "/preflight")
     }

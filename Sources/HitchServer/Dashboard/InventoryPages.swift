@@ -48,6 +48,8 @@ struct InventoryPages: Sendable {
         let missing: [String]
         let warnings: [String]
         let remedy: [String]
+        /// The scopes the connection's kind checks, its default first.
+        let scopes: [String]
         let mayChange: Bool
         let runAction: String
     }
@@ -79,17 +81,17 @@ struct InventoryPages: Sendable {
                 } catch let error as HitchError where error.code == .notFound && error.message.contains("has no preflight") {
                     report = nil
                 }
-                return try preflight(name, report: report, visitor: visitor)
+                return try await preflight(name, report: report, visitor: visitor)
             }
         }
         router.post("/ui/connections/:name/preflight") { request, context in
             try await dashboard.post(request, context: context) { visitor, form in
                 let name = try context.parameters.require("name")
-                let scope = form["scope"].flatMap(Components.Schemas.PreflightScope.init(rawValue:)) ?? .migration
+                let scope = form["scope"].flatMap(Components.Schemas.PreflightScope.init(rawValue:))
                 let report = try await visitor.call(Operations.RunPreflight.id, target: name) {
                     try await $0.runPreflight(path: .init(name: name), query: .init(scope: scope)).ok.body.json
                 }
-                return try preflight(name, report: report, visitor: visitor)
+                return try await preflight(name, report: report, visitor: visitor)
             }
         }
     }
@@ -124,12 +126,16 @@ struct InventoryPages: Sendable {
         return try dashboard.renderer.page("inventory", view)
     }
 
-    private func preflight(_ name: String, report: Components.Schemas.Preflight?, visitor: DashboardVisitor) throws -> Response {
+    private func preflight(_ name: String, report: Components.Schemas.Preflight?, visitor: DashboardVisitor) async throws -> Response {
+        let connection = try await visitor.call(Operations.GetConnection.id, target: name) {
+            try await $0.getConnection(path: .init(name: name)).ok.body.json
+        }
+        let scopes = ConnectionKind(rawValue: connection.kind).map(PreflightScope.scopes(of:)) ?? []
         let rows = report?.privileges.map { privilege in
             PreflightView.Row(
                 id: privilege.id, need: privilege.need.rawValue, usedFor: privilege.usedFor, granted: privilege.granted,
-                badge: privilege.granted ? "good" : (privilege.need == .optional ? "neutral" : "bad"),
-                outcome: privilege.granted ? "granted" : "missing")
+                badge: !privilege.checked ? "neutral" : privilege.granted ? "good" : (privilege.need == .optional ? "neutral" : "bad"),
+                outcome: !privilege.checked ? "unknown" : privilege.granted ? "granted" : "missing")
         } ?? []
         let view = PreflightView(
             chrome: visitor.chrome(title: "Preflight of \(name)"), name: name, backHref: "/ui/connections/" + name,
@@ -137,7 +143,7 @@ struct InventoryPages: Sendable {
             capabilityBadge: report.map { $0.capability == .migration ? "good" : ($0.capability == .discovery ? "neutral" : "bad") } ?? "neutral",
             checkedAt: DashboardFormat.time(report?.checkedAt), username: report?.username ?? "",
             datacenter: report?.datacenter ?? "", rows: rows, missing: report?.missing ?? [], warnings: report?.warnings ?? [],
-            remedy: report?.remedy ?? [], mayChange: visitor.may(Operations.RunPreflight.id),
+            remedy: report?.remedy ?? [], scopes: scopes.map(\.rawValue), mayChange: visitor.may(Operations.RunPreflight.id),
             runAction: "/ui/connections/\(name)/preflight")
         return try dashboard.renderer.page("preflight", view)
     }

@@ -37,7 +37,7 @@ extension APIHandlers {
     }
 
     func runPreflight(_ input: Operations.RunPreflight.Input) async throws -> Operations.RunPreflight.Output {
-        let scope = input.query.scope.flatMap { PreflightScope(rawValue: $0.rawValue) } ?? .migration
+        let scope = input.query.scope.flatMap { PreflightScope(rawValue: $0.rawValue) }
         let saved = try await runtime.preflights.run(
             connection: input.path.name, scope: scope, by: RequestActor.current(), logger: logger)
         return .ok(.init(body: .json(APIMapping.preflight(saved, connection: input.path.name))))
@@ -73,9 +73,9 @@ extension APIMapping {
             connection: connection, scope: .init(rawValue: report.scope.rawValue)!, datacenter: report.datacenter,
             username: report.username, capability: .init(rawValue: report.capability.rawValue)!,
             privileges: report.privileges.map {
-                .init(id: $0.id, need: .init(rawValue: $0.need.rawValue)!, usedFor: $0.usedFor, granted: $0.granted)
+                .init(id: $0.id, need: .init(rawValue: $0.need.rawValue)!, usedFor: $0.usedFor, granted: $0.granted, checked: $0.checked)
             },
-            missing: report.missing.map(\.id), warnings: report.warnings, remedy: report.remedy,
+            missing: report.missing.map(\.id), unknown: report.unknown.map(\.id), warnings: report.warnings, remedy: report.remedy,
             credentialVersion: saved.credentialVersion, checkedAt: saved.checkedAt)
     }
 }

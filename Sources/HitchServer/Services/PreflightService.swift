@@ -5,23 +5,33 @@ import HitchPlatforms
 import HitchStorage
 import Logging
 
-/// Preflight: checks, on the connection's datacenter, which privileges of the recommended role its account holds,
-/// and saves the report and capability on the connection. It runs as a preflight job for its duration, so a
-/// rotation meanwhile invalidates it and nothing of the old credential's check is saved.
+/// Preflight: checks, on the platform's own API, which privileges of Hitch's documented role the connection's
+/// account holds (vSphere on its datacenter, Azure on its subscription, Google Cloud on its project, AWS for the
+/// key's user or the role, Nutanix in Prism Central), and saves the report on the connection. It runs as a
+/// preflight job for its duration, so a rotation meanwhile invalidates it and nothing of the old credential's
+/// check is saved.
 struct PreflightService: Sendable {
     let connections: ConnectionService
     let jobs: JobService
     let store: Store
     let audit: AuditLog
     let sessions: PlatformSessionPool
+    let egress: EgressPolicy
+    /// Azure's and Google's endpoints under system trust; a test against a local server pins it.
+    var tlsPolicy: TLSPolicy = .systemTrust
     let clock: @Sendable () -> Date
 
     static let timeout: TimeInterval = 120
 
-    func run(connection name: String, scope: PreflightScope, by actor: RequestActor, logger: Logger) async throws -> PreflightRecord {
+    /// `scope` nil: the kind's default (migration for vsphere, images for the clouds, discovery for nutanix).
+    func run(connection name: String, scope asked: PreflightScope?, by actor: RequestActor, logger: Logger) async throws -> PreflightRecord {
         let record = try await connections.get(name: name, logger: logger)
-        guard record.kind == .vsphere else {
-            throw HitchError(.badRequest, "preflight checks vSphere connections; '\(name)' is a \(record.kind.rawValue) connection")
+        let scopes = PreflightScope.scopes(of: record.kind)
+        guard let scope = asked ?? scopes.first else {
+            throw HitchError(.badRequest, "an api-key has no privileges to check: it is valid, expired or unknown")
+        }
+        guard scopes.contains(scope) else {
+            throw HitchError.validation(["scope": "a \(record.kind.rawValue) preflight checks \(scopes.map(\.rawValue).joined(separator: " or "))"])
         }
         let job = try await jobs.start(
             connection: name, kind: .preflight, ref: scope.rawValue, state: .running,
@@ -29,10 +39,9 @@ struct PreflightService: Sendable {
         let report: PreflightReport
         do {
             let secrets = try await connections.openForUse(record, purpose: "preflight job \(job.id)", by: actor, logger: logger)
-            let target = PlatformTests.vsphereTarget(fields: record.fields, secrets: secrets)
-            let platform = try await sessions.vsphereSession(for: record, secrets: secrets)
-            report = try await platform.preflight(
-                scope: scope, datacenter: target.objects["datacenter"] ?? "", username: target.username, insecure: target.insecure)
+            report = try await EgressPolicy.$current.withValue(egress) {
+                try await check(record, secrets: secrets, scope: scope, job: job, by: actor, logger: logger)
+            }
         } catch let error as VSphereReadError {
             await jobs.end(job, as: .failed, detail: error.message, by: actor, logger: logger)
             throw HitchError(.unavailable, "preflight could not run: \(error.message)")
@@ -44,6 +53,43 @@ struct PreflightService: Sendable {
             throw error
         }
         return try await save(report, of: job, by: actor, logger: logger)
+    }
+
+    /// The kind's check, on the platform's own API.
+    private func check(
+        _ record: ConnectionRecord, secrets: [String: SecretValue], scope: PreflightScope, job: JobRecord, by actor: RequestActor,
+        logger: Logger
+    ) async throws -> PreflightReport {
+        let values = PlatformTargets.Values(fields: record.fields, secrets: secrets)
+        switch record.kind {
+        case .vsphere:
+            let target = PlatformTargets.vsphere(values)
+            let platform = try await sessions.vsphereSession(for: record, secrets: secrets)
+            return try await platform.preflight(
+                scope: scope, datacenter: target.objects["datacenter"] ?? "", username: target.username, insecure: target.insecure)
+        case .nutanix:
+            return try await NutanixPreflight.check(PlatformTargets.nutanix(values), scope: scope)
+        case .azure:
+            return try await AzurePreflight.check(PlatformTargets.azure(values, tlsPolicy: tlsPolicy), scope: scope)
+        case .gcp:
+            return try await GCPPreflight.check(PlatformTargets.gcp(values, tlsPolicy: tlsPolicy), scope: scope)
+        case .awsAccessKey:
+            return try await IAMPreflight.check(PlatformTargets.awsAccessKey(values), scope: scope)
+        case .awsAssumeRole, .awsCrossAccount:
+            guard let viaName = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields),
+                let via = try await store.connection(named: viaName, logger: logger),
+                let target = PlatformTargets.assumeRole(
+                    values,
+                    via: .init(
+                        fields: via.fields,
+                        secrets: try await connections.openForUse(
+                            via, purpose: "preflight job \(job.id), as the key \(record.name) goes through", by: actor, logger: logger)),
+                    defaultSessionName: "hitch-preflight")
+            else { throw HitchError(.conflict, "the via connection is missing or is not an aws-access-key") }
+            return try await IAMPreflight.check(target, scope: scope)
+        case .apiKey:
+            throw HitchError(.badRequest, "an api-key has no privileges to check")
+        }
     }
 
     /// The last preflight of the connection, or 404 when it has none.

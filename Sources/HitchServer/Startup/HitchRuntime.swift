@@ -37,7 +37,8 @@ public struct HitchRuntime: Sendable {
             connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, running: runningJobs, clock: clock)
     }
     var preflights: PreflightService {
-        PreflightService(connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, clock: clock)
+        PreflightService(
+            connections: connections, jobs: jobs, store: store, audit: audit, sessions: sessions, egress: egress, clock: clock)
     }
     var leases: LeaseService {
         LeaseService(connections: connections, store: store, audit: audit, egress: egress, settings: leaseSettings, clock: clock)
