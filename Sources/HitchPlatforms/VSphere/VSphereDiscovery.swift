@@ -12,7 +12,8 @@ public struct VSphereReadError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Reads a vCenter's inventory: per type, one ContainerView on the root folder and RetrievePropertiesEx (paged).
+/// Reads a vCenter's inventory: per type, one ContainerView on the connection's datacenter (or the root folder when
+/// it names none) and RetrievePropertiesEx (paged).
 extension VSpherePlatformSession {
     /// What is read of each type: the managed object types a view holds, and their properties.
     struct InventoryQuery: Sendable {
@@ -43,18 +44,26 @@ extension VSpherePlatformSession {
         ]
     }
 
-    /// Every object of the inventory, with folder paths. `progress` hears the type being read and how many of it
-    /// have been read after each page; it may throw (cancellation) to stop the discovery.
+    /// Every object of the inventory, with folder paths: of the datacenter named `datacenter` only (the one the
+    /// connection names, where its role is granted), or of the whole vCenter when it names none. `progress` hears
+    /// the type being read and how many of it have been read after each page; it may throw (cancellation) to stop
+    /// the discovery.
     public func discover(
-        pageSize: Int = 500, progress: @Sendable (InventoryType, Int) async throws -> Void = { _, _ in }
+        datacenter: String? = nil, pageSize: Int = 500, progress: @Sendable (InventoryType, Int) async throws -> Void = { _, _ in }
     ) async throws -> [InventoryObject] {
+        let scope = try await scopeReference(datacenter: datacenter)
         var objects: [InventoryObject] = []
         for query in InventoryQuery.all {
             do {
-                objects += try await session.retrieve(
-                    query.managedTypes, properties: query.properties, under: content.rootFolder, content, pageSize: pageSize,
+                // A view holds what is below its container, not the container itself: the datacenter is read from
+                // the root and kept alone.
+                let container = query.type == .datacenter ? content.rootFolder : (scope ?? content.rootFolder)
+                var read = try await session.retrieve(
+                    query.managedTypes, properties: query.properties, under: container, content, pageSize: pageSize,
                     onPage: { count in try await progress(query.type, count) },
                     map: { InventoryMapping.object(query.type, $0) })
+                if query.type == .datacenter, let scope { read = read.filter { $0.moid == scope.value } }
+                objects += read
             } catch let fault as VSphereFault {
                 throw VSphereReadError(Self.explain(fault, reading: query.type))
             }
@@ -64,12 +73,28 @@ extension VSpherePlatformSession {
         let computeResources: [InventoryMapping.Container]
         do {
             computeResources = try await session.retrieve(
-                ["ComputeResource"], properties: ["name", "parent"], under: content.rootFolder, content, pageSize: pageSize,
+                ["ComputeResource"], properties: ["name", "parent"], under: scope ?? content.rootFolder, content, pageSize: pageSize,
                 map: InventoryMapping.container)
         } catch let fault as VSphereFault {
             throw VSphereReadError(Self.explain(fault, reading: .host))
         }
         return InventoryMapping.withPaths(objects, computeResources: computeResources)
+    }
+
+    /// The datacenter named, found by its exact name; nil when none is named.
+    private func scopeReference(datacenter name: String?) async throws -> ManagedObjectReference? {
+        guard let name, !name.isEmpty else { return nil }
+        let datacenters: [(ManagedObjectReference, String)]
+        do {
+            datacenters = try await session.names(of: "Datacenter", under: content.rootFolder, content)
+        } catch let fault as VSphereFault {
+            throw VSphereReadError(Self.explain(fault, reading: .datacenter))
+        }
+        guard let found = datacenters.first(where: { $0.1 == name })?.0 else {
+            let hint = datacenters.first { $0.1.lowercased() == name.lowercased() }.map { "; did you mean '\($0.1)'?" } ?? ""
+            throw VSphereReadError("datacenter '\(name)' not found\(hint)")
+        }
+        return found
     }
 
     static func explain(_ fault: VSphereFault, reading type: InventoryType) -> String {

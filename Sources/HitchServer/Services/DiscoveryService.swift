@@ -63,7 +63,8 @@ struct DiscoveryService: Sendable {
                     record, purpose: "discovery job \(job.id)", by: actor, logger: logger)
                 let platform = try await sessions.vsphereSession(for: record, secrets: secrets)
                 let progress = DiscoveryProgress(store: store, jobId: job.id, logger: logger)
-                return try await platform.discover(pageSize: Self.pageSize) { type, count in
+                let datacenter = PlatformTargets.vsphere(.init(fields: record.fields, secrets: [:])).objects["datacenter"]
+                return try await platform.discover(datacenter: datacenter, pageSize: Self.pageSize) { type, count in
                     try await progress.report(type, count)
                 }
             }

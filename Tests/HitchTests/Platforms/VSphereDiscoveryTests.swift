@@ -83,6 +83,37 @@ struct VSphereDiscoveryTests {
         for host in objects where host.type == .host {
             #expect(datacenterPaths.contains { host.path?.hasPrefix($0 + "/host/") == true }, "\(host.name): \(host.path ?? "no path")")
         }
+
+        // The connection's datacenter alone, with its hierarchy: hosts in its clusters or compute resources of
+        // their own, pools in a cluster, a compute resource or a pool, VMs in its VM folders.
+        let scopedSession = try await Self.open(simulator, Self.admin)
+        let scoped = try await scopedSession.discover(datacenter: "DC1", pageSize: 40)
+        await #expect(throws: VSphereReadError.self, "an unknown datacenter is named, with a hint") {
+            _ = try await scopedSession.discover(datacenter: "dc1")
+        }
+        await scopedSession.close()
+        #expect(scoped.filter { $0.type == .datacenter }.map(\.path) == ["/DC1"])
+        let scopedVMs = scoped.filter { $0.type == .vm }
+        #expect(!scopedVMs.isEmpty && scopedVMs.count < vmCount, "only DC1's VMs: \(scopedVMs.count) of \(vmCount)")
+        let byMoid = Dictionary(scoped.map { ($0.moid, $0) }) { first, _ in first }
+        for object in scoped where object.type != .datacenter {
+            switch object.type {
+            case .vm:
+                let folder = try #require(object.parent.flatMap { byMoid[$0] }, "\(object.name)'s folder was read")
+                #expect(folder.type == .folder && folder.path?.hasPrefix("/DC1/vm") == true, "\(object.name) in \(folder.path ?? "?")")
+            case .host:
+                #expect(object.path?.hasPrefix("/DC1/host/") == true, "\(object.name): \(object.path ?? "no path")")
+                if let parent = object.parent.flatMap({ byMoid[$0] }) { #expect(parent.type == .cluster) }
+            case .resourcePool:
+                let parent = object.parent.flatMap { byMoid[$0] }
+                #expect(parent == nil || [.cluster, .resourcePool].contains(parent!.type), "a pool sits in a cluster, a compute resource or a pool")
+            case .cluster, .folder:
+                #expect(object.path?.hasPrefix("/DC1/") == true, "\(object.type.rawValue) \(object.name): \(object.path ?? "no path")")
+            default:
+                continue
+            }
+        }
+        #expect(!scoped.contains { $0.path?.hasPrefix("/DC0") == true }, "nothing of the other datacenter")
     }
 
     @Test func preflightReadsTheUsersPrivilegesOnTheDatacenter() async throws {
