@@ -14,7 +14,8 @@ struct ConnectionCreate: AsyncParsableCommand {
 
     @Argument(help: "The kind: vsphere, nutanix, azure, aws-access-key, aws-assume-role, aws-cross-account, gcp, api-key.")
     var kind: String
-    @Argument(help: "The connection's name: 2-63 of lowercase letters, digits and hyphens.") var name: String
+    @Argument(help: "The connection's name: 2-63 of lowercase letters, digits and hyphens; by the naming hint provider-purpose-environment (e.g. vcenter-migration-prod), or a warning says so.")
+    var name: String
     @OptionGroup var flags: KindFlags
     @Option(help: "A description.") var description: String?
     @Option(name: .customLong("tag"), help: "A tag (repeatable, at most 5).") var tags: [String] = []

@@ -49,6 +49,7 @@ struct ConnectionShow: AsyncParsableCommand {
         rows += used.dropFirst().map { ["", $0] }
         let width = rows.map { $0[0].count }.max() ?? 0
         for row in rows { print(row[0].padding(toLength: width, withPad: " ", startingAt: 0) + "  " + row[1]) }
+        for warning in references.warnings { Printer.warn(warning) }
     }
 }
 

@@ -39,6 +39,7 @@ struct AssignmentAdd: AsyncParsableCommand {
             let assignment = try created.body.json
             if output.output == .json { return try Printer.json(assignment) }
             Swift.print("assigned \(assignment.connection) to \(assignment.kind.rawValue) '\(assignment.ref)' (id \(assignment.id))")
+            for warning in assignment.warnings ?? [] { Printer.warn(warning) }
         case .default(let status, let response): throw APIClient.failure(status: status, body: try? response.body.json)
         }
     }

@@ -30,6 +30,8 @@ struct DrawerView: Sendable {
     /// A test run from the drawer just now: its stages and warnings.
     let freshTest: Bool
     let warnings: [String]
+    /// The seeds' advice about how the connection is used (a shared account, images and scripted actions together).
+    let advice: [String]
     let usedBy: [String]
     /// Active leases, each with its Revoke form for operators and admins.
     let leases: [LeaseLine]
@@ -84,7 +86,7 @@ struct DrawerView: Sendable {
             badge: DashboardFormat.badge(test.map { $0.passed ? "ok" : "failed" } ?? connection.status.state),
             testedAt: DashboardFormat.time(connection.status.at),
             stages: test.map(StageView.from) ?? StageView.from(connection.status), freshTest: test != nil,
-            warnings: test?.warnings ?? [], usedBy: usedBy,
+            warnings: test?.warnings ?? [], advice: references.warnings, usedBy: usedBy,
             leases: references.leases.map { lease in
                 LeaseLine(
                     id: lease.id,

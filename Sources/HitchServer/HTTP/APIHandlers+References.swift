@@ -8,9 +8,13 @@ extension APIHandlers {
     func getConnectionReferences(_ input: Operations.GetConnectionReferences.Input) async throws
         -> Operations.GetConnectionReferences.Output
     {
-        let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
+        let scope = try ConnectionReadScope.current()
+        let record = try await scope.connection(named: input.path.name, in: runtime, logger: logger)
         let references = try await runtime.store.read(logger: logger) { try await ReferenceCheck.references(to: record, in: $0) }
+        let sharing = ConnectionAdvice.account(of: record) == nil ? [] : ConnectionAdvice.sharingAccount(
+            with: record, among: try await runtime.connections.list(ConnectionFilter(kind: record.kind), logger: logger).filter(scope.mayRead))
         return .ok(.init(body: .json(.init(
+            warnings: ConnectionAdvice.warnings(for: record, assignments: references.assignments, sharingAccount: sharing),
             connections: references.dependents.map(\.name),
             jobs: references.activeJobs.map(APIMapping.job),
             assignments: references.assignments.map { APIMapping.assignment($0, connection: record.name) },
@@ -70,9 +74,11 @@ extension APIHandlers {
         guard case .json(let body) = input.body, let kind = AssignmentKind(rawValue: body.kind.rawValue) else {
             throw HitchError(.badRequest, "expected a JSON body")
         }
-        let assignment = try await runtime.assignments.add(
+        let (assignment, warnings) = try await runtime.assignments.add(
             connection: body.connection, kind: kind, ref: body.ref, by: RequestActor.current(), logger: logger)
-        return .created(.init(body: .json(APIMapping.assignment(assignment, connection: body.connection))))
+        var created = APIMapping.assignment(assignment, connection: body.connection)
+        created.warnings = warnings.isEmpty ? nil : warnings
+        return .created(.init(body: .json(created)))
     }
 
     func removeAssignment(_ input: Operations.RemoveAssignment.Input) async throws -> Operations.RemoveAssignment.Output {

@@ -10,9 +10,10 @@ struct AssignmentService: Sendable {
     let audit: AuditLog
     let clock: @Sendable () -> Date
 
+    /// Adds the assignment; the warning says when the connection now serves both images and scripted actions.
     func add(
         connection name: String, kind: AssignmentKind, ref: String, by actor: RequestActor, logger: Logger
-    ) async throws -> AssignmentRecord {
+    ) async throws -> (AssignmentRecord, warnings: [String]) {
         guard !ref.isEmpty, ref.count <= 200 else { throw HitchError.validation(["ref": "must be 1 to 200 characters"]) }
         do {
             return try await store.write(logger: logger) { [audit, clock] session in
@@ -28,11 +29,13 @@ struct AssignmentService: Sendable {
                 let assignment = AssignmentRecord(
                     id: UUID().uuidString.lowercased(), connectionId: connection.id, kind: kind, ref: ref, createdAt: clock(),
                     createdBy: actor.principal.name)
+                let existing = try await session.assignments.list(connectionId: connection.id)
                 try await session.assignments.insert(assignment)
                 try await audit.append(
                     actor.event("assignment.add", target: ConnectionService.target(connection), detail: "\(kind.rawValue) '\(ref)'"),
                     in: session)
-                return assignment
+                let both = ConnectionAdvice.bothUses(Set(existing.map(\.kind) + [kind])).map { "connection '\(name)': \($0)" }
+                return (assignment, [both].compactMap { $0 })
             }
         } catch let error as StorageError where error.code == .duplicate {
             throw HitchError(.conflict, "\(kind.rawValue) '\(ref)' is already assigned to connection '\(name)'")

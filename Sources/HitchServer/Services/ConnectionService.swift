@@ -74,7 +74,8 @@ struct ConnectionService: Sendable {
                 fieldErrors: ["name": "is already used by another connection"])
         }
         logger.info("connection created", metadata: ["connection": "\(record.name)", "kind": "\(kind.rawValue)"])
-        return SavedConnection(record: record, issuedSecrets: issued, warnings: report.warnings)
+        return SavedConnection(
+            record: record, issuedSecrets: issued, warnings: report.warnings + [ConnectionAdvice.namingWarning(record.name)].compactMap { $0 })
     }
 
     func update(
