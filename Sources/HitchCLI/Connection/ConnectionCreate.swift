@@ -18,7 +18,9 @@ struct ConnectionCreate: AsyncParsableCommand {
     var name: String
     @OptionGroup var flags: KindFlags
     @Option(help: "A description.") var description: String?
-    @Option(name: .customLong("tag"), help: "A tag (repeatable, at most 5).") var tags: [String] = []
+    @Option(help: "A friendly name shown beside the slug, e.g. 'Production vCenter (Frankfurt)'.") var displayName: String?
+    @Option(name: .customLong("tag"), help: "A tag (repeatable, at most 5); suggested keys owner:, environment:, project:, purpose: (e.g. environment:prod).")
+    var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650); the server's default otherwise.")
     var maxSecretAge: DaysArgument?
     @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
@@ -35,7 +37,7 @@ struct ConnectionCreate: AsyncParsableCommand {
         let values = try flags.values(for: ConnectionKind(rawValue: kind)!)
         let client = try APIClient.make()
         let body = Components.Schemas.ConnectionCreate(
-            kind: kind, name: name, description: description, tags: tags.isEmpty ? nil : tags,
+            kind: kind, name: name, description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days,
             generate: values.generate.isEmpty ? nil : values.generate)

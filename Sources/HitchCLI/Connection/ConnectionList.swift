@@ -5,9 +5,9 @@ struct ConnectionList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List connections.")
 
     @Option(help: "Only this kind.") var kind: String?
-    @Option(name: .customLong("tag"), help: "Only connections with this tag (repeatable: all must match).")
+    @Option(name: .customLong("tag"), help: "Only connections with this tag (repeatable: all must match); KEY: alone matches any value, e.g. --tag environment:")
     var tags: [String] = []
-    @Option(name: .customLong("text"), help: "Only connections whose name, description or a tag contains this text.")
+    @Option(name: .customLong("text"), help: "Only connections whose name, display name, description or a tag contains this text.")
     var text: String?
     @Option(help: "Only connections whose last test is ok, failed or untested, or whose rotation is due.")
     var status: Operations.ListConnections.Input.Query.StatusPayload?

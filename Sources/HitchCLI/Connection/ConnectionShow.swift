@@ -15,7 +15,8 @@ struct ConnectionShow: AsyncParsableCommand {
         if output.output == .json { return try Printer.json(connection) }
         let references = try await ConnectionFetch.references(name, client: client)
         var rows: [[String]] = [
-            ["name", connection.name], ["kind", connection.kind], ["description", connection.description],
+            ["name", connection.name] ] + (connection.displayName.map { [["display name", $0]] } ?? []) + [
+            ["kind", connection.kind], ["description", connection.description],
             ["tags", connection.tags.joined(separator: ", ")],
         ]
         for (field, value) in connection.fields.additionalProperties.sorted(by: { $0.key < $1.key }) {

@@ -19,6 +19,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
     @Argument(help: "The connection's name.") var name: String
     @OptionGroup var flags: KindFlags
     @Option(help: "A new description.") var description: String?
+    @Option(help: "A new display name; '' removes it.") var displayName: String?
     @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650), or `default` for the server's.")
     var maxSecretAge: DaysArgument?
@@ -44,7 +45,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
             values.generate.append(regenerate.field)
         }
         let body = Components.Schemas.ConnectionUpdate(
-            description: description, tags: tags.isEmpty ? nil : tags,
+            description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
             fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             clear: clear.isEmpty ? nil : clear,
             secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),

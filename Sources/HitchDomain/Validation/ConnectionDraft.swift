@@ -3,6 +3,8 @@ public struct ConnectionDraft: Sendable {
     public var kind: ConnectionKind
     public var name: String
     public var description: String
+    /// A friendly name beside the slug (the seeds' "display name"); empty for none.
+    public var displayName: String
     public var tags: [String]
     public var fields: [String: FieldValue]
     /// Secret values supplied with this save.
@@ -13,13 +15,14 @@ public struct ConnectionDraft: Sendable {
     public var generate: Set<String>
 
     public init(
-        kind: ConnectionKind, name: String, description: String = "", tags: [String] = [],
+        kind: ConnectionKind, name: String, description: String = "", displayName: String = "", tags: [String] = [],
         fields: [String: FieldValue] = [:], secrets: [String: SecretValue] = [:], storedSecrets: Set<String> = [],
         generate: Set<String> = []
     ) {
         self.kind = kind
         self.name = name
         self.description = description
+        self.displayName = displayName
         self.tags = tags
         self.fields = fields
         self.secrets = secrets

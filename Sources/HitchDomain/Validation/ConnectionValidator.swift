@@ -16,6 +16,7 @@ public struct ValidationReport: Sendable, Equatable {
 public enum ConnectionValidator {
     public static let maximumTags = 5
     public static let maximumDescriptionLength = 1024
+    public static let maximumDisplayNameLength = 100
     /// The longest secret value, in bytes: a service account key file is a few KiB.
     public static let maximumSecretBytes = 16 * 1024
 
@@ -25,6 +26,9 @@ public enum ConnectionValidator {
         if let problem = TagRule.problem(with: draft.tags) { report.errors["tags"] = problem }
         if draft.description.count > maximumDescriptionLength {
             report.errors["description"] = "must be at most \(maximumDescriptionLength) characters"
+        }
+        if draft.displayName.count > maximumDisplayNameLength || draft.displayName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            report.errors["displayName"] = "must be at most \(maximumDisplayNameLength) characters, without control characters"
         }
         let schema = draft.kind.schema
         checkUnknownFields(draft, schema: schema, into: &report)

@@ -8,6 +8,7 @@ struct ConnectionFormInput: Sendable {
     let kind: ConnectionKind
     let name: String
     let description: String
+    let displayName: String
     let tags: [String]
     /// Every plain field of the kind: its text or flag, nil when left empty.
     let plain: [String: Components.Schemas.FieldValue?]
@@ -18,6 +19,7 @@ struct ConnectionFormInput: Sendable {
         self.kind = kind
         name = form.trimmed("name") ?? ""
         description = form.trimmed("description") ?? ""
+        displayName = form.trimmed("displayName") ?? ""
         tags = (form["tags"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
         var plain: [String: Components.Schemas.FieldValue?] = [:]
         for field in kind.schema.plainFields {
@@ -38,7 +40,8 @@ struct ConnectionFormInput: Sendable {
 
     var createBody: Components.Schemas.ConnectionCreate {
         .init(
-            kind: kind.rawValue, name: name, description: description.isEmpty ? nil : description, tags: tags,
+            kind: kind.rawValue, name: name, description: description.isEmpty ? nil : description,
+            displayName: displayName.isEmpty ? nil : displayName, tags: tags,
             fields: .init(additionalProperties: plain.compactMapValues { $0 }),
             secrets: .init(additionalProperties: secrets), generate: generate.isEmpty ? nil : generate)
     }
@@ -62,6 +65,7 @@ struct ConnectionFormInput: Sendable {
         }
         return .init(
             description: description == current.description ? nil : description,
+            displayName: displayName == (current.displayName ?? "") ? nil : displayName,
             tags: tags == current.tags ? nil : tags, fields: .init(additionalProperties: fields),
             clear: clear.isEmpty ? nil : clear.sorted(), secrets: .init(additionalProperties: secrets),
             generate: generate.isEmpty ? nil : generate)

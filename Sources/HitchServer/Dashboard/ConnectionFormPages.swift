@@ -213,6 +213,7 @@ struct ConnectionFormPages: Sendable {
             cancelHref: existing.map { "/ui/connections/\($0.name)" } ?? "/ui/new?category=\(kind.category.rawValue)",
             kind: kind.rawValue, kindTitle: kind.title, name: values.name, nameError: errors["name"],
             description: values.description, descriptionError: errors["description"],
+            displayName: values.displayName, displayNameError: errors["displayName"],
             tags: values.tags.joined(separator: ", "), tagsError: errors["tags"], etag: existing?.etag ?? "",
             fields: ConnectionFormView.fields(
                 of: kind, values: values, isNew: isNew, errors: errors, references: references),

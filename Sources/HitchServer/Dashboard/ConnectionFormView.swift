@@ -49,6 +49,8 @@ struct ConnectionFormView: Sendable {
     let nameError: String?
     let description: String
     let descriptionError: String?
+    let displayName: String
+    let displayNameError: String?
     let tags: String
     let tagsError: String?
     let etag: String
@@ -60,6 +62,7 @@ struct ConnectionFormView: Sendable {
     struct Values: Sendable {
         var name = ""
         var description = ""
+        var displayName = ""
         var tags: [String] = []
         var plain: [String: Components.Schemas.FieldValue] = [:]
         var storedSecrets: Set<String> = []
@@ -70,6 +73,7 @@ struct ConnectionFormView: Sendable {
         init(saved connection: Components.Schemas.Connection) {
             name = connection.name
             description = connection.description
+            displayName = connection.displayName ?? ""
             tags = connection.tags
             plain = connection.fields.additionalProperties
             storedSecrets = Self.storedSecrets(of: connection)
@@ -82,6 +86,7 @@ struct ConnectionFormView: Sendable {
         init(posted input: ConnectionFormInput, storedSecrets: Set<String>) {
             name = input.name
             description = input.description
+            displayName = input.displayName
             tags = input.tags
             plain = input.plain.compactMapValues { $0 }
             self.storedSecrets = storedSecrets

@@ -36,6 +36,7 @@ struct ConnectionListPages: Sendable {
 
     struct RowView: Sendable {
         let name: String
+        let displayName: String?
         let href: String
         let kind: String
         let endpoint: String?
@@ -130,7 +131,7 @@ struct ConnectionListPages: Sendable {
     static func row(_ connection: Components.Schemas.Connection) -> RowView {
         let path = "/ui/connections/" + connection.name
         return RowView(
-            name: connection.name, href: path, kind: connection.kind, endpoint: connection.endpoint, tags: connection.tags,
+            name: connection.name, displayName: connection.displayName, href: path, kind: connection.kind, endpoint: connection.endpoint, tags: connection.tags,
             state: connection.status.state, badge: DashboardFormat.badge(connection.status.state),
             testedAt: DashboardFormat.time(connection.status.at),
             age: connection.rotation.map { "\($0.ageDays) of \($0.maxAgeDays) days" },

@@ -18,6 +18,7 @@ struct DrawerView: Sendable {
     }
 
     let name: String
+    let displayName: String?
     let kindTitle: String
     let description: String
     let tags: [String]
@@ -80,7 +81,7 @@ struct DrawerView: Sendable {
             + references.assignments.map { "\($0.kind.rawValue) \($0.ref)" }
         let path = "/ui/connections/" + name
         return DrawerView(
-            name: connection.name, kindTitle: kind?.title ?? connection.kind, description: connection.description,
+            name: connection.name, displayName: connection.displayName, kindTitle: kind?.title ?? connection.kind, description: connection.description,
             tags: connection.tags, fields: fields, secrets: secrets,
             state: test.map { $0.passed ? "ok" : "failed" } ?? connection.status.state,
             badge: DashboardFormat.badge(test.map { $0.passed ? "ok" : "failed" } ?? connection.status.state),

@@ -44,6 +44,7 @@ enum APIMapping {
         }
         return .init(
             id: record.id, name: record.name, kind: record.kind.rawValue, description: record.description,
+            displayName: record.displayName.isEmpty ? nil : record.displayName,
             tags: record.tags, endpoint: record.kind.endpointField.flatMap { record.fields[$0]?.description },
             fields: .init(additionalProperties: record.fields.mapValues(fieldValue)),
             secrets: .init(additionalProperties: secrets), credentialVersion: record.credentialVersion,
@@ -72,7 +73,7 @@ enum APIMapping {
 
     static func createRequest(_ body: Components.Schemas.ConnectionCreate) -> CreateConnectionRequest {
         CreateConnectionRequest(
-            kind: body.kind, name: body.name, description: body.description, tags: body.tags,
+            kind: body.kind, name: body.name, description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue),
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
             generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)
@@ -80,7 +81,7 @@ enum APIMapping {
 
     static func updateRequest(_ body: Components.Schemas.ConnectionUpdate) -> UpdateConnectionRequest {
         UpdateConnectionRequest(
-            description: body.description, tags: body.tags,
+            description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue), clear: body.clear ?? [],
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
             generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)

@@ -14,6 +14,7 @@ struct ConnectionChange {
         for name in request.clear { fields[name] = nil }
         draft = ConnectionDraft(
             kind: current.kind, name: current.name, description: request.description ?? current.description,
+            displayName: request.displayName.map { $0.trimmingCharacters(in: .whitespaces) } ?? current.displayName,
             tags: request.tags ?? current.tags, fields: fields, secrets: request.secrets,
             storedSecrets: current.secretFields.subtracting(request.secrets.keys),
             generate: Set(request.generate))
@@ -56,6 +57,7 @@ struct ConnectionChange {
             field.isSecret ? draft.secrets[field.name] != nil : draft.fields[field.name] != current.fields[field.name]
         }.map(\.name)
         if draft.description != current.description { names.append("description") }
+        if draft.displayName != current.displayName { names.append("displayName") }
         if draft.tags != current.tags { names.append("tags") }
         if maxSecretAgeDays != current.maxSecretAgeDays { names.append("maxSecretAgeDays") }
         return names
@@ -64,6 +66,7 @@ struct ConnectionChange {
     func updatedRecord(at now: Date, by actor: String) -> ConnectionRecord {
         var record = current
         record.description = draft.description
+        record.displayName = draft.displayName
         record.tags = draft.tags
         record.fields = draft.fields
         record.revision += 1

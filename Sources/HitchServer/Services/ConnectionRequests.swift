@@ -6,6 +6,7 @@ struct CreateConnectionRequest: Sendable {
     var kind: String
     var name: String
     var description: String?
+    var displayName: String? = nil
     var tags: [String]?
     var fields: [String: FieldValue]
     var secrets: [String: SecretValue]
@@ -17,6 +18,8 @@ struct CreateConnectionRequest: Sendable {
 /// A change to a connection: only what is named changes.
 struct UpdateConnectionRequest: Sendable {
     var description: String?
+    /// A new display name; empty removes it, nil leaves it.
+    var displayName: String? = nil
     var tags: [String]?
     var fields: [String: FieldValue]
     var clear: [String]
@@ -27,7 +30,7 @@ struct UpdateConnectionRequest: Sendable {
 
     /// Names nothing to change.
     var isEmpty: Bool {
-        description == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
+        description == nil && displayName == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
             && maxSecretAgeDays == nil
     }
 }

@@ -41,7 +41,8 @@ struct ConnectionService: Sendable {
             throw HitchError.validation(["kind": "must be one of: \(kinds)"])
         }
         var draft = ConnectionDraft(
-            kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
+            kind: kind, name: request.name, description: request.description ?? "",
+            displayName: (request.displayName ?? "").trimmingCharacters(in: .whitespaces), tags: request.tags ?? [],
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         let report = ConnectionValidator.validate(draft)
         try report.throwIfInvalid()
@@ -55,7 +56,8 @@ struct ConnectionService: Sendable {
             id: UUID().uuidString.lowercased(), name: draft.name, kind: kind, description: draft.description,
             tags: draft.tags, fields: draft.fields, credentialVersion: 1, revision: 1, status: .untested,
             createdAt: now, createdBy: principal.name, updatedAt: now, updatedBy: principal.name,
-            secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now)
+            secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now,
+            displayName: draft.displayName)
         let destination = try await secrets.destination(kind: kind, fields: draft.fields, logger: logger)
         let sealed = try secrets.seal(draft.secrets, connectionId: record.id, version: 1, destination: destination)
         let version = CredentialVersionRecord(

@@ -12,7 +12,8 @@ enum DestinationBindingMigration {
     static func step(secrets: ConnectionSecrets, audit: AuditLog, logger: Logger) -> MigrationStep {
         let keyring = secrets.keyring
         return { session in
-            let records = try await session.connections.list(ConnectionFilter())
+            // Only the columns of its own schema version: later migrations have not run yet.
+            let records = try await session.connections.destinationInputs()
             let byName = Dictionary(records.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let stored = try await session.connections.secrets(connectionIds: records.map(\.id))
             var sealedAgain = 0
@@ -21,7 +22,8 @@ enum DestinationBindingMigration {
             for record in records {
                 guard let sealedSecrets = stored[record.id], !sealedSecrets.isEmpty else { continue }
                 let via = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields).flatMap { byName[$0] }
-                let destination = ConnectionSecrets.destination(kind: record.kind, fields: record.fields, via: via)
+                let destination = ConnectionDestination(
+                    kind: record.kind, fields: record.fields, via: via.map { ConnectionDestination(kind: $0.kind, fields: $0.fields) })
                 var resealed: [StoredSecret] = []
                 for secret in sealedSecrets {
                     let sealed = SealedSecret(

@@ -30,6 +30,9 @@ enum Migrations {
         }),
         Migration(version: 8, name: "leases and consumers' tag limits", apply: LeaseSchema.apply),
         Migration(version: 9, name: "ended leases whose platform session is still to end", apply: LeaseSchema.pendingHandles),
+        Migration(version: 10, name: "connections' display names", apply: { database in
+            try await database.raw("ALTER TABLE connections ADD COLUMN display_name TEXT NOT NULL DEFAULT ''").run()
+        }),
     ]
 }
 

@@ -7,6 +7,8 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var name: String
     public var kind: ConnectionKind
     public var description: String
+    /// A friendly name beside the slug; empty for none.
+    public var displayName: String
     public var tags: [String]
     public var fields: [String: FieldValue]
     public var credentialVersion: Int
@@ -28,12 +30,13 @@ public struct ConnectionRecord: Sendable, Equatable {
         id: String, name: String, kind: ConnectionKind, description: String, tags: [String],
         fields: [String: FieldValue], credentialVersion: Int, revision: Int, status: ConnectionStatus,
         createdAt: Date, createdBy: String, updatedAt: Date, updatedBy: String, secretFields: Set<String>,
-        maxSecretAgeDays: Int? = nil, credentialCreatedAt: Date? = nil
+        maxSecretAgeDays: Int? = nil, credentialCreatedAt: Date? = nil, displayName: String = ""
     ) {
         self.id = id
         self.name = name
         self.kind = kind
         self.description = description
+        self.displayName = displayName
         self.tags = tags
         self.fields = fields
         self.credentialVersion = credentialVersion
@@ -47,6 +50,15 @@ public struct ConnectionRecord: Sendable, Equatable {
         self.maxSecretAgeDays = maxSecretAgeDays
         self.credentialCreatedAt = credentialCreatedAt ?? createdAt
     }
+}
+
+/// A connection's identity, kind, fields and credential version: what binding its secrets needs.
+public struct ConnectionDestinationInput: Sendable {
+    public let id: String
+    public let name: String
+    public let kind: ConnectionKind
+    public let fields: [String: FieldValue]
+    public let credentialVersion: Int
 }
 
 /// The result of the last test of a connection.
@@ -113,7 +125,7 @@ public struct CredentialVersionRecord: Sendable, Equatable {
 /// Which connections a list returns.
 public struct ConnectionFilter: Sendable, Equatable {
     public var kind: ConnectionKind?
-    /// Every tag listed must be on the connection.
+    /// Every tag listed must be on the connection; `KEY:` alone asks for any tag of that key.
     public var tags: [String]
     /// Case-insensitive text found in the name, the description or a tag.
     public var text: String?

@@ -8,6 +8,7 @@ struct ConnectionRow: Codable {
     var name: String
     var kind: String
     var description: String
+    var displayName: String
     var tags: String
     var fields: String
     var credentialVersion: Int
@@ -31,6 +32,7 @@ struct ConnectionRow: Codable {
         name = record.name
         kind = record.kind.rawValue
         description = record.description
+        displayName = record.displayName
         tags = try JSONText.encode(record.tags)
         fields = try JSONText.encode(record.fields)
         credentialVersion = record.credentialVersion
@@ -67,7 +69,7 @@ struct ConnectionRow: Codable {
                 lastFailureAt: lastFailureAt.map(Timestamp.date)),
             createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
             updatedBy: updatedBy, secretFields: secretFields, maxSecretAgeDays: maxSecretAgeDays,
-            credentialCreatedAt: credentialCreatedAt.map(Timestamp.date))
+            credentialCreatedAt: credentialCreatedAt.map(Timestamp.date), displayName: displayName)
     }
 }
 

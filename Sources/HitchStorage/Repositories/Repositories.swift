@@ -9,6 +9,9 @@ public protocol ConnectionRepository: Sendable {
     func find(name: String, lock: RowLock) async throws -> ConnectionRecord?
     func find(id: String) async throws -> ConnectionRecord?
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord]
+    /// What a destination binding needs of every connection, from the columns of schema version 6 only: a
+    /// migration's server step runs before the later migrations have added their columns.
+    func destinationInputs() async throws -> [ConnectionDestinationInput]
     /// Fails with `StorageError.duplicate` when the name is taken.
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws
     /// Saves `record` only if the stored revision is still `expectedRevision`; false when it is not.

@@ -6,7 +6,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     let database: any SQLDatabase
 
     private static let columns = [
-        "id", "name", "kind", "description", "tags", "fields", "credential_version", "revision", "status",
+        "id", "name", "kind", "description", "display_name", "tags", "fields", "credential_version", "revision", "status",
         "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
         "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at",
     ]
@@ -36,17 +36,37 @@ struct SQLConnectionRepository: ConnectionRepository {
         return try record.record(secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []))
     }
 
+    func destinationInputs() async throws -> [ConnectionDestinationInput] {
+        struct Row: Decodable {
+            let id: String
+            let name: String
+            let kind: String
+            let fields: String
+            let credentialVersion: Int
+        }
+        return try await database.select().columns("id", "name", "kind", "fields", "credential_version").from("connections")
+            .orderBy("name").all(decoding: Row.self, with: .snakeCase).map { row in
+                guard let kind = ConnectionKind(rawValue: row.kind) else {
+                    throw StorageError.corrupt("connection \(row.id) has an unknown kind '\(row.kind)'")
+                }
+                return ConnectionDestinationInput(
+                    id: row.id, name: row.name, kind: kind, fields: try JSONText.decode(row.fields), credentialVersion: row.credentialVersion)
+            }
+    }
+
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord] {
         // SQL narrows the rows with LIKE; `filter.matches` then decides exactly, since `_` and `%` in a tag or
         // in the searched text are LIKE wildcards.
         let query = database.select().columns(Self.columns).from("connections").orderBy("name")
         if let kind = filter.kind { query.where("kind", .equal, kind.rawValue) }
-        for tag in filter.tags { query.where("tags", .like, "%\"\(tag)\"%") }
+        // `KEY:` alone matches any tag of that key (`environment:` finds environment:prod and environment:dev).
+        for tag in filter.tags { query.where("tags", .like, tag.hasSuffix(":") ? "%\"\(tag)%" : "%\"\(tag)\"%") }
         if let text = filter.text?.lowercased(), !text.isEmpty {
             let pattern = "%\(text)%"
             query.where { group in
                 group.where(SQLFunction("LOWER", args: SQLColumn("name")), .like, SQLBind(pattern))
                     .orWhere(SQLFunction("LOWER", args: SQLColumn("description")), .like, SQLBind(pattern))
+                    .orWhere(SQLFunction("LOWER", args: SQLColumn("display_name")), .like, SQLBind(pattern))
                     .orWhere(SQLFunction("LOWER", args: SQLColumn("tags")), .like, SQLBind(pattern))
             }
         }
@@ -164,9 +184,9 @@ struct SQLConnectionRepository: ConnectionRepository {
 extension ConnectionFilter {
     func matches(_ record: ConnectionRecord) -> Bool {
         if let kind, record.kind != kind { return false }
-        if !tags.allSatisfy(record.tags.contains) { return false }
+        if !tags.allSatisfy({ tag in record.tags.contains { tag.hasSuffix(":") ? $0.hasPrefix(tag) : $0 == tag } }) { return false }
         if let text = text?.lowercased(), !text.isEmpty {
-            let haystacks = [record.name, record.description] + record.tags
+            let haystacks = [record.name, record.description, record.displayName] + record.tags
             return haystacks.contains { $0.lowercased().contains(text) }
         }
         return true

@@ -182,16 +182,28 @@ import Testing
                 let store = Store(backend: sql)
                 try await store.write(logger: TestBackend.logger) { session in
                     try await session.keyCheck.save(masterKeyVersion: master.version, value: try KeyCheck.make(for: master))
+                }
+                // Rows as schema version 5 holds them: the current repository writes columns added since.
+                try await sql.transaction(logger: TestBackend.logger) { database in
                     for (index, secret) in secrets.enumerated() {
                         let id = "c\(index)"
-                        let record = ConnectionRecord(
-                            id: id, name: secret.name, kind: secret.kind, description: "", tags: [], fields: secret.fields,
-                            credentialVersion: 2, revision: 3, status: .untested, createdAt: Date(), createdBy: "admin",
-                            updatedAt: Date(), updatedBy: "admin", secretFields: [secret.field])
-                        let version = CredentialVersionRecord(version: 2, createdAt: Date(), actorId: "i", actorName: "admin", changedFields: [])
-                        try await session.connections.insert(
-                            record, secrets: [try Self.sealedUnbound(secret.value, id: id, field: secret.field, version: 2, master: master)],
-                            version: version)
+                        let fields = String(decoding: try JSONEncoder().encode(secret.fields), as: UTF8.self)
+                        try await database.insert(into: "connections")
+                            .columns(
+                                "id", "name", "kind", "description", "tags", "fields", "credential_version", "revision", "status",
+                                "created_at", "created_by", "updated_at", "updated_by")
+                            .values(
+                                SQLBind(id), SQLBind(secret.name), SQLBind(secret.kind.rawValue), SQLBind(""), SQLBind("[]"), SQLBind(fields),
+                                SQLBind(2), SQLBind(3), SQLBind("untested"), SQLBind(Int64(1000)), SQLBind("admin"), SQLBind(Int64(1000)),
+                                SQLBind("admin"))
+                            .run()
+                        let sealed = try Self.sealedUnbound(secret.value, id: id, field: secret.field, version: 2, master: master)
+                        try await database.insert(into: "connection_secrets")
+                            .columns("connection_id", "field", "credential_version", "master_key_version", "wrapped_key", "ciphertext")
+                            .values(
+                                SQLBind(id), SQLBind(secret.field), SQLBind(2), SQLBind(sealed.masterKeyVersion),
+                                SQLBind(sealed.wrappedKey.base64EncodedString()), SQLBind(sealed.ciphertext.base64EncodedString()))
+                            .run()
                     }
                 }
             }

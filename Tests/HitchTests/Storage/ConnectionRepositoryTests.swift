@@ -170,9 +170,9 @@ import Testing
             let second = try await migrator.migrate(logger: TestBackend.logger, steps: Self.serverSteps)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == Array(1...9))
+            #expect(first == Array(1...10))
             #expect(second == [])
-            #expect(after == Array(1...9))
+            #expect(after == Array(1...10))
         }
     }
 
