@@ -58,3 +58,21 @@ document.addEventListener('click', async (event) => {
   }
   button.textContent = 'Copied';
 });
+
+// A file input marked data-fill reads the chosen file (a service account's JSON key) into the textarea it names,
+// in the browser: the form still posts the text, and the file never leaves the page any other way.
+document.addEventListener('change', async (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.hasAttribute('data-fill')) return;
+  const target = document.getElementById(input.getAttribute('data-fill'));
+  const file = input.files && input.files[0];
+  if (!target || !file) return;
+  if (file.size > 16384) {
+    const error = document.getElementById('e-' + target.id);
+    if (error) error.textContent = 'That file is larger than a key file can be (16 KiB).';
+    input.value = '';
+    return;
+  }
+  // The file input has no name, so only the textarea's text is posted.
+  target.value = await file.text();
+});
