@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "HitchCLI",
             dependencies: [
-                "HitchDomain", "HitchAPI", "HitchServer",
+                "HitchDomain", "HitchAPI", "HitchServer", "HitchPlatforms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HitchDomain
+import HitchPlatforms
 import HitchServer
 import Logging
 
@@ -25,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
     @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
     var secureCookies = false
+    @Option(help: "http://[user:password@]host:port of an outbound proxy that platform connections tunnel through with CONNECT (env HTTPS_PROXY; NO_PROXY lists hosts reached directly).")
+    var httpsProxy: String?
 
     func validate() throws {
         _ = try makeConfiguration(ProcessInfo.processInfo.environment)
@@ -63,6 +66,13 @@ struct Serve: AsyncParsableCommand {
         case "1", "true": configuration.secureCookies = true
         case let other?:
             throw ValidationError("HITCH_DASHBOARD_SECURE_COOKIES must be 1, 0, true or false, not '\(other)'")
+        }
+        if let httpsProxy {
+            guard OutboundProxy(url: httpsProxy) != nil else {
+                throw ValidationError("--https-proxy must be http://[user:password@]host[:port]")
+            }
+            configuration.environment["HTTPS_PROXY"] = httpsProxy
+            configuration.environment["https_proxy"] = nil
         }
         if let level = logLevel ?? environment["HITCH_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level) else {

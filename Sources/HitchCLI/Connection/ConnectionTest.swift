@@ -8,7 +8,8 @@ struct ConnectionTest: AsyncParsableCommand {
         commandName: "test",
         abstract: "Test connections against their platforms, stage by stage; exit 3 when one fails.",
         discussion: """
-            Stages: resolve, connect, tls, authenticate, authorize, objects. Each result is saved on its connection.
+            Stages: resolve, proxy (through HTTPS_PROXY only), connect, tls, authenticate, authorize, objects. Each
+            result is saved on its connection.
             With --all the server runs the tests, --concurrency at a time, and the results are listed by name.
               hitch connection test prod-vcenter
               hitch connection test --all --kind vsphere --tag prod --concurrency 16 --timeout 15

@@ -13,11 +13,14 @@ public struct EgressPolicy: Sendable, Equatable {
     public var deny: [IPRange]
     /// Plain HTTP to a loopback IP address (a local emulator such as moto): a developer setting.
     public var allowsLoopbackHTTP: Bool
+    /// The outbound HTTPS proxy that connections tunnel through, when one is configured.
+    public var proxy: OutboundProxy?
 
-    public init(allow: [IPRange] = [], deny: [IPRange] = [], allowsLoopbackHTTP: Bool = false) {
+    public init(allow: [IPRange] = [], deny: [IPRange] = [], allowsLoopbackHTTP: Bool = false, proxy: OutboundProxy? = nil) {
         self.allow = allow
         self.deny = deny
         self.allowsLoopbackHTTP = allowsLoopbackHTTP
+        self.proxy = proxy
     }
 
     /// Link-local networks (the cloud metadata services live there: 169.254.169.254, fd00:ec2::254 sits beside

@@ -24,11 +24,21 @@ struct EndpointProbe: Sendable {
 
     /// Appends each stage that passes to `stages` and returns the open connection; throws the stage that fails.
     func open(into stages: inout [StageResult]) async throws(StageFailure) -> PolicyHTTPSConnection {
-        let address = try await resolve()
-        stages.append(.ok(.resolve, "\(host) resolved to \(address.ipAddress ?? host)"))
-        try EgressPolicy.current.check(address, host: host, port: port, plainHTTP: plainHTTP)
-        let channel = try await connect(to: address)
-        stages.append(.ok(.connect, "connected to \(address.ipAddress ?? host):\(port)"))
+        let channel: any Channel
+        let address: SocketAddress?
+        if !plainHTTP, let proxy = EgressPolicy.current.proxy, proxy.applies(to: host) {
+            let tunnel = ProxyTunnel(proxy: proxy, host: host, port: port, timeout: timeout)
+            try await tunnel.checkDestination(into: &stages)
+            channel = try await tunnel.open(into: &stages)
+            address = nil
+        } else {
+            let resolved = try await resolve()
+            stages.append(.ok(.resolve, "\(host) resolved to \(resolved.ipAddress ?? host)"))
+            try EgressPolicy.current.check(resolved, host: host, port: port, plainHTTP: plainHTTP)
+            channel = try await connect(to: resolved)
+            stages.append(.ok(.connect, "connected to \(resolved.ipAddress ?? host):\(port)"))
+            address = resolved
+        }
         do {
             stages.append(plainHTTP ? .ok(.tls, "plain HTTP to a local endpoint: no TLS") : try await handshake(on: channel, address: address))
         } catch {
@@ -44,7 +54,7 @@ struct EndpointProbe: Sendable {
         }
     }
 
-    private func resolve() async throws(StageFailure) -> SocketAddress {
+    func resolve() async throws(StageFailure) -> SocketAddress {
         if let literal = try? SocketAddress(ipAddress: host, port: port) { return literal }
         let (host, port) = (self.host, self.port)
         do {
@@ -67,7 +77,7 @@ struct EndpointProbe: Sendable {
 
     /// The TLS stage on `channel`: the policy decides inside the handshake, and the presented leaf is reported
     /// either way so that a user can pin it.
-    private func handshake(on channel: any Channel, address: SocketAddress) async throws(StageFailure) -> StageResult {
+    private func handshake(on channel: any Channel, address: SocketAddress?) async throws(StageFailure) -> StageResult {
         let presented = NIOLockedValueBox<NIOSSLCertificate?>(nil)
         do {
             try await TLSHandshake.perform(on: channel, host: host, policy: policy, timeout: timeout) { chain in
@@ -92,10 +102,13 @@ struct EndpointProbe: Sendable {
     }
 
     /// Why the handshake failed. Under the system's trust the chain is not handed out, so a second handshake that
-    /// verifies nothing fetches the presented leaf for the report (on this failure path only).
-    private func refusal(address: SocketAddress, presented: NIOSSLCertificate?) async -> StageFailure {
+    /// verifies nothing fetches the presented leaf for the report (on this failure path only, and not through a
+    /// proxy: `address` is nil then).
+    private func refusal(address: SocketAddress?, presented: NIOSSLCertificate?) async -> StageFailure {
         var leaf = presented.flatMap(PresentedCertificate.init)
-        if policy == .systemTrust, leaf == nil { leaf = await TLSHandshake.presentedLeaf(at: address, host: host, timeout: timeout) }
+        if policy == .systemTrust, leaf == nil, let address {
+            leaf = await TLSHandshake.presentedLeaf(at: address, host: host, timeout: timeout)
+        }
         guard let leaf else { return StageFailure(.tls, .error, "the TLS handshake with \(host):\(port) failed") }
         switch policy {
         case .pinned(let thumbprint) where leaf.thumbprint != thumbprint:

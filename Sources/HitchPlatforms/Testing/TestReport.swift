@@ -2,7 +2,11 @@ import Foundation
 
 /// The stages of a connection test, in order (DESIGN.md section 5).
 public enum TestStage: String, Sendable, CaseIterable, Codable {
-    case resolve, connect, tls, authenticate, authorize, objects
+    /// `proxy` is reported only when the connection goes through an outbound proxy.
+    case resolve, proxy, connect, tls, authenticate, authorize, objects
+
+    /// The stages of a connection made directly, without a proxy.
+    public static let direct: [TestStage] = allCases.filter { $0 != .proxy }
 }
 
 /// Why a stage failed.
@@ -10,6 +14,8 @@ public enum TestFailureCode: String, Sendable, Codable {
     case unreachable
     /// The server's egress policy does not allow the resolved address (or plain HTTP to it).
     case egressDenied = "egress-denied"
+    /// The outbound proxy could not be reached, or refused the tunnel.
+    case proxyFailed = "proxy-failed"
     case tlsUntrusted = "tls-untrusted"
     case authFailed = "auth-failed"
     case insufficientPrivileges = "insufficient-privileges"

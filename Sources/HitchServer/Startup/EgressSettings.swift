@@ -9,7 +9,17 @@ enum EgressSettings {
     static func policy(from environment: [String: String]) throws -> EgressPolicy {
         EgressPolicy(
             allow: try ranges(environment, "HITCH_EGRESS_ALLOW"), deny: try ranges(environment, "HITCH_EGRESS_DENY"),
-            allowsLoopbackHTTP: try flag(environment, "HITCH_ALLOW_LOOPBACK_HTTP"))
+            allowsLoopbackHTTP: try flag(environment, "HITCH_ALLOW_LOOPBACK_HTTP"), proxy: try proxy(environment))
+    }
+
+    /// `HTTPS_PROXY` (or `https_proxy`) with `NO_PROXY` (or `no_proxy`), as the tools of the platform's users read
+    /// them; `hitch serve --https-proxy` sets the first.
+    static func proxy(_ environment: [String: String]) throws -> OutboundProxy? {
+        guard let text = environment["HTTPS_PROXY"] ?? environment["https_proxy"], !text.isEmpty else { return nil }
+        guard let proxy = OutboundProxy(url: text, noProxy: environment["NO_PROXY"] ?? environment["no_proxy"] ?? "") else {
+            throw HitchError(.badRequest, "HTTPS_PROXY must be http://[user:password@]host[:port]")
+        }
+        return proxy
     }
 
     private static func ranges(_ environment: [String: String], _ name: String) throws -> [IPRange] {

@@ -56,7 +56,7 @@ import Testing
         try await LocalTLSServer.run(Self.prism) { server in
             let passed = await NutanixTester.test(target(server))
             #expect(passed.passed, "\(passed)")
-            #expect(passed.stages.map(\.stage) == TestStage.allCases)
+            #expect(passed.stages.map(\.stage) == TestStage.direct)
 
             let wrong = await NutanixTester.test(target(server, password: "not-it"))
             #expect(wrong.failedStage?.stage == .authenticate && wrong.failedStage?.failure == .authFailed)

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Tests/Peers/connect_proxy.py on 127.0.0.1: an HTTP CONNECT proxy of its own per test, which records every
+/// tunnel it opens.
+final class ConnectProxyPeer: Sendable {
+    let port: Int
+    private let process: Process
+    private let log = LineLog()
+
+    private final class LineLog: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    init(arguments: [String] = []) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Peers/connect_proxy.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = output.fileHandleForReading
+        var text = ""
+        while !text.contains("\n") {
+            let data = handle.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let first = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let port = first.first.flatMap({ Int($0) }) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ProxyPeerError.notStarted
+        }
+        self.port = port
+        self.process = process
+        let log = self.log
+        log.lines.withLock { $0 = first.dropFirst().map(String.init).filter { !$0.isEmpty } }
+        // A thread of its own blocks on the pipe until the proxy exits.
+        Thread.detachNewThread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                let more = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+                log.lines.withLock { $0 += more }
+            }
+        }
+    }
+
+    enum ProxyPeerError: Error { case notStarted }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The tunnels opened so far: `host:port` each.
+    var tunnels: [String] {
+        log.lines.withLock { $0.compactMap { $0.hasPrefix("CONNECT ") ? String($0.dropFirst(8)) : nil } }
+    }
+
+    /// SIGKILL: a child spawned from a test thread may inherit a mask that blocks SIGTERM.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
