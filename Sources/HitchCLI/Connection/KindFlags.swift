@@ -31,7 +31,7 @@ struct KindFlags: ParsableArguments {
     @Option(help: "aws-access-key: an STS endpoint instead of https://sts.REGION.amazonaws.com.") var stsEndpoint: String?
     @Option(help: "aws-assume-role, aws-cross-account: the role ARN.") var roleArn: String?
     @Option(help: "aws-assume-role: the role session name.") var sessionName: String?
-    @Option(help: "aws-assume-role, aws-cross-account: the aws-access-key connection that assumes the role.")
+    @Option(help: "aws-assume-role, aws-cross-account: the aws-access-key connection that assumes the role; omit it for the server's own AWS identity where the server allows that (HITCH_AWS_AMBIENT_IDENTITY=1).")
     var via: String?
     @Option(help: "gcp: the project ID.") var projectId: String?
     @Option(help: "gcp: a Resource Manager URL instead of Google's.") var apiEndpoint: String?

@@ -110,8 +110,9 @@ enum KindCatalog {
             help: "The role to assume, arn:aws:iam::123456789012:role/NAME.", rule: .awsRoleArn),
         FieldSpec("region", label: "Region", help: "Default region, e.g. eu-west-1.", rule: .awsRegion),
         FieldSpec(
-            "via", label: "Via connection", type: .connectionReference(.awsAccessKey), required: true, destination: true,
-            help: "The aws-access-key connection whose key assumes the role.", rule: .connectionName),
+            "via", label: "Via connection", type: .connectionReference(.awsAccessKey), destination: true,
+            help: "The aws-access-key connection whose key assumes the role; empty for the server's own AWS identity, where the server allows it.",
+            rule: .connectionName),
     ]
 
     private static let awsAssumeRole: [FieldSpec] =

@@ -1,6 +1,7 @@
 import Foundation
 import HitchDomain
 import NIOCore
+import NIOHTTP1
 
 /// Temporary AWS credentials made by STS for a lease. The secret parts print as `********`.
 public struct AWSTemporaryCredentials: Sendable {
@@ -55,6 +56,34 @@ public enum STSLease {
             + "&Version=2011-06-15"
         let answer = try await send(form, at: location, credentials: target.via, region: target.region, timeout: timeout, now: now)
         return try credentials(from: answer, region: target.region, note: note)
+    }
+
+    /// `AssumeRoleWithWebIdentity`: a role for a web identity token (an EKS or GitHub OIDC token file), unsigned,
+    /// as STS takes it. Hitch's own identity when it runs with one (see the server's ambient AWS identity).
+    public static func assumeRoleWithWebIdentity(
+        roleArn: String, token: SecretValue, sessionName: String, endpoint: URL?, region: String,
+        timeout: TimeAmount = .seconds(15), now: Date = Date()
+    ) async throws(PlatformSessionError) -> AWSTemporaryCredentials {
+        do {
+            let location = try HTTPSLocation(endpoint ?? STSTester.defaultEndpoint(region: region), allowLoopbackHTTP: true)
+            let form = "Action=AssumeRoleWithWebIdentity&DurationSeconds=900&RoleArn=" + FormEncoding.escape(roleArn)
+                + "&RoleSessionName=" + FormEncoding.escape(sessionName) + "&Version=2011-06-15&WebIdentityToken="
+                + FormEncoding.escape(token.exposedValue)
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")
+            let response = try await location.send(
+                .POST, path: location.path.isEmpty ? "/" : location.path, headers: headers, body: form, policy: .systemTrust,
+                timeout: timeout, stage: .authenticate)
+            guard response.status == .ok, let answer = SOAPNode.parse(Data(response.body.readableBytesView)) else {
+                let code = SOAPNode.parse(Data(response.body.readableBytesView))?.first("Code")?.text ?? "HTTP \(response.status.code)"
+                throw StageFailure(.authenticate, .authFailed, "STS refused the web identity token (\(code))")
+            }
+            return try credentials(from: answer, region: region, note: nil)
+        } catch let failure as StageFailure {
+            throw PlatformSessionError(failure)
+        } catch {
+            throw PlatformSessionError(StageFailure(.authenticate, .error, "STS could not be asked"))
+        }
     }
 
     private static func send(

@@ -13,10 +13,22 @@ struct ConnectionService: Sendable {
     let audit: AuditLog
     let sessions: PlatformSessionPool
     let egress: EgressPolicy
+    /// The server's own AWS identity, lent to role connections without a `via` key; nil when not allowed.
+    var ambientAWS: AmbientAWSIdentity? = nil
     let clock: @Sendable () -> Date
 
     var secrets: ConnectionSecrets { ConnectionSecrets(store: store, keyring: keyring) }
     var leaseEnding: LeaseEnding { LeaseEnding(store: store, secrets: secrets, egress: egress) }
+
+    /// A role connection names a `via` key unless the server lends its own AWS identity.
+    func requireVia(_ draft: ConnectionDraft) throws {
+        guard [.awsAssumeRole, .awsCrossAccount].contains(draft.kind), ambientAWS == nil,
+            ConnectionSecrets.viaName(kind: draft.kind, fields: draft.fields) == nil
+        else { return }
+        throw HitchError.validation([
+            "via": "is required: this server does not lend its own AWS identity to role connections (HITCH_AWS_AMBIENT_IDENTITY=1)"
+        ])
+    }
 
     func get(name: String, logger: Logger) async throws -> ConnectionRecord {
         guard let record = try await store.connection(named: name, logger: logger) else {
@@ -46,6 +58,7 @@ struct ConnectionService: Sendable {
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         let report = ConnectionValidator.validate(draft)
         try report.throwIfInvalid()
+        try requireVia(draft)
         try EgressSettings.requireHTTPS(draft.fields, unless: egress)
         if let days = request.maxSecretAgeDays, !RotationPolicy.allowedDays.contains(days) {
             throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days"])
@@ -91,6 +104,7 @@ struct ConnectionService: Sendable {
         var change = ConnectionChange(current: current, request: request)
         let report = ConnectionValidator.validate(change.draft)
         try report.throwIfInvalid()
+        try requireVia(change.draft)
         try EgressSettings.requireHTTPS(change.draft.fields.filter { current.fields[$0.key] != $0.value }, unless: egress)
         try change.validateMaxSecretAge()
         let issued = SecretIssuer.issue(for: &change.draft)

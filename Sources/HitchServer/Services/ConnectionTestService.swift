@@ -87,6 +87,7 @@ struct ConnectionTestService: Sendable {
         let record = try await connections.get(name: name, logger: logger)
         let merged = ConnectionChange(current: record, request: change)
         try ConnectionValidator.validate(merged.draft).throwIfInvalid()
+        try connections.requireVia(merged.draft)
         // A candidate destination is tested only with secrets that came with it, never with the stored ones (S9).
         try merged.requireSecretsForDestinationChange()
         // A candidate destination is tested only with the secrets that came with it: nothing stored is opened.
@@ -97,7 +98,7 @@ struct ConnectionTestService: Sendable {
             by: actor, logger: logger)
         let stored = usesStored ? try await connections.secrets.open(of: record, logger: logger) : [:]
         let report = await PlatformTests.run(
-            egress: egress,
+            egress: egress, ambient: connections.ambientAWS,
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
             via: try await opened(via, logger: logger), deadline: deadline)
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
@@ -110,7 +111,7 @@ struct ConnectionTestService: Sendable {
         by actor: RequestActor, logger: Logger, writer: TestResultWriter? = nil
     ) async throws -> TestReport {
         let report = await PlatformTests.run(
-            egress: egress,
+            egress: egress, ambient: connections.ambientAWS,
             kind: record.kind, fields: record.fields, secrets: secrets, via: via, deadline: deadline)
         let now = clock()
         var status = ConnectionStatus(
@@ -140,12 +141,13 @@ struct ConnectionTestService: Sendable {
             kind: kind, name: request.name, description: request.description ?? "", tags: request.tags ?? [],
             fields: request.fields, secrets: request.secrets, generate: Set(request.generate))
         try ConnectionValidator.validate(draft).throwIfInvalid()
+        try connections.requireVia(draft)
         let via = try await viaRecord(of: draft.fields, logger: logger)
         try await connections.recordUse(
             Self.uses(of: [], via: [via].compactMap { $0 }, purpose: "test of unsaved values '\(request.name)'"),
             by: actor, logger: logger)
         let report = await PlatformTests.run(
-            egress: egress,
+            egress: egress, ambient: connections.ambientAWS,
             kind: kind, fields: draft.fields, secrets: draft.secrets, via: try await opened(via, logger: logger),
             deadline: deadline)
         let event = Self.event(report, actor: actor, target: AuditTarget(kind: "connection", name: request.name), detailPrefix: "unsaved values: ")

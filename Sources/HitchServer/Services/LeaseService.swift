@@ -46,9 +46,20 @@ struct LeaseService: Sendable {
             by: actor, logger: logger)
         let secrets = try await connections.secrets.open(of: record, logger: logger)
         let viaSecrets = try await via.asyncMap { try await connections.secrets.open(of: $0, logger: logger) }
+        var viaValues = via.map { (fields: $0.fields, secrets: viaSecrets ?? [:]) }
+        if viaValues == nil, [.awsAssumeRole, .awsCrossAccount].contains(record.kind), let ambient = connections.ambientAWS {
+            do {
+                let own = try await EgressPolicy.$current.withValue(egress) { () async throws(AmbientAWSIdentity.Unavailable) in
+                    try await ambient.via(now: now)
+                }
+                viaValues = (own.fields, own.secrets)
+            } catch let error as AmbientAWSIdentity.Unavailable {
+                throw HitchError(.unavailable, "the platform did not give a credential: \(error.message)")
+            }
+        }
         let obtained = try await EgressPolicy.$current.withValue(egress) {
             try await LeaseCredentials.obtain(
-                kind: record.kind, fields: record.fields, secrets: secrets, via: via.map { ($0.fields, viaSecrets ?? [:]) },
+                kind: record.kind, fields: record.fields, secrets: secrets, via: viaValues,
                 seconds: seconds, scope: request.scope, now: now, tlsPolicy: tlsPolicy)
         }
         var lease = LeaseRecord(

@@ -57,13 +57,14 @@ enum PlatformTargets {
             region: values.text("region") ?? "us-east-1", stsEndpoint: values.url("stsEndpoint"))
     }
 
-    /// A role, assumed with the `via` key's credentials at the `via` key's STS endpoint; nil when `via` is not an
-    /// access key.
+    /// A role, assumed with the `via` key's credentials at the `via` key's STS endpoint (or with the server's own
+    /// identity, which carries a session token); nil when `via` is not an access key.
     static func assumeRole(_ values: Values, via: Values, defaultSessionName: String) -> AWSAssumeRoleTarget? {
         guard let keyId = via.text("accessKeyId") else { return nil }
         return AWSAssumeRoleTarget(
             roleArn: values.text("roleArn") ?? "", sessionName: values.text("sessionName") ?? defaultSessionName,
             externalId: values.secrets["externalId"], region: values.text("region") ?? via.text("region") ?? "us-east-1",
-            via: .init(accessKeyId: keyId, secretAccessKey: via.secret("secretAccessKey")), stsEndpoint: via.url("stsEndpoint"))
+            via: .init(accessKeyId: keyId, secretAccessKey: via.secret("secretAccessKey"), sessionToken: via.secrets["sessionToken"]),
+            stsEndpoint: via.url("stsEndpoint"))
     }
 }

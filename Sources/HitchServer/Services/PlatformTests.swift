@@ -16,11 +16,13 @@ enum PlatformTests {
 
     /// The platform code runs under `egress`, which it checks before each connection.
     static func run(
-        egress: EgressPolicy, kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via? = nil,
-        deadline: Duration = defaultDeadline
+        egress: EgressPolicy, ambient: AmbientAWSIdentity? = nil, kind: ConnectionKind, fields: [String: FieldValue],
+        secrets: [String: SecretValue], via: Via? = nil, deadline: Duration = defaultDeadline
     ) async -> TestReport {
         await EgressPolicy.$current.withValue(egress) { await withTaskGroup(of: TestReport?.self) { group in
-            group.addTask { await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, deadline: deadline) }
+            group.addTask {
+                await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, ambient: ambient, deadline: deadline)
+            }
             group.addTask {
                 try? await Task.sleep(for: deadline)
                 return nil
@@ -38,7 +40,7 @@ enum PlatformTests {
 
     private static func runPlatform(
         kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via?,
-        deadline: Duration
+        ambient: AmbientAWSIdentity?, deadline: Duration
     ) async -> TestReport {
         let timeout = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000)
         let values = PlatformTargets.Values(fields: fields, secrets: secrets)
@@ -54,6 +56,14 @@ enum PlatformTests {
         case .awsAccessKey:
             return await STSTester.testAccessKey(PlatformTargets.awsAccessKey(values), timeout: timeout)
         case .awsAssumeRole, .awsCrossAccount:
+            var via = via
+            if via == nil, ConnectionSecrets.viaName(kind: kind, fields: fields) == nil, let ambient {
+                do {
+                    via = try await ambient.via()
+                } catch {
+                    return TestReport.failed(.authenticate, error.message)
+                }
+            }
             guard let via,
                 let target = PlatformTargets.assumeRole(
                     values, via: .init(fields: via.fields, secrets: via.secrets), defaultSessionName: "hitch")

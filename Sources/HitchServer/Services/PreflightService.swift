@@ -76,16 +76,28 @@ struct PreflightService: Sendable {
         case .awsAccessKey:
             return try await IAMPreflight.check(PlatformTargets.awsAccessKey(values), scope: scope)
         case .awsAssumeRole, .awsCrossAccount:
-            guard let viaName = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields),
-                let via = try await store.connection(named: viaName, logger: logger),
-                let target = PlatformTargets.assumeRole(
-                    values,
-                    via: .init(
-                        fields: via.fields,
-                        secrets: try await connections.openForUse(
-                            via, purpose: "preflight job \(job.id), as the key \(record.name) goes through", by: actor, logger: logger)),
-                    defaultSessionName: "hitch-preflight")
-            else { throw HitchError(.conflict, "the via connection is missing or is not an aws-access-key") }
+            let viaValues: PlatformTargets.Values
+            if let viaName = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields) {
+                guard let via = try await store.connection(named: viaName, logger: logger) else {
+                    throw HitchError(.conflict, "the via connection '\(viaName)' is missing")
+                }
+                viaValues = .init(
+                    fields: via.fields,
+                    secrets: try await connections.openForUse(
+                        via, purpose: "preflight job \(job.id), as the key \(record.name) goes through", by: actor, logger: logger))
+            } else if let ambient = connections.ambientAWS {
+                do {
+                    let own = try await ambient.via()
+                    viaValues = .init(fields: own.fields, secrets: own.secrets)
+                } catch {
+                    throw HitchError(.unavailable, "preflight could not run: \(error.message)")
+                }
+            } else {
+                throw HitchError(.conflict, "the connection names no via key, and this server lends no AWS identity of its own")
+            }
+            guard let target = PlatformTargets.assumeRole(values, via: viaValues, defaultSessionName: "hitch-preflight") else {
+                throw HitchError(.conflict, "the via connection is not an aws-access-key")
+            }
             return try await IAMPreflight.check(target, scope: scope)
         case .apiKey:
             throw HitchError(.badRequest, "an api-key has no privileges to check")

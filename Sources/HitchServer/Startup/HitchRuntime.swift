@@ -16,6 +16,7 @@ public struct HitchRuntime: Sendable {
     let rotationPolicy: RotationPolicy
     /// Where platform code may connect (`EgressSettings`).
     let egress: EgressPolicy
+    let ambientAWS: AmbientAWSIdentity?
     let tokenLifetimes: TokenLifetimes
     let http: HTTPSettings
     let leaseSettings: LeaseSettings
@@ -26,7 +27,8 @@ public struct HitchRuntime: Sendable {
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService {
-        ConnectionService(store: store, keyring: keyring, audit: audit, sessions: sessions, egress: egress, clock: clock)
+        ConnectionService(
+            store: store, keyring: keyring, audit: audit, sessions: sessions, egress: egress, ambientAWS: ambientAWS, clock: clock)
     }
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
@@ -69,6 +71,7 @@ public struct HitchRuntime: Sendable {
     ) async throws -> HitchRuntime {
         let rotationPolicy = try RotationPolicy(environment: configuration.environment)
         let egress = try EgressSettings.policy(from: configuration.environment)
+        let ambientAWS = try AmbientAWSIdentity.from(environment: configuration.environment)
         let tokenLifetimes = try TokenLifetimes(environment: configuration.environment)
         let http = try HTTPSettings(environment: configuration.environment)
         let leaseSettings = try LeaseSettings(environment: configuration.environment)
@@ -110,7 +113,7 @@ public struct HitchRuntime: Sendable {
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
             store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
-            rotationPolicy: rotationPolicy, egress: egress, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
+            rotationPolicy: rotationPolicy, egress: egress, ambientAWS: ambientAWS, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
             runningJobs: RunningJobs(), clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
