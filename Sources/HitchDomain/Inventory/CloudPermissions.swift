@@ -83,3 +83,28 @@ public enum CloudPermissions {
         requirements(of: kind).filter { $0.need.isRequired(for: scope) }
     }
 }
+
+extension PreflightReport {
+    /// A cloud kind's report: each requirement granted, missing, or unknown (`isGranted` nil: the platform would not
+    /// tell), a warning when the identity (`holder`, e.g. "the principal") holds one of `administrative`, and
+    /// `remedy` when the scope misses or cannot confirm something.
+    public static func checking(
+        _ requirements: [PrivilegeRequirement], administrative: [String], isGranted: (String) -> Bool?, scope: PreflightScope,
+        location: String, username: String, holder: String, warnings: [String] = [], remedy: () -> [String]
+    ) -> PreflightReport {
+        let checks = requirements.map {
+            let granted = isGranted($0.id)
+            return PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: granted ?? false, checked: granted != nil)
+        }
+        var warnings = warnings
+        let held = administrative.filter { isGranted($0) == true }
+        if !held.isEmpty {
+            warnings.append(
+                "\(holder) holds far more than Hitch's role (it may \(held.joined(separator: ", "))): "
+                    + "it looks like an administrator; use a dedicated identity with the documented role")
+        }
+        var report = PreflightReport(scope: scope, datacenter: location, username: username, privileges: checks, warnings: warnings)
+        if !report.missing.isEmpty || !report.unknown.isEmpty { report.remedy = remedy() }
+        return report
+    }
+}

@@ -60,19 +60,10 @@ public enum IAMPreflight {
                 "cannot check: \(principal.arn) may not call iam:SimulatePrincipalPolicy on itself (\(failure.message)); "
                     + "allow it, or attach the documented policy below and check by hand")
         }
-        let checks = CloudPermissions.aws.map {
-            PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: allowed?.contains($0.id) ?? false, checked: allowed != nil)
-        }
-        let administrative = CloudPermissions.awsAdministrative.filter { allowed?.contains($0) == true }
-        if !administrative.isEmpty {
-            warnings.append(
-                "the identity holds far more than Hitch's policy (it may \(administrative.joined(separator: ", "))): "
-                    + "it looks like an administrator; use a dedicated identity with the documented policy")
-        }
-        var report = PreflightReport(
-            scope: scope, datacenter: "account \(principal.account)", username: principal.arn, privileges: checks, warnings: warnings)
-        if !report.missing.isEmpty || !report.unknown.isEmpty { report.remedy = CloudRemedy.aws(scope: scope) }
-        return report
+        return PreflightReport.checking(
+            CloudPermissions.aws, administrative: CloudPermissions.awsAdministrative, isGranted: { action in allowed.map { $0.contains(action) } },
+            scope: scope, location: "account \(principal.account)", username: principal.arn, holder: "the identity", warnings: warnings
+        ) { CloudRemedy.aws(scope: scope) }
     }
 
     /// IAM's endpoint and signing region: the partition's global endpoint, unless the connection names a private

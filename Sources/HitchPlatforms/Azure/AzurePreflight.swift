@@ -24,23 +24,11 @@ public enum AzurePreflight {
                 warnings.append("the principal holds no role on subscription \(target.subscriptionId): nothing is granted")
                 entries = []
             }
-            let granted = { (action: String) in entries.contains { $0.allows(action) } }
-            let checks = CloudPermissions.azure.map {
-                PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: granted($0.id))
-            }
-            let administrative = CloudPermissions.azureAdministrative.filter(granted)
-            if !administrative.isEmpty {
-                warnings.append(
-                    "the principal holds far more than Hitch's roles (it may \(administrative.joined(separator: ", "))): "
-                        + "it looks like an Owner; use a dedicated principal with the documented role")
-            }
-            var report = PreflightReport(
-                scope: scope, datacenter: "subscription \(target.subscriptionId)", username: target.clientId, privileges: checks,
-                warnings: warnings)
-            if !report.missing.isEmpty {
-                report.remedy = CloudRemedy.azure(scope: scope, subscriptionId: target.subscriptionId, clientId: target.clientId)
-            }
-            return report
+            return PreflightReport.checking(
+                CloudPermissions.azure, administrative: CloudPermissions.azureAdministrative,
+                isGranted: { action in entries.contains { $0.allows(action) } }, scope: scope,
+                location: "subscription \(target.subscriptionId)", username: target.clientId, holder: "the principal", warnings: warnings
+            ) { CloudRemedy.azure(scope: scope, subscriptionId: target.subscriptionId, clientId: target.clientId) }
         } catch let error as PlatformSessionError {
             throw error
         } catch let failure as StageFailure {

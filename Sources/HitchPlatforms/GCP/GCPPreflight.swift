@@ -13,23 +13,10 @@ public enum GCPPreflight {
             let token = try await CloudTokenLease.gcp(target, scope: nil, timeout: timeout, now: now).accessToken
             let asked = CloudPermissions.gcp.map(\.id) + CloudPermissions.gcpAdministrative
             let held = try await testIamPermissions(asked, of: target, token: token, timeout: timeout)
-            let checks = CloudPermissions.gcp.map {
-                PrivilegeCheck(id: $0.id, need: $0.need, usedFor: $0.usedFor, granted: held.contains($0.id))
-            }
-            var warnings: [String] = []
-            let administrative = CloudPermissions.gcpAdministrative.filter(held.contains)
-            if !administrative.isEmpty {
-                warnings.append(
-                    "the service account holds far more than Hitch's roles (it holds \(administrative.joined(separator: ", "))): "
-                        + "it looks like an Owner; use a dedicated service account with the documented role")
-            }
-            var report = PreflightReport(
-                scope: scope, datacenter: "project \(target.projectId)", username: key.clientEmail, privileges: checks,
-                warnings: warnings)
-            if !report.missing.isEmpty {
-                report.remedy = CloudRemedy.gcp(scope: scope, projectId: target.projectId, clientEmail: key.clientEmail)
-            }
-            return report
+            return PreflightReport.checking(
+                CloudPermissions.gcp, administrative: CloudPermissions.gcpAdministrative, isGranted: { held.contains($0) },
+                scope: scope, location: "project \(target.projectId)", username: key.clientEmail, holder: "the service account"
+            ) { CloudRemedy.gcp(scope: scope, projectId: target.projectId, clientEmail: key.clientEmail) }
         } catch let error as PlatformSessionError {
             throw error
         } catch let failure as StageFailure {

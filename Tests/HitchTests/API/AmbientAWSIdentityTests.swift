@@ -72,10 +72,7 @@ struct AmbientAWSIdentityTests {
         let router = Router()
         router.post("/") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
-            let form = Dictionary(body.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }, uniquingKeysWith: { $1 })
+            let form = FormFields.dictionary(body)
             guard request.headers[.authorization] == nil, form["Action"] == "AssumeRoleWithWebIdentity",
                 form["RoleArn"] == "arn:aws:iam::123456789012:role/eks-hitch", form["WebIdentityToken"] == "eyJhbGciOiJSUzI1NiJ9.e30.web-identity-test"
             else { return IAMPreflightTests.xml(.forbidden, "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>") }

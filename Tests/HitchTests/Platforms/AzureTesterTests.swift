@@ -22,11 +22,7 @@ import Testing
         router.post("/:tenant/oauth2/v2.0/token") { request, context -> Response in
             let tenant = context.parameters.get("tenant") ?? ""
             let body = try await request.body.collect(upTo: 1 << 16)
-            let form = Dictionary(
-                String(buffer: body).split(separator: "&").map { pair -> (String, String) in
-                    let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
-                    return (parts[0], parts.count > 1 ? parts[1] : "")
-                }, uniquingKeysWith: { $1 })
+            let form = FormFields.dictionary(String(buffer: body))
             guard request.headers[.contentType] == "application/x-www-form-urlencoded",
                 form["grant_type"] == "client_credentials", form["scope"] == "https://127.0.0.1:\(port())/.default"
             else { return entraError(400, "invalid_request", 900144) }

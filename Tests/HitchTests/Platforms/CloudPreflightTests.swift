@@ -61,7 +61,7 @@ import _CryptoExtras
             #expect(scripts.remedy.first?.hasPrefix("az role definition create") == true && scripts.remedy.last?.contains("--assignee \(AzureTesterTests.client)") == true)
             #expect(scripts.warnings.isEmpty)
             let owner = try await AzurePreflight.check(target(AzureTesterTests.forbiddenSubscription), scope: .images)
-            #expect(owner.missing.isEmpty && owner.warnings.contains { $0.contains("looks like an Owner") }, "\(owner.warnings)")
+            #expect(owner.missing.isEmpty && owner.warnings.contains { $0.contains("looks like an administrator") }, "\(owner.warnings)")
             await #expect(throws: PlatformSessionError.self) {
                 var wrong = target()
                 wrong.clientSecret = SecretValue("not-the-secret")

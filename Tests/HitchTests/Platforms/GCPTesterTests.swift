@@ -16,10 +16,7 @@ import _CryptoExtras
         let router = Router()
         router.post("/token") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
-            let form = Dictionary(body.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }, uniquingKeysWith: { $1 })
+            let form = FormFields.dictionary(body)
             guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let jwt = form["assertion"] else {
                 return json(.badRequest, #"{"error":"unsupported_grant_type","error_description":"Invalid grant_type"}"#)
             }

@@ -18,11 +18,8 @@ import Testing
         let router = Router()
         router.post("/") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
-            let form = body.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }
-            let values = Dictionary(form, uniquingKeysWith: { $1 })
+            let form = FormFields.pairs(body)
+            let values = FormFields.dictionary(body)
             guard request.headers[.authorization]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIATESTPREFLIGHT001/") == true else {
                 return xml(.forbidden, "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>")
             }
