@@ -12,7 +12,7 @@ public enum AzurePreflight {
     static let maximumPages = 20
 
     public static func check(_ target: AzureTarget, scope: PreflightScope, timeout: TimeAmount = .seconds(15)) async throws(PlatformSessionError) -> PreflightReport {
-        do {
+        try await PlatformSessionError.mapping(otherwise: StageFailure(.authorize, .error, "Resource Manager could not be asked")) {
             let token = try await CloudTokenLease.azure(target, scope: nil, timeout: timeout).accessToken
             let endpoints = AzureTester.clouds[target.cloud] ?? AzureTester.clouds["public"]!
             let arm = try HTTPSLocation(target.armEndpoint ?? URL(string: endpoints.arm)!)
@@ -29,12 +29,6 @@ public enum AzurePreflight {
                 isGranted: { action in entries.contains { $0.allows(action) } }, scope: scope,
                 location: "subscription \(target.subscriptionId)", username: target.clientId, holder: "the principal", warnings: warnings
             ) { CloudRemedy.azure(scope: scope, subscriptionId: target.subscriptionId, clientId: target.clientId) }
-        } catch let error as PlatformSessionError {
-            throw error
-        } catch let failure as StageFailure {
-            throw PlatformSessionError(failure)
-        } catch {
-            throw PlatformSessionError(StageFailure(.authorize, .error, "Resource Manager could not be asked"))
         }
     }
 

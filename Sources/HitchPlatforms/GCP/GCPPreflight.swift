@@ -8,7 +8,7 @@ import NIOHTTP1
 /// caller holds on the project.
 public enum GCPPreflight {
     public static func check(_ target: GCPTarget, scope: PreflightScope, timeout: TimeAmount = .seconds(15), now: Date = Date()) async throws(PlatformSessionError) -> PreflightReport {
-        do {
+        try await PlatformSessionError.mapping(otherwise: StageFailure(.authorize, .error, "Resource Manager could not be asked")) {
             let key = try ServiceAccountKey(target.serviceAccountKey)
             let token = try await CloudTokenLease.gcp(target, scope: nil, timeout: timeout, now: now).accessToken
             let asked = CloudPermissions.gcp.map(\.id) + CloudPermissions.gcpAdministrative
@@ -17,12 +17,6 @@ public enum GCPPreflight {
                 CloudPermissions.gcp, administrative: CloudPermissions.gcpAdministrative, isGranted: { held.contains($0) },
                 scope: scope, location: "project \(target.projectId)", username: key.clientEmail, holder: "the service account"
             ) { CloudRemedy.gcp(scope: scope, projectId: target.projectId, clientEmail: key.clientEmail) }
-        } catch let error as PlatformSessionError {
-            throw error
-        } catch let failure as StageFailure {
-            throw PlatformSessionError(failure)
-        } catch {
-            throw PlatformSessionError(StageFailure(.authorize, .error, "Resource Manager could not be asked"))
         }
     }
 

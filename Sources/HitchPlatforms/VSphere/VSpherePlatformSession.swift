@@ -78,4 +78,19 @@ public struct PlatformSessionError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Runs `body`, passing its session error on, making a stage's failure one, and any other error `fallback`.
+    static func mapping<T>(
+        otherwise fallback: @autoclosure () -> StageFailure, _ body: () async throws -> T
+    ) async throws(PlatformSessionError) -> T {
+        do {
+            return try await body()
+        } catch let error as PlatformSessionError {
+            throw error
+        } catch let failure as StageFailure {
+            throw PlatformSessionError(failure)
+        } catch {
+            throw PlatformSessionError(fallback())
+        }
+    }
 }
