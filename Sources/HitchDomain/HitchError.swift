@@ -15,6 +15,8 @@ public struct HitchError: Error, Sendable, Equatable, CustomStringConvertible {
         case throttled = "too-many-requests"
         /// A request body beyond the server's limit.
         case payloadTooLarge = "payload-too-large"
+        /// A method the path does not take; the answer's `Allow` names those it does.
+        case methodNotAllowed = "method-not-allowed"
         case unavailable = "unavailable"
         case `internal` = "internal"
     }

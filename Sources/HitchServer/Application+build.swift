@@ -20,6 +20,8 @@ func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) thr
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestOriginMiddleware(trustedProxies: runtime.http.trustedProxies))
     router.add(middleware: ErrorMiddleware())
+    let routes = RouteMethods()
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: RequestBodyLimitMiddleware(maximumBytes: runtime.http.maximumBodyBytes))
     router.add(middleware: AuthMiddleware(authenticator: runtime.authenticator))
     let document = try OpenAPIDocument.text()
@@ -35,6 +37,7 @@ func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) thr
         runtime: runtime, handlers: handlers, gate: gate, renderer: try DashboardRenderer.load(),
         secureCookies: secureCookies, logger: logger
     ).register(on: router)
+    routes.record(router)
     return router
 }
 

@@ -75,6 +75,7 @@ enum ErrorBody {
         case .stale: .preconditionFailed
         case .throttled: .tooManyRequests
         case .payloadTooLarge: .contentTooLarge
+        case .methodNotAllowed: .methodNotAllowed
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }
