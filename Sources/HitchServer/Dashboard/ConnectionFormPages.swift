@@ -202,7 +202,7 @@ struct ConnectionFormPages: Sendable {
         for field in kind.schema.fields {
             guard case .connectionReference(let target) = field.type else { continue }
             references[field.name] = try await visitor.call(Operations.ListConnections.id) {
-                try await $0.listConnections(query: .init(kind: target.rawValue)).ok.body.json.connections.map(\.name)
+                try await $0.listConnections(query: .init(kind: .init(rawValue: target.rawValue))).ok.body.json.connections.map(\.name)
             }
         }
         let isNew = existing == nil

@@ -85,9 +85,11 @@ struct ConnectionListPages: Sendable {
         let direction = query["dir"] == "desc" ? "desc" : "asc"
         let tags = tag.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         let statusFilter = Operations.ListConnections.Input.Query.StatusPayload(rawValue: status)
+        let kindFilter = Operations.ListConnections.Input.Query.KindPayload(rawValue: kind)
+        if !kind.isEmpty, kindFilter == nil { throw HitchError(.badRequest, "unknown kind '\(kind)'") }
         let connections = try await visitor.call(Operations.ListConnections.id) {
             try await $0.listConnections(query: .init(
-                kind: kind.isEmpty ? nil : kind, tag: tags.isEmpty ? nil : tags, q: q.isEmpty ? nil : q,
+                kind: kindFilter, tag: tags.isEmpty ? nil : tags, q: q.isEmpty ? nil : q,
                 status: statusFilter)).ok.body.json.connections
         }
         let sorted = Self.sorted(connections, by: sort, descending: direction == "desc")

@@ -28,7 +28,7 @@ struct APIHandlers: APIProtocol {
 
     func listConnections(_ input: Operations.ListConnections.Input) async throws -> Operations.ListConnections.Output {
         var filter = ConnectionFilter(tags: input.query.tag ?? [], text: input.query.q)
-        if let kindName = input.query.kind {
+        if let kindName = input.query.kind?.rawValue {
             guard let kind = ConnectionKind(rawValue: kindName) else {
                 throw HitchError(.badRequest, "unknown kind '\(kindName)'")
             }

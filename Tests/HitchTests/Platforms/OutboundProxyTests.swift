@@ -3,12 +3,17 @@ import HTTPTypes
 import HitchDomain
 @testable import HitchPlatforms
 @testable import HitchServer
+import NIOCore
 import Testing
 
 /// Connections through an outbound proxy with CONNECT, against a small proxy on 127.0.0.1: the tunnel is used, the
 /// pin still applies to the real destination, NO_PROXY bypasses it, and a proxy that fails or refuses is its own
 /// stage and code. Through the API too, with the server's HTTPS_PROXY.
 @Suite struct OutboundProxyTests {
+    /// Generous: the proxy is a Python peer, and the full suite loads a 2-core machine. The tests are about the
+    /// tunnel, not its speed.
+    static let timeout = TimeAmount.seconds(60)
+
     func target(_ server: LocalTLSServer.Running, pin: String? = nil) -> NutanixTarget {
         NutanixTarget(
             endpoint: "127.0.0.1:\(server.port)", username: NutanixTesterTests.username, password: SecretValue(NutanixTesterTests.password),
@@ -20,18 +25,18 @@ import Testing
         defer { proxy.stop() }
         try await LocalTLSServer.run(NutanixTesterTests.prism) { server in
             let policy = EgressPolicy(proxy: OutboundProxy(url: proxy.url))
-            let passed = await EgressPolicy.$current.withValue(policy) { await NutanixTester.test(target(server)) }
+            let passed = await EgressPolicy.$current.withValue(policy) { await NutanixTester.test(target(server), timeout: Self.timeout) }
             #expect(passed.passed, "\(passed)")
             #expect(passed.stages.map(\.stage) == TestStage.allCases, "the proxy is a stage of its own")
             #expect(proxy.tunnels == ["127.0.0.1:\(server.port)"], "the connection went through the proxy")
 
             let wrongPin = String(repeating: "ab", count: 32)
-            let refused = await EgressPolicy.$current.withValue(policy) { await NutanixTester.test(target(server, pin: wrongPin)) }
+            let refused = await EgressPolicy.$current.withValue(policy) { await NutanixTester.test(target(server, pin: wrongPin), timeout: Self.timeout) }
             #expect(refused.failedStage?.stage == .tls && refused.failedStage?.failure == .tlsUntrusted, "the pin is the destination's: \(refused)")
             #expect(refused.failedStage?.certificate?.thumbprint == server.thumbprint)
 
             let bypassed = EgressPolicy(proxy: OutboundProxy(url: proxy.url, noProxy: "example.com, 127.0.0.1"))
-            let direct = await EgressPolicy.$current.withValue(bypassed) { await NutanixTester.test(target(server)) }
+            let direct = await EgressPolicy.$current.withValue(bypassed) { await NutanixTester.test(target(server), timeout: Self.timeout) }
             #expect(direct.passed && direct.stages.map(\.stage) == TestStage.direct, "NO_PROXY: \(direct)")
             #expect(proxy.tunnels.count == 2, "no tunnel for a bypassed host")
         }
@@ -42,7 +47,7 @@ import Testing
         defer { guarded.stop() }
         try await LocalTLSServer.run(NutanixTesterTests.prism) { server in
             func test(_ url: String) async -> TestReport {
-                await EgressPolicy.$current.withValue(EgressPolicy(proxy: OutboundProxy(url: url))) { await NutanixTester.test(target(server)) }
+                await EgressPolicy.$current.withValue(EgressPolicy(proxy: OutboundProxy(url: url))) { await NutanixTester.test(target(server), timeout: Self.timeout) }
             }
             let unauthenticated = await test(guarded.url)
             #expect(unauthenticated.failedStage?.stage == .proxy && unauthenticated.failedStage?.failure == .proxyFailed)
@@ -57,7 +62,7 @@ import Testing
         let unreachable = await EgressPolicy.$current.withValue(EgressPolicy(proxy: OutboundProxy(url: guarded.url.replacingOccurrences(of: "http://", with: "http://hitch:proxy-pw-1@")))) {
             await NutanixTester.test(NutanixTarget(
                 endpoint: "127.0.0.1:1", username: "u", password: SecretValue("p"), clusterName: nil, insecure: false,
-                thumbprint: String(repeating: "ab", count: 32)))
+                thumbprint: String(repeating: "ab", count: 32)), timeout: Self.timeout)
         }
         #expect(unreachable.failedStage?.stage == .connect && unreachable.failedStage?.failure == .unreachable, "the destination's failure: \(unreachable)")
     }
@@ -82,7 +87,7 @@ import Testing
                     "fields": ["endpoint": "127.0.0.1:\(server.port)", "username": NutanixTesterTests.username, "thumbprint": server.thumbprint],
                     "secrets": ["password": NutanixTesterTests.password],
                 ]).status == .created)
-                let tested = try await client.call(.post, "/v1/connections/prism-discovery-lab/test", json: [String: Any]())
+                let tested = try await client.call(.post, "/v1/connections/prism-discovery-lab/test?timeout=60", json: [String: Any]())
                 #expect(tested.json["passed"] as? Bool == true && tested.text.contains("\"proxy\""), "\(tested.text)")
                 #expect(proxy.tunnels == ["127.0.0.1:\(server.port)"])
             }
