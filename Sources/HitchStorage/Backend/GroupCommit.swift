@@ -25,7 +25,10 @@ final class GroupCommit: Sendable {
             state.isLeading = true
             return true
         }
-        if leads { await lead(on: database) }
+        // The leader runs the batches in a task of their own: its caller may be cancelled (a job stopped at
+        // shutdown), and a cancelled task must not stop a batch between BEGIN and COMMIT or ROLLBACK, which would
+        // leave the one writer inside a transaction and fail every write after it.
+        if leads { await Task { await self.lead(on: database) }.value }
         return try await job.outcome() as! Result
     }
 

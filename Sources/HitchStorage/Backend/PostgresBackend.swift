@@ -94,7 +94,9 @@ public final class PostgresBackend: SQLBackend {
     public func transaction<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection { connection in
+        // A task of its own: a cancelled caller (a job stopped at shutdown) must not stop the transaction between
+        // BEGIN and COMMIT or ROLLBACK, and hand its connection back to the pool inside a transaction.
+        try await Task { [client] in try await client.withConnection { connection in
             let database = connection.sql(queryLogLevel: nil)
             try await database.raw("BEGIN").run()
             do {
@@ -105,7 +107,7 @@ public final class PostgresBackend: SQLBackend {
                 try? await database.raw("ROLLBACK").run()
                 throw error
             }
-        }
+        } }.value
     }
 
     public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {
