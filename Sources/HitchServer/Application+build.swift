@@ -9,8 +9,12 @@ public func buildApplication(
     runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(runtime: runtime, secureCookies: configuration.secureCookies, logger: logger)
+    let http = runtime.http
     return Application(
         router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [HeaderDeadlineHandler(seconds: http.headerSeconds)],
+            idleTimeout: .seconds(Int64(http.idleSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hitch"),
         logger: logger)
 }

@@ -8,6 +8,10 @@ import HitchPlatforms
 struct HTTPSettings: Sendable {
     var maximumBodyBytes = RequestBodyLimitMiddleware.defaultMaximumBytes
     var trustedProxies: [IPRange] = []
+    /// How long a client may take to send a request's headers (`HITCH_HTTP_HEADER_SECONDS`, 10 by default).
+    var headerSeconds = 10
+    /// How long a connection may stay silent before it is closed (`HITCH_HTTP_IDLE_SECONDS`, 60 by default).
+    var idleSeconds = 60
 
     init() {}
 
@@ -18,6 +22,8 @@ struct HTTPSettings: Sendable {
             }
             maximumBodyBytes = bytes
         }
+        headerSeconds = try Self.seconds(environment, "HITCH_HTTP_HEADER_SECONDS", within: 1...300) ?? headerSeconds
+        idleSeconds = try Self.seconds(environment, "HITCH_HTTP_IDLE_SECONDS", within: 5...3600) ?? idleSeconds
         let entries = (environment["HITCH_TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         trustedProxies = try entries.map { entry in
@@ -26,5 +32,13 @@ struct HTTPSettings: Sendable {
             }
             return range
         }
+    }
+
+    private static func seconds(_ environment: [String: String], _ name: String, within range: ClosedRange<Int>) throws -> Int? {
+        guard let text = environment[name] else { return nil }
+        guard let seconds = Int(text), range.contains(seconds) else {
+            throw HitchError(.badRequest, "\(name) must be a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return seconds
     }
 }

@@ -29,6 +29,40 @@ import Testing
         }
     }
 
+    /// A client that never finishes its headers is cut off at HITCH_HTTP_HEADER_SECONDS; a keep-alive connection
+    /// that completes its requests takes a second one afterwards.
+    @Test func aSlowClientIsCutOff() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try ServerProcess(
+            arguments: ["--data-dir", directory.path + "/data"],
+            environment: CanaryEndToEndTests.baseEnvironment.merging(["HITCH_HTTP_HEADER_SECONDS": "2"]) { $1 },
+            logPath: directory.path + "/log")
+        defer { server.stop() }
+        let port = try #require(server.address.split(separator: ":").last.map(String.init))
+        let script = """
+            import socket, sys, time
+            port = int(sys.argv[1])
+            slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+            slow.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n")
+            start = time.time()
+            closed = slow.recv(100) == b""
+            print("slow-closed" if closed and time.time() - start < 8 else "slow-open")
+            import http.client
+            kept = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            kept.request("GET", "/healthz")
+            first = kept.getresponse()
+            first.read()
+            time.sleep(1)
+            kept.request("GET", "/healthz")
+            second = kept.getresponse()
+            print("kept-ok" if first.status == 200 and second.status == 200 else "kept-broken %d %d" % (first.status, second.status))
+            """
+        let ran = try HitchBinary.runTool("/usr/bin/env", ["python3", "-c", script, port], environment: CanaryEndToEndTests.baseEnvironment)
+        #expect(ran.stdout.contains("slow-closed") && ran.stdout.contains("kept-ok"), "\(ran.output)")
+    }
+
     @Test func anUnreadableSettingIsRefusedBeforeAnythingStarts() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
