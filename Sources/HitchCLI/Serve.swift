@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
     @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
     var secureCookies = false
-    @Option(help: "http://[user:password@]host:port of an outbound proxy that platform connections tunnel through with CONNECT (env HTTPS_PROXY; NO_PROXY lists hosts reached directly).")
+    @Option(help: "http://host:port of an outbound proxy that platform connections tunnel through with CONNECT (env HTTPS_PROXY, which may carry user:password; NO_PROXY lists hosts reached directly).")
     var httpsProxy: String?
 
     func validate() throws {
@@ -69,7 +69,11 @@ struct Serve: AsyncParsableCommand {
         }
         if let httpsProxy {
             guard OutboundProxy(url: httpsProxy) != nil else {
-                throw ValidationError("--https-proxy must be http://[user:password@]host[:port]")
+                throw ValidationError("--https-proxy must be http://host[:port]")
+            }
+            // Arguments are visible to every user of the machine (ps, /proc): a proxy password goes in HTTPS_PROXY.
+            guard URL(string: httpsProxy)?.user == nil else {
+                throw ValidationError("--https-proxy takes no user:password (arguments are visible to other users): put the credentials in HTTPS_PROXY")
             }
             configuration.environment["HTTPS_PROXY"] = httpsProxy
             configuration.environment["https_proxy"] = nil

@@ -71,5 +71,12 @@ import Testing
         let refused = try HitchBinary.run(["serve", "--data-dir", directory.path + "/data", "--bind", "127.0.0.1:0"], environment: environment)
         #expect(refused.status != 0 && refused.stderr.contains("HITCH_DASHBOARD_SECURE_COOKIES must be 1, 0, true or false, not 'yes please'"), "\(refused.output)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"), "nothing was created")
+
+        // A proxy password is never taken from the arguments, where other users of the machine can read it.
+        let withPassword = try HitchBinary.run(
+            ["serve", "--data-dir", directory.path + "/data", "--bind", "127.0.0.1:0", "--https-proxy", "http://u:proxy-pw@127.0.0.1:3128"],
+            environment: CanaryEndToEndTests.baseEnvironment)
+        #expect(withPassword.status != 0 && withPassword.stderr.contains("put the credentials in HTTPS_PROXY"), "\(withPassword.output)")
+        #expect(!withPassword.output.contains("proxy-pw") && !FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
 }
