@@ -22,6 +22,17 @@ struct AmbientAWSIdentity: Sendable {
         }
     }
 
+    /// The identity as the `via` of a role connection that names none; nil for any other connection, or when the
+    /// server lends no identity (`identity` nil).
+    static func via(
+        for kind: ConnectionKind, fields: [String: FieldValue], from identity: AmbientAWSIdentity?, now: Date = Date()
+    ) async throws(Unavailable) -> PlatformTests.Via? {
+        guard [.awsAssumeRole, .awsCrossAccount].contains(kind), ConnectionSecrets.viaName(kind: kind, fields: fields) == nil,
+            let identity
+        else { return nil }
+        return try await identity.via(now: now)
+    }
+
     /// The identity as the key a role is assumed with, like a `via` connection's.
     func via(now: Date = Date()) async throws(Unavailable) -> PlatformTests.Via {
         let endpoint = text("AWS_ENDPOINT_URL_STS") ?? text("AWS_ENDPOINT_URL")

@@ -47,12 +47,12 @@ struct LeaseService: Sendable {
         let secrets = try await connections.secrets.open(of: record, logger: logger)
         let viaSecrets = try await via.asyncMap { try await connections.secrets.open(of: $0, logger: logger) }
         var viaValues = via.map { (fields: $0.fields, secrets: viaSecrets ?? [:]) }
-        if viaValues == nil, [.awsAssumeRole, .awsCrossAccount].contains(record.kind), let ambient = connections.ambientAWS {
+        if viaValues == nil {
             do {
                 let own = try await EgressPolicy.$current.withValue(egress) { () async throws(AmbientAWSIdentity.Unavailable) in
-                    try await ambient.via(now: now)
+                    try await AmbientAWSIdentity.via(for: record.kind, fields: record.fields, from: connections.ambientAWS, now: now)
                 }
-                viaValues = (own.fields, own.secrets)
+                viaValues = own.map { ($0.fields, $0.secrets) }
             } catch let error as AmbientAWSIdentity.Unavailable {
                 throw HitchError(.unavailable, "the platform did not give a credential: \(error.message)")
             }

@@ -57,9 +57,9 @@ enum PlatformTests {
             return await STSTester.testAccessKey(PlatformTargets.awsAccessKey(values), timeout: timeout)
         case .awsAssumeRole, .awsCrossAccount:
             var via = via
-            if via == nil, ConnectionSecrets.viaName(kind: kind, fields: fields) == nil, let ambient {
+            if via == nil {
                 do {
-                    via = try await ambient.via()
+                    via = try await AmbientAWSIdentity.via(for: kind, fields: fields, from: ambient)
                 } catch {
                     return TestReport.failed(.authenticate, error.message)
                 }

@@ -85,15 +85,17 @@ struct PreflightService: Sendable {
                     fields: via.fields,
                     secrets: try await connections.openForUse(
                         via, purpose: "preflight job \(job.id), as the key \(record.name) goes through", by: actor, logger: logger))
-            } else if let ambient = connections.ambientAWS {
+            } else {
+                let own: PlatformTests.Via?
                 do {
-                    let own = try await ambient.via()
-                    viaValues = .init(fields: own.fields, secrets: own.secrets)
+                    own = try await AmbientAWSIdentity.via(for: record.kind, fields: record.fields, from: connections.ambientAWS)
                 } catch {
                     throw HitchError(.unavailable, "preflight could not run: \(error.message)")
                 }
-            } else {
-                throw HitchError(.conflict, "the connection names no via key, and this server lends no AWS identity of its own")
+                guard let own else {
+                    throw HitchError(.conflict, "the connection names no via key, and this server lends no AWS identity of its own")
+                }
+                viaValues = .init(fields: own.fields, secrets: own.secrets)
             }
             guard let target = PlatformTargets.assumeRole(values, via: viaValues, defaultSessionName: "hitch-preflight") else {
                 throw HitchError(.conflict, "the via connection is not an aws-access-key")
