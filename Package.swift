@@ -36,7 +36,7 @@ let package = Package(
             name: "HitchDomain",
             swiftSettings: swiftSettings
         ),
-        // Master key sources, the keyring, sealing and opening secrets.
+        // Key-encryption keys, the keyring, sealing and opening secrets.
         .target(
             name: "HitchSecrets",
             dependencies: [
@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "HitchPlatforms",
             dependencies: [
-                "HitchDomain",
+                "HitchDomain", "HitchSecrets",
                 // Brings NIO, NIOSSL and NIOHTTP1, on which the platforms' HTTPS connections are built.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

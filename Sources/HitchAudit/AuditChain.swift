@@ -4,21 +4,26 @@ import HitchSecrets
 import HitchStorage
 
 /// The MACs that chain the log: `mac(n) = HMAC-SHA256(audit key, mac(n-1) || canonical text of event n)`, under
-/// a key derived from the master key, so that someone with only database access cannot forge a valid chain. The
-/// canonical text is `AuditCanonicalForm`'s.
+/// the keyring's audit key, so that someone with only database access cannot forge a valid chain. The audit key is
+/// the keyring's own slot (`audit/1`), not a master key: rotating the master key or replacing the key-encryption key
+/// leaves it, and so every MAC, unchanged. Each event names its key's version. The canonical text is
+/// `AuditCanonicalForm`'s.
 public struct AuditChain: Sendable {
     public let currentVersion: Int
     /// Each version's HMAC with its key already absorbed: a copy per event saves the key set-up.
     private let keyed: [Int: KeyedHMAC]
     private let keys: [Int: SymmetricKey]
 
-    public init(current: MasterKey, previous: [MasterKey] = []) {
-        currentVersion = current.version
-        var keys: [Int: SymmetricKey] = [:]
-        for master in previous + [current] { keys[master.version] = master.derivedKey(purpose: "audit chain") }
+    /// - Parameter keys: the audit keys by version; `current` keys new events.
+    public init(keys: [Int: SymmetricKey], current: Int) {
+        precondition(keys[current] != nil, "the current audit key is loaded")
+        currentVersion = current
         self.keys = keys
         keyed = keys.mapValues(KeyedHMAC.init)
     }
+
+    /// The audit key of a database made before the keyring: derived from its master key with HKDF.
+    public static func legacyKey(of master: MasterKey) -> SymmetricKey { master.derivedKey(purpose: "audit chain") }
 
     /// The MAC of the first event follows this one.
     static let genesis = ""

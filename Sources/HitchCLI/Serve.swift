@@ -9,9 +9,11 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Hitch server.",
         discussion: """
-            With no database URL, Hitch keeps its data in SQLite in the data directory, with the master key in \
-            <data-dir>/master.key (created on first start, mode 0600) unless HITCH_MASTER_KEY holds it (base64 of \
-            32 bytes). On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
+            With no database URL, Hitch keeps its data in SQLite in the data directory. The keyring that seals every \
+            secret is kept in the database, sealed by the key-encryption key: an AWS KMS key when --kms-key-id names \
+            one, else HITCH_MASTER_KEY (base64 of 32 bytes), else <data-dir>/master.key (created on first start, \
+            mode 0600). A key that does not open the keyring, or a KMS that cannot be reached, stops the start with \
+            nothing changed. On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
             or takes it from HITCH_BOOTSTRAP_TOKEN.
 
             The web dashboard is served at /ui on the same address; users sign in with a password. Pass \
@@ -26,6 +28,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
     @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
     var secureCookies = false
+    @Option(help: "An AWS KMS key (ARN) as the key-encryption key, reached with the server's AWS identity (env HITCH_KMS_KEY_ID).")
+    var kmsKeyId: String?
+    @Option(help: "A private or test KMS endpoint (env HITCH_KMS_ENDPOINT); https://kms.REGION.amazonaws.com by default.")
+    var kmsEndpoint: String?
     @Option(help: "http://host:port of an outbound proxy that platform connections tunnel through with CONNECT (env HTTPS_PROXY, which may carry user:password; NO_PROXY lists hosts reached directly).")
     var httpsProxy: String?
 
@@ -77,6 +83,11 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.environment["HTTPS_PROXY"] = httpsProxy
             configuration.environment["https_proxy"] = nil
+        }
+        if let kmsKeyId { configuration.environment["HITCH_KMS_KEY_ID"] = kmsKeyId }
+        if let kmsEndpoint { configuration.environment["HITCH_KMS_ENDPOINT"] = kmsEndpoint }
+        if configuration.environment["HITCH_KMS_ENDPOINT"] != nil, configuration.environment["HITCH_KMS_KEY_ID"] == nil {
+            throw ValidationError("--kms-endpoint goes with --kms-key-id")
         }
         if let level = logLevel ?? environment["HITCH_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level) else {

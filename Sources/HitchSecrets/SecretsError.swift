@@ -7,12 +7,14 @@ public struct SecretsError: Error, Sendable, Equatable, CustomStringConvertible 
         case keyMismatch = "master-key-mismatch"
         case unknownKeyVersion = "unknown-master-key-version"
         case openFailed = "secret-open-failed"
+        /// The key-encryption key could not be used: KMS unreachable, or it refused.
+        case kekUnavailable = "key-encryption-key-unavailable"
     }
 
     public let code: Code
     public let message: String
 
-    init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }

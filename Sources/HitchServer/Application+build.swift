@@ -54,6 +54,7 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await runtime.followRotations(logger: logger) }
                 group.addTask { await runtime.endExpiredLeases(logger: logger) }
+                group.addTask { await runtime.maintainKeys(logger: logger) }
                 try await app.runService()
                 group.cancelAll()
             }

@@ -6,6 +6,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case duplicate
         case unsupportedURL = "unsupported-url"
         case migrationIncomplete = "migration-incomplete"
+        /// A value was sealed under a master key version that was retired meanwhile.
+        case keyVersionRetired = "key-version-retired"
     }
 
     public let code: Code

@@ -12,6 +12,7 @@ public struct StoreSession: Sendable {
     public let inventory: any InventoryRepository
     public let preflights: any PreflightRepository
     public let leases: any LeaseRepository
+    public let keyring: any KeyringRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -29,9 +30,16 @@ public struct StoreSession: Sendable {
         inventory = SQLInventoryRepository(database: database)
         preflights = SQLPreflightRepository(database: database)
         leases = SQLLeaseRepository(database: database)
+        keyring = SQLKeyringRepository(database: database)
         audit = SQLAuditRepository(database: database) {
             try await backend.lockExclusively(database, key: Self.auditLockKey)
         }
+    }
+
+    /// Within a write, waits for and holds until it ends the lock `key`: of the servers sharing the database, one
+    /// at a time does the work it guards.
+    public func lockExclusively(key: Int64) async throws {
+        try await backend.lockExclusively(database, key: key)
     }
 
     /// Tells every server sharing the database once this write commits (see `SQLBackend.notify`).

@@ -62,6 +62,10 @@ enum AccessPolicy {
         "listAuditEvents": Rule(.permission(.readAudit)),
         "exportAuditEvents": Rule(.permission(.readAudit)),
         "verifyAuditLog": Rule(.permission(.readAudit)),
+        "getKeyStatus": Rule(.permission(.administer)),
+        "rotateMasterKey": Rule(.permission(.administer), audit: "key.rotate"),
+        "retireMasterKey": Rule(.permission(.administer), audit: "key.retire"),
+        "rekeyKeyring": Rule(.permission(.administer), audit: "key.rekey"),
         "createLease": Rule(.permission(.useConnections), audit: "lease.issue", target: "connection"),
         "verifyAPIKey": Rule(.permission(.useConnections), audit: "api-key.verify"),
         // A consumer lists and ends its own leases; operators and admins any (LeaseService narrows it).

@@ -38,6 +38,8 @@ enum ErrorBody {
             return hitchError(for: error.underlyingError)
         case let error as StorageError where error.code == .unreachable:
             return HitchError(.unavailable, "the database cannot be reached")
+        case let error as StorageError where error.code == .keyVersionRetired:
+            return HitchError(.unavailable, error.message)
         case let error as SecretsError:
             return HitchError(.internal, "a secret could not be opened (\(error.code.rawValue))")
         case let error as HTTPError where error.status == .contentTooLarge:

@@ -9,7 +9,10 @@ import Logging
 /// destination changed by any path (a bug, a hand edit of the database) is never used.
 struct ConnectionSecrets: Sendable {
     let store: Store
-    let keyring: Keyring
+    let live: LiveKeyring
+
+    /// The keyring as this server holds it now.
+    var keyring: Keyring { live.keyring }
 
     /// The destination of values of `kind`, with the connection they go through (`via`) looked up.
     func destination(kind: ConnectionKind, fields: [String: FieldValue], logger: Logger) async throws -> ConnectionDestination {
@@ -52,8 +55,8 @@ struct ConnectionSecrets: Sendable {
     }
 
     /// One stored value opened under `binding`; throws `SecretsError` when it was sealed for another.
-    func open(_ secret: StoredSecret, as binding: SecretBinding) throws -> SecretValue {
-        try keyring.open(
+    func open(_ secret: StoredSecret, as binding: SecretBinding, logger: Logger) async throws -> SecretValue {
+        try await live.holding(secret.masterKeyVersion, store: store, logger: logger).open(
             SealedSecret(masterKeyVersion: secret.masterKeyVersion, wrappedKey: secret.wrappedKey, ciphertext: secret.ciphertext),
             for: binding)
     }
@@ -74,7 +77,7 @@ struct ConnectionSecrets: Sendable {
                 connectionId: record.id, field: secret.field, credentialVersion: record.credentialVersion,
                 destination: destination.canonical)
             do {
-                opened[secret.field] = try open(secret, as: binding)
+                opened[secret.field] = try await open(secret, as: binding, logger: logger)
             } catch let error as SecretsError where error.code == .openFailed {
                 logger.error(
                     "a stored secret does not open for its connection's destination; it is not used",

@@ -9,7 +9,7 @@ import Logging
 /// Creates, reads, changes and deletes connections. Secrets are sealed here, before storage sees them.
 struct ConnectionService: Sendable {
     let store: Store
-    let keyring: Keyring
+    let keys: LiveKeyring
     let audit: AuditLog
     let sessions: PlatformSessionPool
     let egress: EgressPolicy
@@ -17,7 +17,7 @@ struct ConnectionService: Sendable {
     var ambientAWS: AmbientAWSIdentity? = nil
     let clock: @Sendable () -> Date
 
-    var secrets: ConnectionSecrets { ConnectionSecrets(store: store, keyring: keyring) }
+    var secrets: ConnectionSecrets { ConnectionSecrets(store: store, live: keys) }
     var leaseEnding: LeaseEnding { LeaseEnding(store: store, secrets: secrets, egress: egress) }
 
     /// A role connection names a `via` key unless the server lends its own AWS identity.

@@ -57,7 +57,7 @@ struct LeaseEnding: Sendable {
             let binding = SecretBinding(
                 connectionId: lease.id, field: "handle", credentialVersion: lease.credentialVersion,
                 destination: destination.canonical)
-            let handle = try secrets.open(sealed, as: binding)
+            let handle = try await secrets.open(sealed, as: binding, logger: logger)
             await EgressPolicy.$current.withValue(egress) {
                 await LeaseCredentials.end(kind: kind, fields: record.fields, handle: handle)
             }

@@ -9,7 +9,9 @@ import Logging
 /// What a running server holds: the store, the keyring and the services built on them.
 public struct HitchRuntime: Sendable {
     public let store: Store
-    public let keyring: Keyring
+    let keys: LiveKeyring
+    /// Moves what older master key versions wrap to the current one, in the background.
+    let rewrap: KeyRewrap
     public let audit: AuditLog
     let hasher: PasswordHasher
     let throttle: LoginThrottle
@@ -24,11 +26,13 @@ public struct HitchRuntime: Sendable {
     let bootstrapTokenPath: String
     let sessions: PlatformSessionPool
     let runningJobs: RunningJobs
+    /// The process environment: the AWS identity a KMS key-encryption key is reached with.
+    let environment: [String: String]
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService {
         ConnectionService(
-            store: store, keyring: keyring, audit: audit, sessions: sessions, egress: egress, ambientAWS: ambientAWS, clock: clock)
+            store: store, keys: keys, audit: audit, sessions: sessions, egress: egress, ambientAWS: ambientAWS, clock: clock)
     }
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
@@ -48,6 +52,7 @@ public struct HitchRuntime: Sendable {
     var apiKeys: APIKeyVerifier {
         APIKeyVerifier(connections: connections, store: store, audit: audit, throttle: throttle, clock: clock)
     }
+    var keyService: KeyService { KeyService(store: store, keys: keys, audit: audit, rewrap: rewrap, clock: clock) }
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
@@ -57,14 +62,17 @@ public struct HitchRuntime: Sendable {
     var tokens: TokenService { TokenService(store: store, audit: audit, lifetimes: tokenLifetimes, clock: clock) }
     var auditLog: AuditService { AuditService(store: store, chain: audit.chain) }
 
+    /// Keeps the keyring current and rewraps in the background, until cancelled.
+    public func maintainKeys(logger: Logger) async { await rewrap.run(logger: logger) }
+
     /// Stops the jobs this server runs (each records that it stopped) and logs out its platform sessions.
     public func shutDownJobs() async {
         await runningJobs.stopAll()
         await sessions.closeAll()
     }
 
-    /// Checks the master key against the database before anything is written, then migrates and, on first
-    /// start, records the key check and creates the admin identity.
+    /// Opens the keyring with the key-encryption key before anything is written, then migrates and, on first
+    /// start, writes the keyring and creates the admin identity.
     public static func start(
         backend: any SQLBackend, configuration: HitchConfiguration, logger: Logger,
         clock: @escaping @Sendable () -> Date = Date.init
@@ -75,47 +83,42 @@ public struct HitchRuntime: Sendable {
         let tokenLifetimes = try TokenLifetimes(environment: configuration.environment)
         let http = try HTTPSettings(environment: configuration.environment)
         let leaseSettings = try LeaseSettings(environment: configuration.environment)
+        let rewrapSettings = try KeyRewrap.Settings(environment: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
-        let isNew = try await migrator.appliedVersions(logger: logger).isEmpty
-        let storedCheck = isNew ? nil : try await store.read(logger: logger) { try await $0.keyCheck.load() }
-        let loader = MasterKeyLoader(environment: configuration.environment, dataDirectory: configuration.dataDirectory)
-        let (masterKey, source) = try loader.load(mayCreate: storedCheck == nil)
-        if let storedCheck { try KeyCheck.verify(storedCheck.value, with: masterKey) }
-        if case .file(let path, true) = source { logger.notice("created the master key file", metadata: ["path": "\(path)"]) }
-
-        let audit = AuditLog(chain: AuditChain(current: masterKey), clock: clock)
-        let keyring = Keyring(current: masterKey)
+        let startup = KeyringStartup(store: store, configuration: configuration, logger: logger)
+        // The key-encryption key must open the keyring before anything is written.
+        let opened = try await startup.open(appliedVersions: try await migrator.appliedVersions(logger: logger))
+        let migrating = AuditLog(chain: opened.live.auditChain, clock: clock)
         let applied = try await migrator.migrate(
             logger: logger,
             steps: [
                 SchemaVersion.destinationBinding: DestinationBindingMigration.step(
-                    secrets: ConnectionSecrets(store: store, keyring: keyring), audit: audit, logger: logger)
+                    secrets: ConnectionSecrets(store: store, live: opened.live), audit: migrating, logger: logger),
+                SchemaVersion.keyring: KeyringStartup.step(rows: opened.firstRows),
             ])
+        let keys = opened.firstRows.isEmpty ? opened.live : try await startup.reopen(opened)
+        let audit = AuditLog(chain: keys.auditChain, clock: clock)
         if applied.contains(SchemaVersion.auditLog) {
             // The log starts with the migration that made it, so an emptied log is never taken for a new one.
             let event = AuditEvent(actor: .system, origin: .local, action: "audit.start", target: nil)
             try await store.write(logger: logger) { session in try await audit.append(event, in: session) }
         }
-        if storedCheck == nil {
-            let check = try KeyCheck.make(for: masterKey)
-            try await store.write(logger: logger) { session in
-                // Two servers starting on one new PostgreSQL: the first writes the check, the other verifies it.
-                if let existing = try await session.keyCheck.load() {
-                    try KeyCheck.verify(existing.value, with: masterKey)
-                } else {
-                    try await session.keyCheck.save(masterKeyVersion: masterKey.version, value: check)
-                }
-            }
+        if applied.contains(SchemaVersion.keyring) {
+            let event = AuditEvent(
+                actor: .system, origin: .local, action: "key.keyring", target: nil,
+                detail: "the keyring was made, sealed by the key-encryption key \(keys.kek.identity)")
+            try await store.write(logger: logger) { session in try await audit.append(event, in: session) }
         }
         try await Bootstrap(configuration: configuration, clock: clock)
             .createAdminIfEmpty(store: store, audit: audit, logger: logger)
         let hasher = try await PasswordHasher(cost: PasswordHasher.cost(from: configuration.environment))
         let runtime = HitchRuntime(
-            store: store, keyring: keyring, audit: audit, hasher: hasher, throttle: LoginThrottle(),
+            store: store, keys: keys,
+            rewrap: KeyRewrap(store: store, keys: keys, audit: audit, settings: rewrapSettings, clock: clock), audit: audit, hasher: hasher, throttle: LoginThrottle(),
             rotationPolicy: rotationPolicy, egress: egress, ambientAWS: ambientAWS, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
-            runningJobs: RunningJobs(), clock: clock)
+            runningJobs: RunningJobs(), environment: configuration.environment, clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
         if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }
         return runtime

@@ -33,6 +33,7 @@ enum Migrations {
         Migration(version: 10, name: "connections' display names", apply: { database in
             try await database.raw("ALTER TABLE connections ADD COLUMN display_name TEXT NOT NULL DEFAULT ''").run()
         }),
+        Migration(version: SchemaVersion.keyring, name: "the keyring", apply: KeyringSchema.apply, needsServerStep: true),
     ]
 }
 
@@ -42,4 +43,6 @@ public enum SchemaVersion {
     public static let auditLog = 2
     /// The version that binds every stored secret to its connection's destination (a server step).
     public static let destinationBinding = 6
+    /// The version that keeps the keyring in the database (a server step writes its first rows).
+    public static let keyring = 11
 }

@@ -29,6 +29,11 @@ public protocol ConnectionRepository: Sendable {
     func replaceSecrets(_ secrets: [StoredSecret], connectionId: String) async throws
     /// The secrets of many connections, by connection id, in one read per 500 ids.
     func secrets(connectionIds: [String]) async throws -> [String: [StoredSecret]]
+    /// Within a write, up to `limit` secrets wrapped by a master key version below `version`, after the secret
+    /// (connection id, field) `after`, in that order; locked until the transaction ends.
+    func wrapped(below version: Int, after: (connectionId: String, field: String)?, limit: Int) async throws -> [WrappedSecret]
+    /// Replaces a secret's wrapped data key while it is still `expected` (the ciphertext stays); false when it changed.
+    func rewrap(connectionId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool
     func versions(connectionId: String) async throws -> [CredentialVersionRecord]
 }
 
@@ -137,6 +142,22 @@ public protocol KeyCheckRepository: Sendable {
     func save(masterKeyVersion: Int, value: Data) async throws
 }
 
+/// The keyring's sealed keys, and what each master key version still wraps.
+public protocol KeyringRepository: Sendable {
+    /// Every key, by purpose and version.
+    func all() async throws -> [KeyringKeyRecord]
+    /// Within a write, every key, locked until the transaction ends: rotations, retires and rekeys take turns.
+    func allLocked() async throws -> [KeyringKeyRecord]
+    func insert(_ key: KeyringKeyRecord) async throws
+    /// Replaces a key's seal by the key-encryption key (a rekey); the key itself is unchanged.
+    func reseal(purpose: String, version: Int, sealedKey: Data, kek: String) async throws
+    func delete(purpose: String, version: Int) async throws -> Bool
+    /// Whether any secret or lease handle is wrapped by a master key version below `version` (a read by index).
+    func hasWrapped(below version: Int) async throws -> Bool
+    /// By master key version: how many secrets and lease handles its data keys wrap.
+    func usage() async throws -> [Int: KeyUsage]
+}
+
 /// Leases: what was handed out, to whom, until when, and how it ended. Ending is a claim: of several servers, the
 /// one whose update ended the row is the one that ends the lease on the platform.
 public protocol LeaseRepository: Sendable {
@@ -159,4 +180,9 @@ public protocol LeaseRepository: Sendable {
     /// Takes the handles of up to `limit` ended leases (of `ids`, when given), clearing them: of several servers,
     /// only the one whose update cleared a handle ends that session on the platform. The records carry the handles.
     func claimHandles(ids: [String]?, limit: Int) async throws -> [LeaseRecord]
+    /// Within a write, up to `limit` leases whose handle a master key version below `version` wraps, after the
+    /// lease `after`, in id order; locked until the transaction ends.
+    func handles(below version: Int, after: String?, limit: Int) async throws -> [LeaseRecord]
+    /// Replaces a lease handle's wrapped data key while it is still `expected`; false when it changed.
+    func rewrapHandle(leaseId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool
 }

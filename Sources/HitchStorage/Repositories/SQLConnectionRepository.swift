@@ -119,8 +119,36 @@ struct SQLConnectionRepository: ConnectionRepository {
         return !deleted.isEmpty
     }
 
+    /// Only the migration that binds secrets to destinations calls this, before the keyring is in the database.
     func replaceSecrets(_ secrets: [StoredSecret], connectionId: String) async throws {
-        try await insertSecrets(secrets, connectionId: connectionId)
+        try await insertSecrets(secrets, connectionId: connectionId, checkingKeyring: false)
+    }
+
+    func wrapped(below version: Int, after: (connectionId: String, field: String)?, limit: Int) async throws -> [WrappedSecret] {
+        let query = database.select()
+            .columns("connection_id", "field", "credential_version", "master_key_version", "wrapped_key", "ciphertext")
+            .from("connection_secrets").where("master_key_version", .lessThan, version)
+        if let after {
+            query.where { group in
+                group.where("connection_id", .greaterThan, after.connectionId).orWhere { same in
+                    same.where("connection_id", .equal, after.connectionId).where("field", .greaterThan, after.field)
+                }
+            }
+        }
+        return try await query.orderBy("connection_id").orderBy("field").limit(limit).for(.update)
+            .all(decoding: SecretRow.self, with: .snakeCase)
+            .map { WrappedSecret(connectionId: $0.connectionId ?? "", secret: try $0.stored()) }
+    }
+
+    func rewrap(connectionId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool {
+        try await SQLKeyringRepository.requireDataVersions([rewrapped.masterKeyVersion], in: database)
+        return try await !database.update("connection_secrets")
+            .set("master_key_version", to: rewrapped.masterKeyVersion)
+            .set("wrapped_key", to: rewrapped.wrappedKey.base64EncodedString())
+            .where("connection_id", .equal, connectionId).where("field", .equal, expected.field)
+            .where("master_key_version", .equal, expected.masterKeyVersion)
+            .where("wrapped_key", .equal, expected.wrappedKey.base64EncodedString())
+            .returning("field").all().isEmpty
     }
 
     func secrets(connectionId: String) async throws -> [StoredSecret] {
@@ -163,9 +191,13 @@ struct SQLConnectionRepository: ConnectionRepository {
         return names
     }
 
-    /// Inserts the secrets, or replaces the stored ones of the same fields, in one statement.
-    private func insertSecrets(_ secrets: [StoredSecret], connectionId: String) async throws {
+    /// Inserts the secrets, or replaces the stored ones of the same fields, in one statement, once the keyring
+    /// still holds the master key versions that wrap them.
+    private func insertSecrets(_ secrets: [StoredSecret], connectionId: String, checkingKeyring: Bool = true) async throws {
         guard !secrets.isEmpty else { return }
+        if checkingKeyring {
+            try await SQLKeyringRepository.requireDataVersions(Set(secrets.map(\.masterKeyVersion)), in: database)
+        }
         try await database.insert(into: "connection_secrets")
             .models(secrets.map { SecretRow($0, connectionId: connectionId) }, with: .snakeCase)
             .onConflict(with: ["connection_id", "field"]) { update in

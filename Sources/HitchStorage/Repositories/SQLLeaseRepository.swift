@@ -5,6 +5,9 @@ struct SQLLeaseRepository: LeaseRepository {
     let database: any SQLDatabase
 
     func insert(_ lease: LeaseRecord) async throws {
+        if let handle = lease.handle {
+            try await SQLKeyringRepository.requireDataVersions([handle.masterKeyVersion], in: database)
+        }
         try await database.insert(into: "leases").model(LeaseRow(lease), with: .snakeCase).run()
     }
 
@@ -69,6 +72,24 @@ struct SQLLeaseRepository: LeaseRepository {
             .where("id", .in, candidates.map(\.id)).where("handle_ciphertext", .isNot, SQLLiteral.null)
             .returning(SQLColumn("id")).all().map { try $0.decode(column: "id", as: String.self) }
         return candidates.filter { Set(claimed).contains($0.id) }
+    }
+
+    func handles(below version: Int, after: String?, limit: Int) async throws -> [LeaseRecord] {
+        let query = database.select().columns(LeaseRow.columns).from("leases")
+            .where("handle_ciphertext", .isNot, SQLLiteral.null).where("handle_master_key_version", .lessThan, version)
+        if let after { query.where("id", .greaterThan, after) }
+        return try await query.orderBy("id").limit(limit).for(.update)
+            .all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func rewrapHandle(leaseId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool {
+        try await SQLKeyringRepository.requireDataVersions([rewrapped.masterKeyVersion], in: database)
+        return try await !database.update("leases")
+            .set("handle_master_key_version", to: rewrapped.masterKeyVersion)
+            .set("handle_wrapped_key", to: rewrapped.wrappedKey.base64EncodedString())
+            .where("id", .equal, leaseId).where("handle_master_key_version", .equal, expected.masterKeyVersion)
+            .where("handle_wrapped_key", .equal, expected.wrappedKey.base64EncodedString())
+            .returning("id").all().isEmpty
     }
 
     private func pending(ids: [String]?, limit: Int) async throws -> [LeaseRecord] {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import HitchAudit
 import HitchSecrets
@@ -87,7 +88,7 @@ import Testing
     @Test(arguments: TestBackend.all)
     func chainRemadeWithAnotherKeyIsFound(backend: TestBackend) async throws {
         try await expectFailure(backend, at: 1) { database in
-            let forger = AuditChain(current: MasterKey.generate())
+            let forger = AuditChain(keys: [1: SymmetricKey(size: .bits256)], current: 1)
             let repository = SQLAuditRepository(database: database, lockForAppend: {})
             var previous = AuditChain.genesis
             for entry in try await repository.entries(after: 0, limit: 100) {

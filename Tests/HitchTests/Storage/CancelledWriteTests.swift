@@ -15,7 +15,7 @@ import Testing
     @Test(arguments: TestBackend.all)
     func aCancelledWriterLeavesNoTransactionOpen(backend: TestBackend) async throws {
         try await backend.withBackend { sql, _ in
-            try await Migrator(backend: sql).migrate(logger: TestBackend.logger, steps: [SchemaVersion.destinationBinding: { _ in }])
+            try await Migrator(backend: sql).migrate(logger: TestBackend.logger, steps: ConnectionRepositoryTests.serverSteps)
             let store = Store(backend: sql)
             for round in 0..<5 {
                 let writer = Task {

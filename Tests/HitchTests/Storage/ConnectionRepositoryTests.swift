@@ -170,9 +170,9 @@ import Testing
             let second = try await migrator.migrate(logger: TestBackend.logger, steps: Self.serverSteps)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == Array(1...10))
+            #expect(first == Array(1...11))
             #expect(second == [])
-            #expect(after == Array(1...10))
+            #expect(after == Array(1...11))
         }
     }
 
@@ -227,7 +227,15 @@ import Testing
     struct StepFailed: Error {}
 
     /// The server's steps, on a database with no secret: nothing for them to do.
-    static let serverSteps: [Int: MigrationStep] = [SchemaVersion.destinationBinding: { _ in }]
+    /// The server's migration steps, standing in: no secrets to bind, and a keyring row for master key version 1
+    /// (storage refuses a secret wrapped by a version the keyring does not hold).
+    static let serverSteps: [Int: MigrationStep] = [
+        SchemaVersion.destinationBinding: { _ in },
+        SchemaVersion.keyring: { session in
+            try await session.keyring.insert(KeyringKeyRecord(
+                purpose: "data", version: 1, sealedKey: Data([0]), kek: "test", createdAt: Date(), createdBy: "test"))
+        },
+    ]
 
     static func migratedStore(_ backend: any SQLBackend) async throws -> Store {
         try await Migrator(backend: backend).migrate(logger: TestBackend.logger, steps: serverSteps)

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 
-/// Finds the master key: `HITCH_MASTER_KEY` (base64 of 32 bytes), else the file `<data-dir>/master.key`
-/// (mode 0600), which is created only when the database is new.
-public struct MasterKeyLoader: Sendable {
+/// Finds the local key-encryption key: `HITCH_MASTER_KEY` (base64 of 32 bytes), else the file
+/// `<data-dir>/master.key` (mode 0600), which is created only when the database is new.
+public struct LocalKEKLoader: Sendable {
     public static let environmentVariable = "HITCH_MASTER_KEY"
     public static let fileName = "master.key"
 
@@ -23,15 +23,15 @@ public struct MasterKeyLoader: Sendable {
     public var filePath: String { (dataDirectory as NSString).appendingPathComponent(Self.fileName) }
 
     /// - Parameter mayCreate: true only when the database holds no key check yet.
-    public func load(mayCreate: Bool) throws -> (MasterKey, Source) {
+    public func load(mayCreate: Bool) throws -> (LocalKEK, Source) {
         if let encoded = environment[Self.environmentVariable] {
-            return (try Self.decode(encoded, origin: Self.environmentVariable), .environment)
+            return (try LocalKEK(base64: encoded, origin: Self.environmentVariable), .environment)
         }
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: filePath) {
             try checkMode()
             let text = try String(contentsOfFile: filePath, encoding: .utf8)
-            return (try Self.decode(text, origin: filePath), .file(path: filePath, created: false))
+            return (try LocalKEK(base64: text, origin: filePath), .file(path: filePath, created: false))
         }
         guard mayCreate else {
             throw SecretsError(
@@ -39,8 +39,8 @@ public struct MasterKeyLoader: Sendable {
                 "the database was created with a master key, but \(filePath) does not exist and "
                     + "\(Self.environmentVariable) is not set. Nothing was changed.")
         }
-        let key = MasterKey.generate()
-        let encoded = key.key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
+        let key = LocalKEK.generate(origin: filePath)
+        let encoded = key.base64 + "\n"
         guard fileManager.createFile(atPath: filePath, contents: Data(encoded.utf8), attributes: [.posixPermissions: 0o600])
         else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: filePath]) }
         return (key, .file(path: filePath, created: true))
@@ -55,13 +55,5 @@ public struct MasterKeyLoader: Sendable {
                 "\(filePath) has mode \(String(mode, radix: 8)); it must be readable by its owner only "
                     + "(chmod 600 \(filePath)). Refusing to start.")
         }
-    }
-
-    static func decode(_ encoded: String, origin: String) throws -> MasterKey {
-        let trimmed = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let bytes = Data(base64Encoded: trimmed), bytes.count == 32 else {
-            throw SecretsError(.keyMalformed, "\(origin) must hold the base64 encoding of exactly 32 bytes")
-        }
-        return MasterKey(version: 1, key: SymmetricKey(data: bytes))
     }
 }

@@ -1,0 +1,255 @@
+import Foundation
+import HitchAudit
+import HitchDomain
+import HitchSecrets
+import HitchStorage
+import Logging
+import Synchronization
+
+/// Moves every data key that an older master key version wraps to the current version, in batches, each batch one
+/// transaction that holds its rows only while it runs; the ciphertexts are untouched. Of the servers sharing the
+/// database one batch runs at a time (an advisory lock). A pass runs at start, after a rotation, and whenever the
+/// periodic check finds something left, so a pass cut short by a crash or a restart simply goes on. A secret that
+/// does not open under its binding (its destination was changed by hand) is left where it is and counted.
+final class KeyRewrap: Sendable {
+    struct Settings: Sendable {
+        /// Secrets per transaction (`HITCH_KEY_REWRAP_BATCH`, 1 to 10000; default 500).
+        var batchSize = 500
+        /// A pause between batches, to leave the database to other work (`HITCH_KEY_REWRAP_PAUSE_MS`; default 0).
+        var pause = Duration.zero
+        /// How often a server looks for another's rotation and for anything left to move.
+        var interval = Duration.seconds(2)
+
+        init() {}
+
+        init(environment: [String: String]) throws {
+            if let text = environment["HITCH_KEY_REWRAP_BATCH"] {
+                guard let size = Int(text), (1...10_000).contains(size) else {
+                    throw HitchError(.badRequest, "HITCH_KEY_REWRAP_BATCH must be a number from 1 to 10000")
+                }
+                batchSize = size
+            }
+            if let text = environment["HITCH_KEY_REWRAP_PAUSE_MS"] {
+                guard let milliseconds = Int(text), (0...60_000).contains(milliseconds) else {
+                    throw HitchError(.badRequest, "HITCH_KEY_REWRAP_PAUSE_MS must be a number of milliseconds from 0 to 60000")
+                }
+                pause = .milliseconds(milliseconds)
+            }
+        }
+    }
+
+    /// What `key status` shows of the rewrap.
+    struct Progress: Sendable {
+        /// Secrets and lease handles older versions still wrap.
+        let pending: Int
+        /// Those the current version wraps.
+        let done: Int
+        let running: Bool
+        let lastPassAt: Date?
+        /// Left behind by the last pass: they do not open under their binding.
+        let skipped: Int
+    }
+
+    private struct State {
+        var running = false
+        var lastPassAt: Date?
+        var skipped = 0
+    }
+
+    private static let lockKey: Int64 = 0x6869_7463_6872_6577  // "hitchrew"
+
+    let store: Store
+    let keys: LiveKeyring
+    let audit: AuditLog
+    let settings: Settings
+    let clock: @Sendable () -> Date
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wakeup: AsyncStream<Void>.Continuation
+
+    init(store: Store, keys: LiveKeyring, audit: AuditLog, settings: Settings, clock: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.keys = keys
+        self.audit = audit
+        self.settings = settings
+        self.clock = clock
+        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func wake() async { wakeup.yield() }
+
+    func progress(pending: Int, current: Int) async -> Progress {
+        state.withLock { Progress(pending: pending, done: current, running: $0.running, lastPassAt: $0.lastPassAt, skipped: $0.skipped) }
+    }
+
+    /// Until cancelled: takes in other servers' key changes, and passes whenever something is left to move.
+    func run(logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakeup, settings] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: settings.interval)
+                    wakeup.yield()
+                }
+            }
+            group.addTask { [store, wakeup] in
+                // Another server's rotation is taken in at once on PostgreSQL; the periodic check covers a lost notice.
+                while !Task.isCancelled {
+                    try? await store.backend.listen(channel: KeyService.notice, logger: logger) { [wakeup] _ in wakeup.yield() }
+                    if store.backend.isExclusive { return }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            group.addTask { [self] in
+                wakeup.yield()
+                for await _ in wakeups {
+                    if Task.isCancelled { break }
+                    do {
+                        try await keys.refresh(store: store, logger: logger)
+                        let current = keys.keyring.current.version
+                        if try await store.read(logger: logger, { try await $0.keyring.hasWrapped(below: current) }) {
+                            _ = try await pass(logger: logger)
+                        }
+                    } catch is CancellationError {
+                        break
+                    } catch {
+                        logger.warning("key rewrap: trying again later", metadata: ["error": "\(String(describing: error))"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// One pass over everything older versions wrap. Returns how many it moved and how many it left.
+    @discardableResult
+    func pass(logger: Logger) async throws -> (moved: Int, skipped: Int) {
+        state.withLock { $0.running = true }
+        defer { state.withLock { $0.running = false } }
+        let keyring = keys.keyring
+        var moved = 0
+        var skipped = 0
+        var cursor: (connectionId: String, field: String)?
+        while true {
+            let batch = try await secretsBatch(keyring, after: cursor, logger: logger)
+            moved += batch.moved
+            skipped += batch.skipped
+            guard let last = batch.last else { break }
+            cursor = last
+            if settings.pause > .zero { try await Task.sleep(for: settings.pause) }
+        }
+        var leaseCursor: String?
+        while true {
+            let batch = try await handlesBatch(keyring, after: leaseCursor, logger: logger)
+            moved += batch.moved
+            skipped += batch.skipped
+            guard let last = batch.last else { break }
+            leaseCursor = last
+        }
+        let now = clock()
+        state.withLock {
+            $0.lastPassAt = now
+            $0.skipped = skipped
+        }
+        if moved > 0 || skipped > 0 {
+            let event = AuditEvent(
+                actor: .system, origin: .local, action: "key.rewrap", target: KeyService.target(keyring.current.version),
+                detail: "\(moved) data keys moved to master key version \(keyring.current.version)"
+                    + (skipped > 0 ? "; \(skipped) left: they do not open under their binding" : ""))
+            try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
+            logger.notice("key rewrap pass", metadata: ["moved": "\(moved)", "skipped": "\(skipped)"])
+        }
+        return (moved, skipped)
+    }
+
+    private struct Batch<Cursor: Sendable>: Sendable {
+        var moved = 0
+        var skipped = 0
+        var last: Cursor?
+    }
+
+    private func secretsBatch(
+        _ keyring: Keyring, after cursor: (connectionId: String, field: String)?, logger: Logger
+    ) async throws -> Batch<(connectionId: String, field: String)> {
+        try await store.write(logger: logger) { [settings] session in
+            try await session.lockExclusively(key: Self.lockKey)
+            let wrapped = try await session.connections.wrapped(
+                below: keyring.current.version, after: cursor, limit: settings.batchSize)
+            var batch = Batch<(connectionId: String, field: String)>()
+            batch.last = wrapped.last.map { ($0.connectionId, $0.secret.field) }
+            var destinations: [String: String] = [:]
+            for item in wrapped {
+                guard let destination = try await Self.destination(of: item.connectionId, in: session, cache: &destinations) else {
+                    batch.skipped += 1
+                    continue
+                }
+                let secret = item.secret
+                let binding = SecretBinding(
+                    connectionId: item.connectionId, field: secret.field, credentialVersion: secret.credentialVersion,
+                    destination: destination)
+                guard let rewrapped = try? keyring.rewrap(secret.sealed, for: binding) else {
+                    batch.skipped += 1
+                    continue
+                }
+                if try await session.connections.rewrap(
+                    connectionId: item.connectionId, expected: secret, to: secret.replacing(rewrapped))
+                {
+                    batch.moved += 1
+                }
+            }
+            return batch
+        }
+    }
+
+    private func handlesBatch(_ keyring: Keyring, after cursor: String?, logger: Logger) async throws -> Batch<String> {
+        try await store.write(logger: logger) { [settings] session in
+            try await session.lockExclusively(key: Self.lockKey)
+            let leases = try await session.leases.handles(below: keyring.current.version, after: cursor, limit: settings.batchSize)
+            var batch = Batch<String>()
+            batch.last = leases.last?.id
+            var destinations: [String: String] = [:]
+            for lease in leases {
+                guard let handle = lease.handle,
+                    let destination = try await Self.destination(of: lease.connectionId, in: session, cache: &destinations)
+                else {
+                    batch.skipped += 1
+                    continue
+                }
+                let binding = SecretBinding(
+                    connectionId: lease.id, field: "handle", credentialVersion: lease.credentialVersion, destination: destination)
+                guard let rewrapped = try? keyring.rewrap(handle.sealed, for: binding) else {
+                    batch.skipped += 1
+                    continue
+                }
+                if try await session.leases.rewrapHandle(leaseId: lease.id, expected: handle, to: handle.replacing(rewrapped)) {
+                    batch.moved += 1
+                }
+            }
+            return batch
+        }
+    }
+
+    /// The canonical destination of a connection's secrets, as `ConnectionSecrets` binds them.
+    private static func destination(
+        of connectionId: String, in session: StoreSession, cache: inout [String: String]
+    ) async throws -> String? {
+        if let known = cache[connectionId] { return known }
+        guard let record = try await session.connections.find(id: connectionId) else { return nil }
+        var via: ConnectionRecord?
+        if let viaName = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields) {
+            via = try await session.connections.find(name: viaName)
+        }
+        let destination = ConnectionSecrets.destination(kind: record.kind, fields: record.fields, via: via).canonical
+        cache[connectionId] = destination
+        return destination
+    }
+}
+
+extension StoredSecret {
+    var sealed: SealedSecret { SealedSecret(masterKeyVersion: masterKeyVersion, wrappedKey: wrappedKey, ciphertext: ciphertext) }
+
+    /// This secret with its data key wrapped as `rewrapped` wraps it.
+    func replacing(_ rewrapped: SealedSecret) -> StoredSecret {
+        StoredSecret(
+            field: field, credentialVersion: credentialVersion, masterKeyVersion: rewrapped.masterKeyVersion,
+            wrappedKey: rewrapped.wrappedKey, ciphertext: ciphertext)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SQLKit
+
+struct SQLKeyringRepository: KeyringRepository {
+    let database: any SQLDatabase
+
+    static let columns = ["purpose", "version", "sealed_key", "kek", "chain_version", "chained_key", "created_at", "created_by"]
+
+    func all() async throws -> [KeyringKeyRecord] {
+        try await database.select().columns(Self.columns).from("keyring_keys").orderBy("purpose").orderBy("version")
+            .all(decoding: KeyringRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    /// `FOR NO KEY UPDATE`: key changes take turns, while writes that hold a version (`FOR KEY SHARE`) go on.
+    func allLocked() async throws -> [KeyringKeyRecord] {
+        let query = database.select().columns(Self.columns).from("keyring_keys").orderBy("purpose").orderBy("version")
+        if database.dialect.name != "sqlite" { query.lockingClause(SQLRaw("FOR NO KEY UPDATE")) }
+        return try await query.all(decoding: KeyringRow.self, with: .snakeCase).map { try $0.record() }
+    }
+
+    func insert(_ key: KeyringKeyRecord) async throws {
+        try await database.insert(into: "keyring_keys").model(KeyringRow(key), with: .snakeCase).run()
+    }
+
+    func reseal(purpose: String, version: Int, sealedKey: Data, kek: String) async throws {
+        try await database.update("keyring_keys").set("sealed_key", to: sealedKey.base64EncodedString()).set("kek", to: kek)
+            .where("purpose", .equal, purpose).where("version", .equal, version).run()
+    }
+
+    func delete(purpose: String, version: Int) async throws -> Bool {
+        try await !database.delete(from: "keyring_keys").where("purpose", .equal, purpose).where("version", .equal, version)
+            .returning("version").all().isEmpty
+    }
+
+    func hasWrapped(below version: Int) async throws -> Bool {
+        let secret = try await database.select().column("field").from("connection_secrets")
+            .where("master_key_version", .lessThan, version).limit(1).first()
+        if secret != nil { return true }
+        return try await database.select().column("id").from("leases").where("handle_ciphertext", .isNot, SQLLiteral.null)
+            .where("handle_master_key_version", .lessThan, version).limit(1).first() != nil
+    }
+
+    func usage() async throws -> [Int: KeyUsage] {
+        var usage: [Int: KeyUsage] = [:]
+        for row in try await database.raw(
+            "SELECT master_key_version AS version, COUNT(*) AS n FROM connection_secrets GROUP BY master_key_version"
+        ).all() {
+            usage[try row.decode(column: "version", as: Int.self), default: KeyUsage()].secrets = try row.decode(column: "n", as: Int.self)
+        }
+        for row in try await database.raw("""
+            SELECT handle_master_key_version AS version, COUNT(*) AS n FROM leases
+            WHERE handle_ciphertext IS NOT NULL GROUP BY handle_master_key_version
+            """).all()
+        {
+            usage[try row.decode(column: "version", as: Int.self), default: KeyUsage()].leaseHandles = try row.decode(column: "n", as: Int.self)
+        }
+        return usage
+    }
+
+    /// Fails unless every data key version in `versions` is still in the keyring, and holds them there until the
+    /// transaction ends (`FOR KEY SHARE` on PostgreSQL; SQLite has one writer): a retire that deletes one waits, and
+    /// then counts what was written with it. So nothing is ever stored wrapped by a retired version.
+    static func requireDataVersions(_ versions: Set<Int>, in database: any SQLDatabase) async throws {
+        guard !versions.isEmpty else { return }
+        let query = database.select().column("version").from("keyring_keys").where("purpose", .equal, "data")
+            .where("version", .in, Array(versions))
+        if database.dialect.name != "sqlite" { query.lockingClause(SQLRaw("FOR KEY SHARE")) }
+        let found = Set(try await query.all().map { try $0.decode(column: "version", as: Int.self) })
+        if let missing = versions.subtracting(found).min() {
+            throw StorageError(
+                code: .keyVersionRetired,
+                message: "master key version \(missing) was retired meanwhile; nothing was saved: try again")
+        }
+    }
+}
+
+struct KeyringRow: Codable {
+    var purpose: String
+    var version: Int
+    var sealedKey: String
+    var kek: String
+    var chainVersion: Int?
+    var chainedKey: String?
+    var createdAt: Int64
+    var createdBy: String
+
+    init(_ key: KeyringKeyRecord) {
+        purpose = key.purpose
+        version = key.version
+        sealedKey = key.sealedKey.base64EncodedString()
+        kek = key.kek
+        chainVersion = key.chainVersion
+        chainedKey = key.chainedKey?.base64EncodedString()
+        createdAt = Timestamp.milliseconds(key.createdAt)
+        createdBy = key.createdBy
+    }
+
+    func record() throws -> KeyringKeyRecord {
+        guard let sealed = Data(base64Encoded: sealedKey) else { throw StorageError.corrupt("keyring key \(purpose)/\(version) is not valid base64") }
+        let chained = try chainedKey.map { text in
+            guard let data = Data(base64Encoded: text) else { throw StorageError.corrupt("keyring key \(purpose)/\(version) is not valid base64") }
+            return data
+        }
+        return KeyringKeyRecord(
+            purpose: purpose, version: version, sealedKey: sealed, kek: kek, chainVersion: chainVersion, chainedKey: chained,
+            createdAt: Timestamp.date(createdAt), createdBy: createdBy)
+    }
+}
