@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import HitchAudit
+import HitchDomain
+@testable import HitchServer
+import HitchStorage
+import Testing
+
+/// Master key rotation online: writes go on while versions are added, the rewrap moves every data key, and a
+/// version is retired only once nothing uses it. Both backends.
+@Suite struct KeyRotationTests {
+    @Test(arguments: TestBackend.all)
+    func rotatingWhileFourClientsWriteLosesNothing(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            // Each task gives back the passwords it set last, by connection, and any write that failed.
+            let outcomes = try await withThrowingTaskGroup(of: (passwords: [String: String], failures: [String]).self) { group in
+                for clientIndex in 0..<4 {
+                    group.addTask {
+                        var passwords: [String: String] = [:]
+                        var failures: [String] = []
+                        for step in 0..<12 {
+                            let name = "c\(clientIndex)-\(step)"
+                            let password = "canary-\(name)-\(UUID().uuidString.prefix(8))"
+                            let created = try await client.call(.post, "/v1/connections", json: Sample.vsphere(name: name, password: password))
+                            if created.status != .created { failures.append("create \(name): \(created.text)") }
+                            passwords[name] = password
+                            guard step > 0 else { continue }
+                            // Rotate the one made before: a new credential version, sealed anew.
+                            let earlier = "c\(clientIndex)-\(step - 1)"
+                            let rotated = "canary-rotated-\(earlier)-\(UUID().uuidString.prefix(8))"
+                            let updated = try await client.call(.patch, "/v1/connections/\(earlier)", json: ["secrets": ["password": rotated]])
+                            if updated.status != .ok { failures.append("rotate \(earlier): \(updated.text)") }
+                            passwords[earlier] = rotated
+                        }
+                        return (passwords, failures)
+                    }
+                }
+                group.addTask {
+                    var failures: [String] = []
+                    for _ in 0..<3 {
+                        try await Task.sleep(for: .milliseconds(30))
+                        let rotated = try await client.call(.post, "/v1/keys/rotate")
+                        if rotated.status != .created { failures.append("key rotate: \(rotated.text)") }
+                    }
+                    return ([:], failures)
+                }
+                return try await group.reduce(into: (passwords: [String: String](), failures: [String]())) {
+                    $0.passwords.merge($1.passwords) { $1 }
+                    $0.failures += $1.failures
+                }
+            }
+            #expect(outcomes.failures == [])
+            try await runtime.rewrap.pass(logger: TestBackend.logger)
+
+            let status = try await client.call(.get, "/v1/keys")
+            #expect(status.json["currentVersion"] as? Int == 4)
+            let rewrap = try #require(status.json["rewrap"] as? [String: Any])
+            #expect(rewrap["pending"] as? Int == 0)
+            #expect(rewrap["done"] as? Int == 48)
+            let usage = try await runtime.store.read(logger: TestBackend.logger) { try await $0.keyring.usage() }
+            #expect(usage.keys.sorted() == [4])
+            for (name, password) in outcomes.passwords {
+                let record = try await runtime.connections.get(name: name, logger: TestBackend.logger)
+                let opened = try await runtime.connections.secrets.open(of: record, logger: TestBackend.logger)
+                #expect(opened["password"]?.exposedValue == password, "\(name)")
+            }
+            let verified = try await client.call(.get, "/v1/audit/verify")
+            #expect(verified.json["intact"] as? Bool == true, "\(verified.text)")
+        }
+    }
+
+    @Test(arguments: TestBackend.all)
+    func aVersionIsRetiredOnlyOnceNothingUsesIt(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            #expect(try await client.call(.post, "/v1/connections", json: Sample.vsphere(password: "canary-retire-pw")).status == .created)
+            #expect(try await client.call(.post, "/v1/keys/rotate").status == .created)
+            let refused = try await client.call(.delete, "/v1/keys/1")
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("still wraps 1 secrets"))
+            #expect(try await client.call(.delete, "/v1/keys/2").status == .conflict, "the current version")
+            #expect(try await client.call(.delete, "/v1/keys/7").status == .notFound)
+
+            let moved = try await runtime.rewrap.pass(logger: TestBackend.logger)
+            #expect(moved.moved == 1 && moved.skipped == 0)
+            #expect(try await client.call(.delete, "/v1/keys/1").status == .noContent)
+            let status = try await client.call(.get, "/v1/keys")
+            #expect((status.json["versions"] as? [[String: Any]])?.compactMap { $0["version"] as? Int } == [2])
+            let record = try await runtime.connections.get(name: "prod-vcenter", logger: TestBackend.logger)
+            #expect(try await runtime.connections.secrets.open(of: record, logger: TestBackend.logger)["password"]?.exposedValue == "canary-retire-pw")
+            let actions = try await client.call(.get, "/v1/audit?action=key.retire")
+            #expect((actions.json["events"] as? [Any])?.count == 1)
+        }
+    }
+
+    /// A secret wrapped by a version the keyring no longer holds is never written: storage refuses it.
+    @Test(arguments: TestBackend.all)
+    func storageRefusesASecretWrappedByARetiredVersion(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            let rotated = try await client.call(.post, "/v1/keys/rotate")
+            let retired = try await client.call(.delete, "/v1/keys/1")
+            #expect(rotated.status == .created && retired.status == .noContent)
+            let record = ConnectionRepositoryTests.record("stale-writer")
+            await #expect(throws: StorageError.self) {
+                try await runtime.store.write(logger: TestBackend.logger) { session in
+                    try await session.connections.insert(
+                        record, secrets: [ConnectionRepositoryTests.secret()], version: ConnectionRepositoryTests.version())
+                }
+            }
+        }
+    }
+}
