@@ -52,7 +52,7 @@ actor MotoAccount {
             let created = try await iam("Action=CreateAccessKey&UserName=\(user)")
             let keyId = try #require(STSTesterTests.value("AccessKeyId", in: created))
             let secret = try #require(STSTesterTests.value("SecretAccessKey", in: created))
-            let allow = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetSessionToken","sts:GetCallerIdentity"],"Resource":"*"}]}"#
+            let allow = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetSessionToken","sts:GetCallerIdentity","kms:CreateKey","kms:Encrypt","kms:Decrypt"],"Resource":"*"}]}"#
             // moto evaluates attached managed policies (not inline ones) once its checking is on.
             let policy = try await iam("Action=CreatePolicy&PolicyName=assume-\(user)&PolicyDocument=\(FormValue.escape(allow))")
             let policyArn = try #require(STSTesterTests.value("Arn", in: policy))
@@ -78,5 +78,31 @@ actor MotoAccount {
         reset.body = .bytes(ByteBuffer(string: count))
         let answer = try await HTTPClient.shared.execute(reset, timeout: .seconds(10))
         try #require(answer.status == .ok, "moto's reset-auth answered \(answer.status)")
+    }
+
+    /// A new symmetric KMS key, made with the fixture user's signed request; its ARN.
+    static func createKMSKey(_ fixture: Fixture) async throws -> String {
+        let answer = try await kms("CreateKey", ["Description": "hitch test key-encryption key"], fixture: fixture)
+        let metadata = try #require(answer["KeyMetadata"] as? [String: Any], "\(answer)")
+        return try #require(metadata["Arn"] as? String)
+    }
+
+    /// One call of moto's KMS JSON API, signed as the fixture user.
+    static func kms(_ action: String, _ body: [String: Any], fixture: Fixture) async throws -> [String: Any] {
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        let host = "\(fixture.url.host!):\(fixture.url.port!)"
+        let headers = [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.\(action)")]
+        let credentials = SigV4Signer.Credentials(accessKeyId: fixture.accessKeyId, secretAccessKey: SecretValue(fixture.secretAccessKey))
+        let signed = SigV4Signer(credentials: credentials, region: "us-east-1", service: "kms").sign(
+            method: "POST", host: host, path: "/", query: "", headers: headers, body: Array(payload), at: Date())
+        var request = HTTPClientRequest(url: fixture.url.absoluteString + "/")
+        request.method = .POST
+        for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let answer = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+        try #require(response.status == .ok, "moto KMS \(action) answered \(response.status): \(answer)")
+        return answer
     }
 }
