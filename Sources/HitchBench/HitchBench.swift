@@ -10,7 +10,7 @@ import Logging
 struct HitchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hitch-bench", abstract: "Benchmark helpers for Hitch (not installed with it).",
-        subcommands: [SeedAudit.self, VerifyAudit.self, SlowPrism.self, DiscoverVSphere.self])
+        subcommands: [SeedAudit.self, VerifyAudit.self, SlowPrism.self, DiscoverVSphere.self, RewrapKeys.self])
 }
 
 let benchLogger: Logger = {

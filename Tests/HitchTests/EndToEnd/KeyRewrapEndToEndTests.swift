@@ -1,12 +1,14 @@
+import Crypto
 import Foundation
 import HitchDomain
+import HitchSecrets
 @testable import HitchServer
 import HitchStorage
 import Testing
 
 /// `hitch key rotate` on a running server, the server killed (SIGKILL) in the middle of the rewrap, and started
-/// again: the rewrap resumes and finishes, every secret opens as it was, and the audit log verifies. Both backends,
-/// through the built CLI.
+/// again: the rewrap resumes and finishes, every secret opens as it was, and the audit log verifies. Then a rekey to a
+/// new key file, which leaves the key in no output, log or database file. Both backends, through the built CLI.
 @Suite struct KeyRewrapEndToEndTests {
     @Test(arguments: TestBackend.all)
     func aRewrapKilledMidwayResumesAfterARestart(backend: TestBackend) async throws {
@@ -51,11 +53,29 @@ import Testing
             #expect(finished["pending"] as? Int == 0 && finished["done"] as? Int == 30, "\(finished)")
             try cli.run(["audit", "verify"], as: environment, expect: 0)
             try cli.run(["key", "retire", "1"], as: environment, expect: 0)
+
+            // A rekey to a new key file: the key goes to the server once, and into no log, output or database file.
+            let newKey = LocalKEK.generate(origin: "test").base64
+            let keyPath = configuration.dataDirectory + "-new.key"
+            #expect(FileManager.default.createFile(atPath: keyPath, contents: Data(newKey.utf8), attributes: [.posixPermissions: 0o644]))
+            try cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 2)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+            try cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 0)
+            let status = try cli.run(["key", "status", "-o", "json"], as: environment, expect: 0)
+            #expect(status.stdout.contains(LocalKEK(key: .init(data: Data(base64Encoded: newKey)!), origin: "").identity))
             second.stop()
+            for output in cli.outputs + [first.server.log, second.log] { #expect(!output.contains(newKey)) }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: configuration.dataDirectory)) ?? [] where name.hasPrefix("hitch.sqlite") {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: configuration.dataDirectory + "/" + name))
+                #expect(bytes.range(of: Data(newKey.utf8)) == nil && bytes.range(of: Data(base64Encoded: newKey)!) == nil, "\(name)")
+            }
 
             let issued = keys
-            try await StorageRuntime.withBackend(configuration, logger: TestBackend.logger) { sql in
-                let runtime = try await HitchRuntime.start(backend: sql, configuration: configuration, logger: TestBackend.logger)
+            var rekeyed = configuration
+            rekeyed.environment["HITCH_MASTER_KEY"] = newKey
+            let restarted = rekeyed
+            try await StorageRuntime.withBackend(restarted, logger: TestBackend.logger) { sql in
+                let runtime = try await HitchRuntime.start(backend: sql, configuration: restarted, logger: TestBackend.logger)
                 for (name, key) in issued {
                     let record = try await runtime.connections.get(name: name, logger: TestBackend.logger)
                     #expect(try await runtime.connections.secrets.open(of: record, logger: TestBackend.logger)["key"]?.exposedValue == key)
