@@ -175,9 +175,11 @@ final class KeyRewrap: Sendable {
                 below: keyring.current.version, after: cursor, limit: settings.batchSize)
             var batch = Batch<(connectionId: String, field: String)>()
             batch.last = wrapped.last.map { ($0.connectionId, $0.secret.field) }
-            var destinations: [String: String] = [:]
+            guard !wrapped.isEmpty else { return batch }
+            try await session.keyring.hold(dataVersion: keyring.current.version)
+            let destinations = try await Self.destinations(of: wrapped.map(\.connectionId), in: session)
             for item in wrapped {
-                guard let destination = try await Self.destination(of: item.connectionId, in: session, cache: &destinations) else {
+                guard let destination = destinations[item.connectionId] else {
                     batch.skipped += 1
                     continue
                 }
@@ -205,11 +207,11 @@ final class KeyRewrap: Sendable {
             let leases = try await session.leases.handles(below: keyring.current.version, after: cursor, limit: settings.batchSize)
             var batch = Batch<String>()
             batch.last = leases.last?.id
-            var destinations: [String: String] = [:]
+            guard !leases.isEmpty else { return batch }
+            try await session.keyring.hold(dataVersion: keyring.current.version)
+            let destinations = try await Self.destinations(of: leases.map(\.connectionId), in: session)
             for lease in leases {
-                guard let handle = lease.handle,
-                    let destination = try await Self.destination(of: lease.connectionId, in: session, cache: &destinations)
-                else {
+                guard let handle = lease.handle, let destination = destinations[lease.connectionId] else {
                     batch.skipped += 1
                     continue
                 }
@@ -227,19 +229,19 @@ final class KeyRewrap: Sendable {
         }
     }
 
-    /// The canonical destination of a connection's secrets, as `ConnectionSecrets` binds them.
-    private static func destination(
-        of connectionId: String, in session: StoreSession, cache: inout [String: String]
-    ) async throws -> String? {
-        if let known = cache[connectionId] { return known }
-        guard let record = try await session.connections.find(id: connectionId) else { return nil }
-        var via: ConnectionRecord?
-        if let viaName = ConnectionSecrets.viaName(kind: record.kind, fields: record.fields) {
-            via = try await session.connections.find(name: viaName)
+    /// The canonical destination of each connection's secrets, as `ConnectionSecrets` binds them, in two reads: the
+    /// connections, then the ones they go through.
+    private static func destinations(of connectionIds: [String], in session: StoreSession) async throws -> [String: String] {
+        let inputs = try await session.connections.destinationInputs(ids: Array(Set(connectionIds)))
+        let viaNames = Set(inputs.compactMap { ConnectionSecrets.viaName(kind: $0.kind, fields: $0.fields) })
+        let vias = try await session.connections.destinationInputs(names: Array(viaNames))
+        let viaByName = Dictionary(vias.map { ($0.name, ConnectionDestination(kind: $0.kind, fields: $0.fields)) }) { first, _ in first }
+        var destinations: [String: String] = [:]
+        for input in inputs {
+            let via = ConnectionSecrets.viaName(kind: input.kind, fields: input.fields).flatMap { viaByName[$0] }
+            destinations[input.id] = ConnectionDestination(kind: input.kind, fields: input.fields, via: via).canonical
         }
-        let destination = ConnectionSecrets.destination(kind: record.kind, fields: record.fields, via: via).canonical
-        cache[connectionId] = destination
-        return destination
+        return destinations
     }
 }
 

@@ -12,6 +12,10 @@ public protocol ConnectionRepository: Sendable {
     /// What a destination binding needs of every connection, from the columns of schema version 6 only: a
     /// migration's server step runs before the later migrations have added their columns.
     func destinationInputs() async throws -> [ConnectionDestinationInput]
+    /// The same, of the connections with these ids, in one query.
+    func destinationInputs(ids: [String]) async throws -> [ConnectionDestinationInput]
+    /// The same, of the connections with these names, in one query.
+    func destinationInputs(names: [String]) async throws -> [ConnectionDestinationInput]
     /// Fails with `StorageError.duplicate` when the name is taken.
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws
     /// Saves `record` only if the stored revision is still `expectedRevision`; false when it is not.
@@ -33,6 +37,7 @@ public protocol ConnectionRepository: Sendable {
     /// (connection id, field) `after`, in that order; locked until the transaction ends.
     func wrapped(below version: Int, after: (connectionId: String, field: String)?, limit: Int) async throws -> [WrappedSecret]
     /// Replaces a secret's wrapped data key while it is still `expected` (the ciphertext stays); false when it changed.
+    /// The caller holds the new version first (`KeyringRepository.hold`).
     func rewrap(connectionId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool
     func versions(connectionId: String) async throws -> [CredentialVersionRecord]
 }
@@ -152,6 +157,8 @@ public protocol KeyringRepository: Sendable {
     /// Replaces a key's seal by the key-encryption key (a rekey); the key itself is unchanged.
     func reseal(purpose: String, version: Int, sealedKey: Data, kek: String) async throws
     func delete(purpose: String, version: Int) async throws -> Bool
+    /// Fails unless the keyring holds master key version `version`, and holds it there until the transaction ends.
+    func hold(dataVersion version: Int) async throws
     /// Whether any secret or lease handle is wrapped by a master key version below `version` (a read by index).
     func hasWrapped(below version: Int) async throws -> Bool
     /// By master key version: how many secrets and lease handles its data keys wrap.
@@ -183,6 +190,7 @@ public protocol LeaseRepository: Sendable {
     /// Within a write, up to `limit` leases whose handle a master key version below `version` wraps, after the
     /// lease `after`, in id order; locked until the transaction ends.
     func handles(below version: Int, after: String?, limit: Int) async throws -> [LeaseRecord]
-    /// Replaces a lease handle's wrapped data key while it is still `expected`; false when it changed.
+    /// Replaces a lease handle's wrapped data key while it is still `expected`; false when it changed. The caller
+    /// holds the new version first (`KeyringRepository.hold`).
     func rewrapHandle(leaseId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool
 }

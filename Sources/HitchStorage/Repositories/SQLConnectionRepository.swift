@@ -37,6 +37,19 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     func destinationInputs() async throws -> [ConnectionDestinationInput] {
+        try await destinationInputs(ids: nil, names: nil)
+    }
+
+    func destinationInputs(ids: [String]) async throws -> [ConnectionDestinationInput] {
+        try await destinationInputs(ids: ids, names: nil)
+    }
+
+    func destinationInputs(names: [String]) async throws -> [ConnectionDestinationInput] {
+        try await destinationInputs(ids: nil, names: names)
+    }
+
+    private func destinationInputs(ids: [String]?, names: [String]?) async throws -> [ConnectionDestinationInput] {
+        if ids?.isEmpty == true || names?.isEmpty == true { return [] }
         struct Row: Decodable {
             let id: String
             let name: String
@@ -44,8 +57,10 @@ struct SQLConnectionRepository: ConnectionRepository {
             let fields: String
             let credentialVersion: Int
         }
-        return try await database.select().columns("id", "name", "kind", "fields", "credential_version").from("connections")
-            .orderBy("name").all(decoding: Row.self, with: .snakeCase).map { row in
+        let query = database.select().columns("id", "name", "kind", "fields", "credential_version").from("connections")
+        if let ids { query.where("id", .in, ids) }
+        if let names { query.where("name", .in, names) }
+        return try await query.orderBy("name").all(decoding: Row.self, with: .snakeCase).map { row in
                 guard let kind = ConnectionKind(rawValue: row.kind) else {
                     throw StorageError.corrupt("connection \(row.id) has an unknown kind '\(row.kind)'")
                 }
@@ -141,8 +156,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     func rewrap(connectionId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool {
-        try await SQLKeyringRepository.requireDataVersions([rewrapped.masterKeyVersion], in: database)
-        return try await !database.update("connection_secrets")
+        try await !database.update("connection_secrets")
             .set("master_key_version", to: rewrapped.masterKeyVersion)
             .set("wrapped_key", to: rewrapped.wrappedKey.base64EncodedString())
             .where("connection_id", .equal, connectionId).where("field", .equal, expected.field)

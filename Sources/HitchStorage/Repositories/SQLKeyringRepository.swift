@@ -32,6 +32,10 @@ struct SQLKeyringRepository: KeyringRepository {
             .returning("version").all().isEmpty
     }
 
+    func hold(dataVersion version: Int) async throws {
+        try await Self.requireDataVersions([version], in: database)
+    }
+
     func hasWrapped(below version: Int) async throws -> Bool {
         let secret = try await database.select().column("field").from("connection_secrets")
             .where("master_key_version", .lessThan, version).limit(1).first()

@@ -83,8 +83,7 @@ struct SQLLeaseRepository: LeaseRepository {
     }
 
     func rewrapHandle(leaseId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool {
-        try await SQLKeyringRepository.requireDataVersions([rewrapped.masterKeyVersion], in: database)
-        return try await !database.update("leases")
+        try await !database.update("leases")
             .set("handle_master_key_version", to: rewrapped.masterKeyVersion)
             .set("handle_wrapped_key", to: rewrapped.wrappedKey.base64EncodedString())
             .where("id", .equal, leaseId).where("handle_master_key_version", .equal, expected.masterKeyVersion)

@@ -4,6 +4,7 @@ import HitchAudit
 import HitchDomain
 @testable import HitchServer
 import HitchStorage
+import SQLKit
 import Testing
 
 /// Master key rotation online: writes go on while versions are added, the rewrap moves every data key, and a
@@ -108,6 +109,25 @@ import Testing
                         record, secrets: [ConnectionRepositoryTests.secret()], version: ConnectionRepositoryTests.version())
                 }
             }
+        }
+    }
+
+    /// A secret whose destination was changed outside Hitch does not open under its binding: the rewrap leaves it
+    /// where it is and counts it, and its version cannot be retired.
+    @Test(arguments: TestBackend.all)
+    func theRewrapLeavesASecretWhoseDestinationWasChangedByHand(backend: TestBackend) async throws {
+        try await withAPI(backend) { client, runtime in
+            #expect(try await client.call(.post, "/v1/connections", json: Sample.vsphere(password: "canary-moved-pw")).status == .created)
+            #expect(try await client.call(.post, "/v1/connections", json: Sample.vsphere(name: "untouched")).status == .created)
+            try await runtime.store.backend.transaction(logger: TestBackend.logger) { database in
+                try await database.raw("UPDATE connections SET fields = REPLACE(fields, 'vc01.corp.example', 'evil.example') WHERE name = 'prod-vcenter'").run()
+            }
+            #expect(try await client.call(.post, "/v1/keys/rotate").status == .created)
+            let pass = try await runtime.rewrap.pass(logger: TestBackend.logger)
+            #expect(pass.moved == 1 && pass.skipped == 1)
+            let status = try await client.call(.get, "/v1/keys")
+            #expect((status.json["rewrap"] as? [String: Any])?["skipped"] as? Int == 1)
+            #expect(try await client.call(.delete, "/v1/keys/1").status == .conflict)
         }
     }
 }
