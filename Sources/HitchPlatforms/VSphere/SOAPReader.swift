@@ -19,9 +19,51 @@ struct SOAPReader {
 
     static func parse(_ data: Data) -> SOAPNode? {
         data.withUnsafeBytes { raw -> SOAPNode? in
-            var reader = SOAPReader(bytes: raw.bindMemory(to: UInt8.self))
+            let bytes = raw.bindMemory(to: UInt8.self)
+            // Invalid UTF-8 is refused whole, rather than read with replacement characters.
+            guard Self.isValidUTF8(bytes) else { return nil }
+            var reader = SOAPReader(bytes: bytes)
             return try? reader.document()
         }
+    }
+
+    /// Whether `bytes` are well-formed UTF-8: no overlong forms, surrogates or scalars past U+10FFFF. Runs of ASCII
+    /// are checked eight bytes at a time.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            if index + 8 <= count,
+                UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+                continue
+            }
+            let byte = base[index]
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var scalar: UInt32
+            let minimum: UInt32
+            switch byte {
+            case 0xC2...0xDF: (length, scalar, minimum) = (2, UInt32(byte & 0x1F), 0x80)
+            case 0xE0...0xEF: (length, scalar, minimum) = (3, UInt32(byte & 0x0F), 0x800)
+            case 0xF0...0xF4: (length, scalar, minimum) = (4, UInt32(byte & 0x07), 0x10000)
+            default: return false
+            }
+            guard index + length <= count else { return false }
+            for offset in 1..<length {
+                let next = base[index + offset]
+                guard next & 0xC0 == 0x80 else { return false }
+                scalar = scalar << 6 | UInt32(next & 0x3F)
+            }
+            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
+            index += length
+        }
+        return true
     }
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -219,7 +261,10 @@ struct SOAPReader {
             } else {
                 scalar = nil
             }
-            guard let scalar, let character = Unicode.Scalar(scalar) else { throw Malformed() }
+            // Only XML's characters: no NUL or other control character but tab, line feed and carriage return.
+            guard let scalar, scalar >= 0x20 || [0x9, 0xA, 0xD].contains(scalar), scalar != 0xFFFE, scalar != 0xFFFF,
+                let character = Unicode.Scalar(scalar)
+            else { throw Malformed() }
             text.append(contentsOf: Array(String(Character(character)).utf8))
         }
     }
