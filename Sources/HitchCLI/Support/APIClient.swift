@@ -20,8 +20,19 @@ enum APIClient {
         return token
     }
 
+    /// The CLI's HTTP client: like the shared one, but a server that cannot be reached (stopped, restarting, a wrong
+    /// address) is reported after 5 s of trying to connect, not 90.
+    static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(parallel: 8))
+
+    static func configuration(parallel: Int) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(parallel, 8)
+        configuration.timeout.connect = .seconds(5)
+        return configuration
+    }
+
     /// A client for `url`, with a token or (to sign in) without one.
-    static func make(url: URL, token: String?, httpClient: HTTPClient = .shared) -> Client {
+    static func make(url: URL, token: String?, httpClient: HTTPClient = APIClient.httpClient) -> Client {
         Client(
             serverURL: url,
             transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(300))),
@@ -35,9 +46,7 @@ enum APIClient {
     ) async throws -> Result {
         let address = try ServerAddress.fromEnvironment()
         let token = try token(of: address)
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(parallel, 8)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(parallel: parallel))
         do {
             let result = try await body(make(url: address.url, token: token, httpClient: httpClient))
             try await httpClient.shutdown()

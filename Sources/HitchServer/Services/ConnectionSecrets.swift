@@ -61,15 +61,45 @@ struct ConnectionSecrets: Sendable {
             for: binding)
     }
 
-    /// The plaintext secrets of a connection, for a re-seal or a use; never for a response.
+    /// A record and its secrets read at different moments, with a rotation committed between the two reads: the
+    /// secrets belong to a newer credential version (perhaps to a new destination) than the record describes.
+    struct StaleRecord: Error {}
+
+    /// The plaintext secrets of a connection, for a re-seal or a use; never for a response. When the connection
+    /// was rotated since `record` was read, nothing is opened: the caller would use the new secret with old values.
     func open(of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
         let stored = try await store.read(logger: logger) { try await $0.connections.secrets(connectionId: record.id) }
-        return try await open(stored, of: record, logger: logger)
+        do {
+            return try await open(stored, of: record, logger: logger)
+        } catch is StaleRecord {
+            throw HitchError(.conflict, "connection '\(record.name)' was rotated while it was being read; try again")
+        }
     }
 
-    /// Secrets read earlier (a run over many connections), opened for the record's current destination.
+    /// The connection as it is now, with its secrets opened for it: when a rotation commits between reading the
+    /// record and reading its secrets, both are read again (a few times), so the caller uses the values and the
+    /// secrets of one credential version together.
+    func openCurrent(_ record: ConnectionRecord, logger: Logger) async throws -> (ConnectionRecord, [String: SecretValue]) {
+        var record = record
+        for _ in 0..<3 {
+            let stored = try await store.read(logger: logger) { [id = record.id] in try await $0.connections.secrets(connectionId: id) }
+            do {
+                return (record, try await open(stored, of: record, logger: logger))
+            } catch is StaleRecord {
+                guard let fresh = try await store.read(logger: logger, { [id = record.id] in try await $0.connections.find(id: id) }) else {
+                    throw HitchError.connectionNotFound(record.name)
+                }
+                record = fresh
+            }
+        }
+        throw HitchError(.conflict, "connection '\(record.name)' kept changing while it was being read; try again")
+    }
+
+    /// Secrets read earlier (a run over many connections), opened for the record's current destination; throws
+    /// `StaleRecord` when they belong to another credential version than the record.
     func open(_ stored: [StoredSecret], of record: ConnectionRecord, logger: Logger) async throws -> [String: SecretValue] {
         guard !stored.isEmpty else { return [:] }
+        if stored.contains(where: { $0.credentialVersion != record.credentialVersion }) { throw StaleRecord() }
         let destination = try await destination(kind: record.kind, fields: record.fields, logger: logger)
         var opened: [String: SecretValue] = [:]
         for secret in stored {

@@ -20,9 +20,9 @@ struct ConnectionTestService: Sendable {
         let record = try await connections.get(name: name, logger: logger)
         let via = try await viaRecord(of: record.fields, logger: logger)
         try await connections.recordUse(Self.uses(of: [record], via: [via].compactMap { $0 }), by: actor, logger: logger)
-        let secrets = try await connections.secrets.open(of: record, logger: logger)
+        let (current, secrets) = try await connections.secrets.openCurrent(record, logger: logger)
         return try await testAndSave(
-            record, secrets: secrets, via: try await opened(via, logger: logger), deadline: deadline, by: actor,
+            current, secrets: secrets, via: try await opened(via, logger: logger), deadline: deadline, by: actor,
             logger: logger)
     }
 
@@ -60,7 +60,14 @@ struct ConnectionTestService: Sendable {
                 if index >= concurrency { await group.next() }
                 group.addTask {
                     do {
-                        let secrets = try await connections.secrets.open(sealed[record.id] ?? [], of: record, logger: logger)
+                        var record = record
+                        let secrets: [String: SecretValue]
+                        do {
+                            secrets = try await connections.secrets.open(sealed[record.id] ?? [], of: record, logger: logger)
+                        } catch is ConnectionSecrets.StaleRecord {
+                            // Rotated since the run began: tested as it is now.
+                            (record, secrets) = try await connections.secrets.openCurrent(record, logger: logger)
+                        }
                         let via = try await opened(
                             ConnectionSecrets.viaName(kind: record.kind, fields: record.fields).flatMap { viaByName[$0] },
                             logger: logger)

@@ -100,6 +100,12 @@ struct SignedInServer {
     let server: ServerProcess
     let environment: [String: String]
 
+    /// A server started again, with the environment of a CLI that holds its token.
+    init(server: ServerProcess, environment: [String: String]) {
+        self.server = server
+        self.environment = environment
+    }
+
     init(_ configuration: HitchConfiguration, environment base: [String: String] = CanaryEndToEndTests.baseEnvironment) throws {
         var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace"]
         if let url = configuration.databaseURL { arguments += ["--database-url", url] }
