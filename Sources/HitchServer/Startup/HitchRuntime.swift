@@ -104,10 +104,11 @@ public struct HitchRuntime: Sendable {
             let event = AuditEvent(actor: .system, origin: .local, action: "audit.start", target: nil)
             try await store.write(logger: logger) { session in try await audit.append(event, in: session) }
         }
-        if applied.contains(SchemaVersion.keyring) {
+        if applied.contains(SchemaVersion.keyring), !applied.contains(SchemaVersion.auditLog) {
+            // A database made before the keyring: its master key became the keyring's first version.
             let event = AuditEvent(
-                actor: .system, origin: .local, action: "key.keyring", target: nil,
-                detail: "the keyring was made, sealed by the key-encryption key \(keys.kek.identity)")
+                actor: .system, origin: .local, action: "key.keyring",
+                target: nil, detail: "the keyring was made from the master key, sealed by \(keys.kek.identity)")
             try await store.write(logger: logger) { session in try await audit.append(event, in: session) }
         }
         try await Bootstrap(configuration: configuration, clock: clock)
