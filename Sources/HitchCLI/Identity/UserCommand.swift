@@ -15,7 +15,7 @@ struct UserCreate: AsyncParsableCommand {
         commandName: "create", abstract: "Create a user, or with --service an identity that holds tokens only.")
 
     @Argument(help: "The username.") var name: String
-    @Option(help: "admin, operator, auditor, viewer or consumer (an engine's identity that takes leases).") var role: String
+    @Option(help: "admin, operator, auditor, viewer or consumer (an engine's identity that takes leases).") var role: RoleArgument
     @Option(help: "A display name.") var displayName: String?
     @Flag(help: "A service identity: no password, tokens only.") var service = false
     @Option(name: .customLong("allow-tag"), help: "consumer: lease only connections with this tag (repeatable).")
@@ -30,7 +30,7 @@ struct UserCreate: AsyncParsableCommand {
     func run() async throws {
         let client = try APIClient.make()
         let body = Components.Schemas.UserCreate(
-            name: name, displayName: displayName, role: role, kind: service ? "service" : "user",
+            name: name, displayName: displayName, role: .init(rawValue: role.rawValue)!, kind: service ? .service : .user,
             password: passwordStdin ? try SecretInput.readStdin() : nil, allowedTags: allowedTags.isEmpty ? nil : allowedTags)
         switch try await APIClient.call({ try await client.createUser(body: .json(body)) }) {
         case .created(let created): try UserPrinter.print([try created.body.json], output.output)
@@ -84,8 +84,8 @@ struct UserDisable: AsyncParsableCommand {
 struct UserSetRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
     @Argument var name: String
-    @Argument(help: "admin, operator, auditor or viewer.") var role: String
-    func run() async throws { try await UserPrinter.update(name, .init(role: role)) }
+    @Argument(help: "admin, operator, auditor, viewer or consumer.") var role: RoleArgument
+    func run() async throws { try await UserPrinter.update(name, .init(role: .init(rawValue: role.rawValue)!)) }
 }
 
 struct UserSetPassword: AsyncParsableCommand {
@@ -126,4 +126,13 @@ struct AnyEncodable: Encodable {
     let value: any Encodable
     init(_ value: any Encodable) { self.value = value }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+/// A role, as the API names them.
+enum RoleArgument: String, ExpressibleByArgument, CaseIterable {
+    case admin
+    case `operator`
+    case auditor
+    case viewer
+    case consumer
 }

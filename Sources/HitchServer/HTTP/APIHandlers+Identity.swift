@@ -38,7 +38,7 @@ extension APIHandlers {
     func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let creation = UserService.Creation(
-            name: body.name, displayName: body.displayName, role: body.role, kind: body.kind,
+            name: body.name, displayName: body.displayName, role: body.role.rawValue, kind: body.kind?.rawValue,
             password: body.password.map(SecretValue.init), allowedTags: body.allowedTags)
         let created = try await runtime.users.create(creation, by: RequestActor.current(), logger: logger)
         return .created(.init(body: .json(APIMapping.user(created))))
@@ -51,7 +51,7 @@ extension APIHandlers {
     func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         guard case .json(let body) = input.body else { throw HitchError(.badRequest, "expected a JSON body") }
         let change = UserService.Change(
-            displayName: body.displayName, role: body.role, enabled: body.enabled,
+            displayName: body.displayName, role: body.role?.rawValue, enabled: body.enabled,
             password: body.password.map(SecretValue.init))
         let updated = try await runtime.users.update(
             name: input.path.name, change, by: RequestActor.current(), logger: logger)
