@@ -125,25 +125,9 @@ final class KeyRewrap: Sendable {
         state.withLock { $0.running = true }
         defer { state.withLock { $0.running = false } }
         let keyring = keys.keyring
-        var moved = 0
-        var skipped = 0
-        var cursor: (connectionId: String, field: String)?
-        while true {
-            let batch = try await secretsBatch(keyring, after: cursor, logger: logger)
-            moved += batch.moved
-            skipped += batch.skipped
-            guard let last = batch.last else { break }
-            cursor = last
-            if settings.pause > .zero { try await Task.sleep(for: settings.pause) }
-        }
-        var leaseCursor: String?
-        while true {
-            let batch = try await handlesBatch(keyring, after: leaseCursor, logger: logger)
-            moved += batch.moved
-            skipped += batch.skipped
-            guard let last = batch.last else { break }
-            leaseCursor = last
-        }
+        let secrets = try await drain { cursor in try await self.secretsBatch(keyring, after: cursor, logger: logger) }
+        let handles = try await drain { cursor in try await self.handlesBatch(keyring, after: cursor, logger: logger) }
+        let (moved, skipped) = (secrets.moved + handles.moved, secrets.skipped + handles.skipped)
         let now = clock()
         state.withLock {
             $0.lastPassAt = now
@@ -158,6 +142,22 @@ final class KeyRewrap: Sendable {
             logger.notice("key rewrap pass", metadata: ["moved": "\(moved)", "skipped": "\(skipped)"])
         }
         return (moved, skipped)
+    }
+
+    /// Runs `batch` from the start, each time after the last row the one before saw, until one sees nothing.
+    private func drain<Cursor: Sendable>(
+        _ batch: (Cursor?) async throws -> Batch<Cursor>
+    ) async throws -> (moved: Int, skipped: Int) {
+        var total = (moved: 0, skipped: 0)
+        var cursor: Cursor?
+        while true {
+            let done = try await batch(cursor)
+            total.moved += done.moved
+            total.skipped += done.skipped
+            guard let last = done.last else { return total }
+            cursor = last
+            if settings.pause > .zero { try await Task.sleep(for: settings.pause) }
+        }
     }
 
     private struct Batch<Cursor: Sendable>: Sendable {
