@@ -26,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "postgres://user:password@host:port/database (env HITCH_DATABASE_URL); SQLite when not given.")
     var databaseUrl: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HITCH_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "text (default) or json: one JSON object per line, with time, level, message and metadata (env HITCH_LOG_FORMAT).")
+    var logFormat: String?
     @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
     var secureCookies = false
     @Option(help: "An AWS KMS key (ARN) as the key-encryption key, reached with the server's AWS identity (env HITCH_KMS_KEY_ID).")
@@ -37,13 +39,25 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         _ = try makeConfiguration(ProcessInfo.processInfo.environment)
+        _ = try Self.jsonLogs(logFormat ?? ProcessInfo.processInfo.environment["HITCH_LOG_FORMAT"])
+    }
+
+    /// Whether `--log-format` (or HITCH_LOG_FORMAT) asks for JSON lines.
+    static func jsonLogs(_ format: String?) throws -> Bool {
+        switch format {
+        case nil, "", "text": return false
+        case "json": return true
+        case let other?: throw ValidationError("--log-format must be text or json, not '\(other)'")
+        }
     }
 
     func run() async throws {
         // The database, its WAL and every file the server writes are for its owner only.
         umask(0o077)
         let configuration = try makeConfiguration(ProcessInfo.processInfo.environment)
+        let json = try Self.jsonLogs(logFormat ?? ProcessInfo.processInfo.environment["HITCH_LOG_FORMAT"])
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: configuration.logLevel) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler

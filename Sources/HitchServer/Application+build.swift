@@ -21,8 +21,8 @@ public func buildApplication(
 
 func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) throws -> Router<HitchRequestContext> {
     let router = Router(context: HitchRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: RequestOriginMiddleware(trustedProxies: runtime.http.trustedProxies))
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     let routes = RouteMethods()
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))

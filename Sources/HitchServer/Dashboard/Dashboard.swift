@@ -37,6 +37,7 @@ struct Dashboard: Sendable {
         guard let secret = request.cookies[DashboardSession.cookieName]?.value, !secret.isEmpty else { return nil }
         do {
             let principal = try await runtime.authenticator.principal(bearer: secret, logger: context.logger)
+            AccessRecord.current?.actor = principal.name
             return DashboardVisitor(session: DashboardSession(principal: principal, secret: secret), dashboard: self)
         } catch let error as HitchError where error.code == .unauthenticated {
             return nil

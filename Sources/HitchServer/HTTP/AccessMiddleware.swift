@@ -10,6 +10,7 @@ struct AccessMiddleware: ServerMiddleware {
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
+        AccessRecord.current?.operation = operationID
         let targetName = metadata.pathParameters["name"] ?? metadata.pathParameters["id"]
         return try await gate.perform(operationID, as: Authentication.current, target: targetName.map(String.init)) {
             try await next(request, body, metadata)

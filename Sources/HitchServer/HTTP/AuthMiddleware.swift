@@ -21,7 +21,9 @@ struct AuthMiddleware: RouterMiddleware {
         if header.lowercased().hasPrefix("bearer ") {
             let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
             do {
-                authentication = .principal(try await authenticator.principal(bearer: token, logger: context.logger))
+                let principal = try await authenticator.principal(bearer: token, logger: context.logger)
+                AccessRecord.current?.actor = principal.name
+                authentication = .principal(principal)
             } catch let error as HitchError {
                 authentication = .rejected(error)
             }
