@@ -8,6 +8,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case migrationIncomplete = "migration-incomplete"
         /// A value was sealed under a master key version that was retired meanwhile.
         case keyVersionRetired = "key-version-retired"
+        /// Not something this backend does (a SQLite snapshot of PostgreSQL).
+        case unsupported
     }
 
     public let code: Code

@@ -62,6 +62,7 @@ enum AccessPolicy {
         "listAuditEvents": Rule(.permission(.readAudit)),
         "exportAuditEvents": Rule(.permission(.readAudit)),
         "verifyAuditLog": Rule(.permission(.readAudit)),
+        "takeBackup": Rule(.permission(.administer), audit: "backup.take"),
         "getKeyStatus": Rule(.permission(.administer)),
         "rotateMasterKey": Rule(.permission(.administer), audit: "key.rotate"),
         "retireMasterKey": Rule(.permission(.administer), audit: "key.retire"),

@@ -28,6 +28,8 @@ public struct HitchRuntime: Sendable {
     let runningJobs: RunningJobs
     /// The process environment: the AWS identity a KMS key-encryption key is reached with.
     let environment: [String: String]
+    /// Where backups are written before they are sent.
+    let dataDirectory: String
     let clock: @Sendable () -> Date
 
     var connections: ConnectionService {
@@ -53,6 +55,7 @@ public struct HitchRuntime: Sendable {
         APIKeyVerifier(connections: connections, store: store, audit: audit, throttle: throttle, clock: clock)
     }
     var keyService: KeyService { KeyService(store: store, keys: keys, audit: audit, rewrap: rewrap, clock: clock) }
+    var backups: BackupService { BackupService(store: store, audit: audit, dataDirectory: dataDirectory) }
     var assignments: AssignmentService { AssignmentService(store: store, audit: audit, clock: clock) }
     var authenticator: Authenticator { Authenticator(store: store, clock: clock) }
     var logins: LoginService { LoginService(store: store, audit: audit, hasher: hasher, throttle: throttle, clock: clock) }
@@ -119,7 +122,8 @@ public struct HitchRuntime: Sendable {
             rewrap: KeyRewrap(store: store, keys: keys, audit: audit, settings: rewrapSettings, clock: clock), audit: audit, hasher: hasher, throttle: LoginThrottle(),
             rotationPolicy: rotationPolicy, egress: egress, ambientAWS: ambientAWS, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
-            runningJobs: RunningJobs(), environment: configuration.environment, clock: clock)
+            runningJobs: RunningJobs(), environment: configuration.environment, dataDirectory: configuration.dataDirectory,
+            clock: clock)
         let abandoned = try await runtime.jobs.endOverdue(logger: logger)
         if abandoned > 0 { logger.notice("ended jobs abandoned by a stopped server", metadata: ["jobs": "\(abandoned)"]) }
         return runtime

@@ -114,6 +114,12 @@ public final class PostgresBackend: SQLBackend {
         try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
     }
 
+    public func snapshot(to path: String, logger: Logger) async throws {
+        throw StorageError(
+            code: .unsupported,
+            message: "on PostgreSQL, take backups with PostgreSQL's own tools: pg_dump --format=custom --file=hitch.dump \"$HITCH_DATABASE_URL\"")
+    }
+
     public func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws {
         try await database.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
     }

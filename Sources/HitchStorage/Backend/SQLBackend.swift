@@ -32,5 +32,9 @@ public protocol SQLBackend: Sendable {
     /// returns at once on a database that only this process uses.
     func listen(channel: String, logger: Logger, _ receive: @escaping @Sendable (String) async -> Void) async throws
 
+    /// Writes a consistent copy of the whole database to a new file at `path` while writes go on (SQLite's
+    /// `VACUUM INTO`); PostgreSQL has its own tools and throws `StorageError.unsupported`.
+    func snapshot(to path: String, logger: Logger) async throws
+
     func close() async throws
 }

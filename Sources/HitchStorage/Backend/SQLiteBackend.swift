@@ -76,6 +76,11 @@ public final class SQLiteBackend: SQLBackend {
         try await groupCommit.run(on: writer.sql(queryLogLevel: nil), body)
     }
 
+    /// `VACUUM INTO` on a reader: a read transaction's snapshot, so writers are not held up.
+    public func snapshot(to path: String, logger: Logger) async throws {
+        try await read(logger: logger) { database in try await database.raw("VACUUM INTO \(bind: path)").run() }
+    }
+
     public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {
         // BEGIN IMMEDIATE already holds the file's only write lock.
     }

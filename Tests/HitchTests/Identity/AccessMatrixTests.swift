@@ -36,7 +36,7 @@ import Testing
             "getPreflight": everyone, "runPreflight": changers, "listAssignments": everyone, "addAssignment": changers, "removeAssignment": changers,
             "listUsers": admins, "getUser": admins, "createUser": admins, "updateUser": admins,
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
-            "getKeyStatus": admins, "rotateMasterKey": admins, "retireMasterKey": admins, "rekeyKeyring": admins,
+            "takeBackup": admins, "getKeyStatus": admins, "rotateMasterKey": admins, "retireMasterKey": admins, "rekeyKeyring": admins,
             "createLease": lessees, "verifyAPIKey": lessees, "listLeases": everyone, "getLease": everyone, "revokeLease": everyone,
         ]
     }()
