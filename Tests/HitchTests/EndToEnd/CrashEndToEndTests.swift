@@ -46,9 +46,17 @@ struct CrashEndToEndTests {
             let existing = await ledger.names.count
             let environment = server.environment
             let inFlight = Task { try HitchBinary.run(["connection", "test", "--all", "--concurrency", "1", "-o", "json"], environment: environment) }
-            try await Task.sleep(for: .milliseconds(300))
+            // In flight once it has audited the uses it is about to make (nothing else here tests).
+            for _ in 0..<500 {
+                let uses = try await load.send(.GET, "/v1/audit?action=connection.use&limit=1")
+                if uses.text.contains("connection.use") { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             server.server.process.terminate()
-            try await Task.sleep(for: .milliseconds(300))
+            // Once the server has closed its listener (its trace log says so), a new request is refused.
+            for _ in 0..<500 where !server.server.log.contains("Server State: shutdown") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let refused = try HitchBinary.run(["whoami"], environment: server.environment)
             #expect(refused.status != 0, "a new request after the stop was served: \(refused.output)")
             let answer = try await inFlight.value
