@@ -98,7 +98,7 @@ struct KeyRekey: AsyncParsableCommand {
     @Option(help: "A file holding the new key: base64 of 32 bytes.") var toFile: String?
     @Option(help: "An environment variable holding the new key: base64 of 32 bytes.") var toEnv: String?
     @Option(help: "An AWS KMS key (ARN) that the server reaches with its own AWS identity.") var toKmsKeyId: String?
-    @Option(help: "With --to-kms-key-id: a private or test KMS endpoint.") var kmsEndpoint: String?
+    @Option(help: "With --to-kms-key-id: the server's own KMS endpoint (HITCH_KMS_ENDPOINT); no other is taken.") var kmsEndpoint: String?
 
     func validate() throws {
         guard [toFile, toEnv, toKmsKeyId].compactMap({ $0 }).count == 1 else {

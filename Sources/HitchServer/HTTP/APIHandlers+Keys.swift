@@ -46,7 +46,15 @@ extension APIHandlers {
                 guard let keyId = body.kmsKeyId, body.key == nil else {
                     throw HitchError.validation(["kmsKeyId": "is required for source aws-kms, and key is not taken"])
                 }
-                kek = try KEKSource.kms(keyId: keyId, endpoint: body.kmsEndpoint, environment: runtime.environment)
+                // The server signs KMS requests with its own AWS identity (a session token travels in a header): it
+                // sends them only to AWS's endpoint or to the one its operator configured, never to one a request names.
+                let configured = runtime.environment[KEKSource.kmsEndpointVariable].flatMap { $0.isEmpty ? nil : $0 }
+                if let asked = body.kmsEndpoint, asked != configured {
+                    throw HitchError.validation([
+                        "kmsEndpoint": "must be this server's own HITCH_KMS_ENDPOINT, or left out for AWS's endpoint of the key's region"
+                    ])
+                }
+                kek = try KEKSource.kms(keyId: keyId, endpoint: configured, environment: runtime.environment)
             }
         } catch let error as SecretsError {
             throw HitchError.validation([body.source == .local ? "key" : "kmsKeyId": error.message])

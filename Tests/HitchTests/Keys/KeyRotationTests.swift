@@ -130,4 +130,28 @@ import Testing
             #expect(try await client.call(.delete, "/v1/keys/1").status == .conflict)
         }
     }
+
+    /// A rekey request cannot send the server's signed KMS requests (and the session token in them) to an endpoint
+    /// of its choosing: only the server's own is taken.
+    @Test(arguments: TestBackend.all)
+    func aRekeyCannotNameAnotherKMSEndpoint(backend: TestBackend) async throws {
+        let environment = TestBackend.environment.merging([
+            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "canary-ambient-secret",
+            "AWS_SESSION_TOKEN": "canary-ambient-session-token",
+        ]) { $1 }
+        let capture = CaptureServer()
+        try await LocalTLSServer.run(capture.router, plainHTTP: true) { plain in
+            try await withAPI(backend, environment: environment) { client, _ in
+                let refused = try await client.call(.post, "/v1/keys/rekey", json: [
+                    "source": "aws-kms", "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/abc",
+                    "kmsEndpoint": "http://127.0.0.1:\(plain.port)",
+                ])
+                #expect(refused.status == .badRequest && refused.text.contains("kmsEndpoint"), "\(refused.text)")
+                #expect(capture.requests.isEmpty, "nothing reached the named endpoint")
+                let status = try await client.call(.get, "/v1/keys")
+                let kek = try #require(status.json["kek"] as? [String: Any])
+                #expect(kek["sealedBy"] as? [String] == [kek["identity"] as? String ?? ""])
+            }
+        }
+    }
 }
