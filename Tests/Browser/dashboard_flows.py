@@ -18,6 +18,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ENV = os.environ
@@ -96,7 +97,13 @@ def visit(driver, path, name):
 
 
 def wait(driver, seconds=20):
-    return WebDriverWait(driver, seconds)
+    # A region the page replaces while it is read ("node does not belong to the document") is read again.
+    return WebDriverWait(driver, seconds, ignored_exceptions=[StaleElementReferenceException, WebDriverException])
+
+
+def text_of(driver, element_id):
+    """An element's text, read again when the page replaced the element while it was read."""
+    return wait(driver).until(lambda d: d.find_element(By.ID, element_id).text)
 
 
 def by_id(driver, element_id):
@@ -138,14 +145,14 @@ def drawer_test(driver):
     """Test Connection in the details drawer: the saved values, tested now."""
     by_id(driver, "test-saved").click()
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "drawer-stages"), "authenticate"))
-    return by_id(driver, "drawer-status").text, by_id(driver, "drawer-stages").text
+    return text_of(driver, "drawer-status"), text_of(driver, "drawer-stages")
 
 
 def form_test(driver):
     """Test Connection in a form: posted in the background; the result replaces its region only."""
     by_id(driver, "test-connection").click()
     wait(driver).until(EC.presence_of_element_located((By.ID, "test-summary")))
-    return by_id(driver, "test-summary").text
+    return text_of(driver, "test-summary")
 
 
 def browser():
