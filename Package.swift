@@ -106,6 +106,10 @@ let package = Package(
             dependencies: [
                 "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchPlatforms", "HitchAPI", "HitchAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // NIOSSL, for serving TLS with a certificate that a SIGHUP reloads.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

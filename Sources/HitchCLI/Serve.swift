@@ -16,9 +16,14 @@ struct Serve: AsyncParsableCommand {
             nothing changed. On first start it creates the admin identity and writes its token to <data-dir>/bootstrap-token, \
             or takes it from HITCH_BOOTSTRAP_TOKEN.
 
-            The web dashboard is served at /ui on the same address; users sign in with a password. Pass \
-            --secure-cookies when browsers reach Hitch through TLS (a proxy in front), so that its session cookie is \
-            sent over TLS only.
+            The web dashboard is served at /ui on the same address; users sign in with a password.
+
+            TLS: with --tls-cert and --tls-key (PEM), Hitch serves HTTPS only, TLS 1.2 and 1.3, and marks the \
+            dashboard's cookies Secure. SIGHUP reads both files again: the next connection gets the new certificate \
+            and open ones keep theirs; files that do not load keep the old certificate, and the log says why. On an \
+            address that is not loopback, serve refuses plain HTTP unless --allow-plain-http says that a TLS proxy \
+            in front is the only way in (and then warns at every start). Pass --secure-cookies when browsers reach \
+            Hitch through such a proxy.
             """)
 
     @Option(help: "The data directory (env HITCH_DATA_DIR).") var dataDir: String?
@@ -30,6 +35,14 @@ struct Serve: AsyncParsableCommand {
     var logFormat: String?
     @Flag(help: "Mark the dashboard's cookies Secure, for browsers that reach Hitch through TLS (env HITCH_DASHBOARD_SECURE_COOKIES=1).")
     var secureCookies = false
+    @Option(help: "The PEM certificate chain to serve HTTPS with, leaf first (env HITCH_TLS_CERT); with --tls-key.")
+    var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert, unencrypted, readable by the server's user only (env HITCH_TLS_KEY).")
+    var tlsKey: String?
+    @Flag(help: "Serve plain HTTP on an address that is not loopback, behind a TLS proxy (env HITCH_ALLOW_PLAIN_HTTP=1).")
+    var allowPlainHttp = false
+    @Flag(help: "Serve /metrics without a token, for a scraper on a trusted network (env HITCH_METRICS_PUBLIC=1).")
+    var metricsPublic = false
     @Option(help: "An AWS KMS key (ARN) as the key-encryption key, reached with the server's AWS identity (env HITCH_KMS_KEY_ID).")
     var kmsKeyId: String?
     @Option(help: "A private or test KMS endpoint (env HITCH_KMS_ENDPOINT); https://kms.REGION.amazonaws.com by default.")
@@ -40,6 +53,14 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         _ = try makeConfiguration(ProcessInfo.processInfo.environment)
         _ = try Self.jsonLogs(logFormat ?? ProcessInfo.processInfo.environment["HITCH_LOG_FORMAT"])
+    }
+
+    private static func flag(_ environment: [String: String], _ name: String) throws -> Bool {
+        switch environment[name] {
+        case nil, "", "0", "false": return false
+        case "1", "true": return true
+        case let other?: throw ValidationError("\(name) must be 1, 0, true or false, not '\(other)'")
+        }
     }
 
     /// Whether `--log-format` (or HITCH_LOG_FORMAT) asks for JSON lines.
@@ -81,11 +102,13 @@ struct Serve: AsyncParsableCommand {
             configuration.host = String(bind[..<colon])
             configuration.port = port
         }
-        switch environment["HITCH_DASHBOARD_SECURE_COOKIES"] {
-        case nil, "", "0", "false": configuration.secureCookies = secureCookies
-        case "1", "true": configuration.secureCookies = true
-        case let other?:
-            throw ValidationError("HITCH_DASHBOARD_SECURE_COOKIES must be 1, 0, true or false, not '\(other)'")
+        configuration.secureCookies = try secureCookies || Self.flag(environment, "HITCH_DASHBOARD_SECURE_COOKIES")
+        configuration.allowPlainHTTP = try allowPlainHttp || Self.flag(environment, "HITCH_ALLOW_PLAIN_HTTP")
+        configuration.metricsPublic = try metricsPublic || Self.flag(environment, "HITCH_METRICS_PUBLIC")
+        switch (tlsCert ?? environment["HITCH_TLS_CERT"], tlsKey ?? environment["HITCH_TLS_KEY"]) {
+        case (nil, nil): break
+        case (let certificate?, let key?): configuration.tls = TLSFiles(certificatePath: certificate, keyPath: key)
+        default: throw ValidationError("--tls-cert and --tls-key go together")
         }
         if let httpsProxy {
             guard OutboundProxy(url: httpsProxy) != nil else {

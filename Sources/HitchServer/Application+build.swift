@@ -1,20 +1,30 @@
 import HitchAPI
 import HitchAPIDocument
 import Hummingbird
+import HummingbirdCore
 import Logging
 import OpenAPIHummingbird
 
 /// Builds the HTTP application on a started runtime. The CLI's `serve` and the tests both call this.
+/// With a serving certificate, it serves HTTPS with it.
 public func buildApplication(
-    runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger
+    runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger, certificate: ServingCertificate? = nil
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(runtime: runtime, secureCookies: configuration.secureCookies, logger: logger)
+    let router = try buildRouter(runtime: runtime, secureCookies: configuration.cookiesAreSecure, logger: logger)
     let http = runtime.http
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [HeaderDeadlineHandler(seconds: http.headerSeconds)],
+        idleTimeout: .seconds(Int64(http.idleSeconds)))
+    let server: HTTPServerBuilder
+    if let certificate {
+        server = HTTPServerBuilder { responder in
+            ReloadingTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), certificate: certificate)
+        }
+    } else {
+        server = .http1(configuration: http1)
+    }
     return Application(
-        router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [HeaderDeadlineHandler(seconds: http.headerSeconds)],
-            idleTimeout: .seconds(Int64(http.idleSeconds)))),
+        router: router, server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hitch"),
         logger: logger)
 }
@@ -27,6 +37,7 @@ func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) thr
     let routes = RouteMethods()
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: RequestBodyLimitMiddleware(maximumBytes: runtime.http.maximumBodyBytes))
+    router.add(middleware: JSONNullRefusalMiddleware())
     router.add(middleware: AuthMiddleware(authenticator: runtime.authenticator))
     let document = try OpenAPIDocument.text()
     router.get("/openapi.yaml") { _, _ in
@@ -47,11 +58,16 @@ func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) thr
 
 /// Runs a server until SIGTERM or SIGINT: opens storage, checks the key, migrates, serves.
 public func runServer(configuration: HitchConfiguration, logger: Logger) async throws {
+    // Where and how it listens is checked before anything on disk is opened.
+    try ListenPolicy.check(host: configuration.host, servesTLS: configuration.tls != nil, allowPlainHTTP: configuration.allowPlainHTTP)
+    let certificate = try configuration.tls.map(ServingCertificate.init)
+    if certificate == nil, let warning = ListenPolicy.plainHTTPWarning(host: configuration.host) { logger.warning("\(warning)") }
     try await StorageRuntime.withBackend(configuration, logger: logger) { backend in
         let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: logger)
-        let app = try buildApplication(runtime: runtime, configuration: configuration, logger: logger)
+        let app = try buildApplication(runtime: runtime, configuration: configuration, logger: logger, certificate: certificate)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
+                if let certificate { group.addTask { await certificate.reloadOnHangup(logger: logger) } }
                 group.addTask { await runtime.followRotations(logger: logger) }
                 group.addTask { await runtime.endExpiredLeases(logger: logger) }
                 group.addTask { await runtime.maintainKeys(logger: logger) }

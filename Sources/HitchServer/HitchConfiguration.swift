@@ -10,8 +10,14 @@ public struct HitchConfiguration: Sendable {
     public var databaseURL: String?
     public var logLevel: Logger.Level
     /// The dashboard's cookies carry `Secure`: browsers reach Hitch through TLS (a proxy in front), and send the
-    /// session cookie over TLS only.
+    /// session cookie over TLS only. Always so when Hitch serves TLS itself.
     public var secureCookies: Bool
+    /// Serve HTTPS with these PEM files (reloaded on SIGHUP); plain HTTP when nil.
+    public var tls: TLSFiles?
+    /// Serve plain HTTP on an address beyond loopback (a TLS proxy in front); refused otherwise.
+    public var allowPlainHTTP = false
+    /// `/metrics` needs no token (a scraper on a trusted network).
+    public var metricsPublic = false
     /// The process environment, for the master key and the bootstrap token.
     public var environment: [String: String]
 
@@ -28,6 +34,9 @@ public struct HitchConfiguration: Sendable {
         self.secureCookies = secureCookies
         self.environment = environment
     }
+
+    /// Whether browsers are told to send the dashboard's cookies over TLS only.
+    public var cookiesAreSecure: Bool { secureCookies || tls != nil }
 
     public var sqlitePath: String { (dataDirectory as NSString).appendingPathComponent("hitch.sqlite") }
 }

@@ -37,7 +37,7 @@ struct ConnectionCreate: AsyncParsableCommand {
         let values = try flags.values(for: ConnectionKind(rawValue: kind)!)
         let client = try APIClient.make()
         let body = Components.Schemas.ConnectionCreate(
-            kind: kind, name: name, description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
+            kind: Components.Schemas.ConnectionKindName(rawValue: kind)!, name: name, description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days,
             generate: values.generate.isEmpty ? nil : values.generate)

@@ -5,7 +5,7 @@ struct ConnectionList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List connections.")
 
     @Option(help: "Only this kind: vsphere, nutanix, azure, aws-access-key, aws-assume-role, aws-cross-account, gcp or api-key.")
-    var kind: Operations.ListConnections.Input.Query.KindPayload?
+    var kind: Components.Schemas.ConnectionKindName?
     @Option(name: .customLong("tag"), help: "Only connections with this tag (repeatable: all must match); KEY: alone matches any value, e.g. --tag environment:")
     var tags: [String] = []
     @Option(name: .customLong("text"), help: "Only connections whose name, display name, description or a tag contains this text.")
@@ -37,4 +37,4 @@ struct ConnectionList: AsyncParsableCommand {
 }
 
 extension Operations.ListConnections.Input.Query.StatusPayload: ExpressibleByArgument {}
-extension Operations.ListConnections.Input.Query.KindPayload: ExpressibleByArgument {}
+extension Components.Schemas.ConnectionKindName: ExpressibleByArgument {}

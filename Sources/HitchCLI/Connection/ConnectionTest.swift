@@ -17,7 +17,7 @@ struct ConnectionTest: AsyncParsableCommand {
 
     @Argument(help: "The connection's name (or --all).") var name: String?
     @Flag(help: "Test every connection (narrowed by --kind and --tag).") var all = false
-    @Option(help: "With --all: only this kind.") var kind: String?
+    @Option(help: "With --all: only this kind.") var kind: Components.Schemas.ConnectionKindName?
     @Option(name: .customLong("tag"), help: "With --all: only connections with this tag (repeatable).") var tags: [String] = []
     @Option(help: "With --all: how many tests the server runs at once (1 to 64).") var concurrency = 16
     @Option(help: "Seconds each test may take (1 to 120).") var timeout = 15

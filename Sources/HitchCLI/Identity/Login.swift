@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import HitchAPI
 
@@ -8,7 +9,9 @@ struct Login: AsyncParsableCommand {
         discussion: """
             With --username and --password-stdin, the server issues a new token (24 hours unless --expires says \
             otherwise). With --token-stdin, an existing token is checked and saved. The token goes to \
-            ~/.config/hitch/token (mode 0600) and the address beside it.
+            ~/.config/hitch/token (mode 0600) and the address beside it. For a server whose certificate a private CA \
+            signed, --ca-cert FILE trusts that CA beside the system's, and a copy is saved for the next commands \
+            (HITCH_CA_CERT names one for a single command).
             """)
 
     @Option(help: "The server, e.g. http://127.0.0.1:8750 (default: HITCH_ADDR or the saved address).") var addr: String?
@@ -16,6 +19,8 @@ struct Login: AsyncParsableCommand {
     @Flag(help: "Read the password from stdin.") var passwordStdin = false
     @Flag(help: "Read an existing token from stdin instead.") var tokenStdin = false
     @Option(help: "How long the new token lasts: 30m, 12h, 30d (at most 90d).") var expires: DurationArgument?
+    @Option(help: "A PEM file of the CA that signed an https:// server's certificate; saved for the next commands.")
+    var caCert: String?
 
     func validate() throws {
         if tokenStdin == (username != nil) {
@@ -29,10 +34,25 @@ struct Login: AsyncParsableCommand {
 
     func run() async throws {
         let url = try addr.map(ServerAddress.parse) ?? ServerAddress.fromEnvironmentAddress()
+        let authorities = try caCert.map(TrustedCA.certificates(at:))
+        guard let authorities, let caCert else { return try await signIn(url: url, httpClient: APIClient.shared()) }
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: try APIClient.configuration(parallel: 1, authorities: authorities))
+        do {
+            try await signIn(url: url, httpClient: httpClient)
+            try await httpClient.shutdown()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try TrustedCA.save(from: caCert)
+    }
+
+    private func signIn(url: URL, httpClient: HTTPClient) async throws {
         let token: String
         if let username {
             let password = try SecretInput.readStdin()
-            let client = APIClient.make(url: url, token: nil)
+            let client = APIClient.make(url: url, token: nil, httpClient: httpClient)
             let body = Components.Schemas.LoginRequest(
                 username: username, password: password, tokenName: "cli", expiresInSeconds: expires?.seconds)
             switch try await APIClient.call({ try await client.login(body: .json(body)) }) {
@@ -42,7 +62,7 @@ struct Login: AsyncParsableCommand {
         } else {
             token = try SecretInput.readStdin().trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let whoami = try await Whoami.fetch(APIClient.make(url: url, token: token))
+        let whoami = try await Whoami.fetch(APIClient.make(url: url, token: token, httpClient: httpClient))
         try ServerAddress.save(address: url, token: token)
         print("signed in to \(url.absoluteString) as \(whoami.name) (\(whoami.role))")
     }

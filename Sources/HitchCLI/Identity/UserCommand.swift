@@ -20,7 +20,7 @@ struct UserCreate: AsyncParsableCommand {
     @Flag(help: "A service identity: no password, tokens only.") var service = false
     @Option(name: .customLong("allow-tag"), help: "consumer: lease only connections with this tag (repeatable).")
     var allowedTags: [String] = []
-    @Flag(help: "Read the password (12 to 72 bytes) from stdin.") var passwordStdin = false
+    @Flag(help: "Read the password (12 to 256 characters) from stdin.") var passwordStdin = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -90,7 +90,7 @@ struct UserSetRole: AsyncParsableCommand {
 
 struct UserSetPassword: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "set-password", abstract: "Set a user's password, read from stdin (12 to 72 bytes).")
+        commandName: "set-password", abstract: "Set a user's password, read from stdin (12 to 256 characters).")
     @Argument var name: String
     @Flag(help: "Read the password from stdin (required).") var passwordStdin = false
 

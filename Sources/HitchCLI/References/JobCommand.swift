@@ -34,8 +34,8 @@ struct JobStart: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        guard let kind = Components.Schemas.JobKind(rawValue: kind) else {
-            throw ValidationError("--kind must be one of: discovery, preflight, migration")
+        guard let kind = Operations.StartJob.Input.Body.JsonPayload.KindPayload(rawValue: kind) else {
+            throw ValidationError("--kind must be migration: discovery and preflight jobs are started by Hitch itself (hitch discovery run, hitch preflight)")
         }
         let client = try APIClient.make()
         let body = Operations.StartJob.Input.Body.JsonPayload(connection: connection, kind: kind, ref: ref)

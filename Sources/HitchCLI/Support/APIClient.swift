@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 import Foundation
 import HTTPTypes
 import HitchAPI
@@ -10,7 +11,7 @@ import OpenAPIRuntime
 enum APIClient {
     static func make() throws -> Client {
         let address = try ServerAddress.fromEnvironment()
-        return make(url: address.url, token: try token(of: address))
+        return make(url: address.url, token: try token(of: address), httpClient: try shared())
     }
 
     private static func token(of address: ServerAddress) throws -> String {
@@ -21,18 +22,28 @@ enum APIClient {
     }
 
     /// The CLI's HTTP client: like the shared one, but a server that cannot be reached (stopped, restarting, a wrong
-    /// address) is reported after 5 s of trying to connect, not 90.
-    static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(parallel: 8))
+    /// address) is reported after 5 s of trying to connect, not 90; and it trusts the CA given (`TrustedCA`) beside
+    /// the system's.
+    private static let httpClient = Result { HTTPClient(eventLoopGroupProvider: .singleton, configuration: try configuration(parallel: 8)) }
 
-    static func configuration(parallel: Int) -> HTTPClient.Configuration {
+    static func shared() throws -> HTTPClient { try httpClient.get() }
+
+    static func configuration(parallel: Int, authorities given: [NIOSSLCertificate]? = nil) throws -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(parallel, 8)
         configuration.timeout.connect = .seconds(5)
+        let authorities = try given ?? TrustedCA.configured()
+        if !authorities.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            tls.additionalTrustRoots = [.certificates(authorities)]
+            configuration.tlsConfiguration = tls
+        }
         return configuration
     }
 
     /// A client for `url`, with a token or (to sign in) without one.
-    static func make(url: URL, token: String?, httpClient: HTTPClient = APIClient.httpClient) -> Client {
+    static func make(url: URL, token: String?, httpClient: HTTPClient) -> Client {
         Client(
             serverURL: url,
             transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: .seconds(300))),
@@ -46,7 +57,7 @@ enum APIClient {
     ) async throws -> Result {
         let address = try ServerAddress.fromEnvironment()
         let token = try token(of: address)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(parallel: parallel))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: try configuration(parallel: parallel))
         do {
             let result = try await body(make(url: address.url, token: token, httpClient: httpClient))
             try await httpClient.shutdown()
@@ -81,6 +92,9 @@ enum APIClient {
             return try await operation()
         } catch let error as ClientError {
             let address = (try? ServerAddress.fromEnvironment().url.absoluteString) ?? "the server"
+            if error.underlyingError is NIOSSLError {
+                throw CLIError("cannot reach Hitch at \(address): its TLS certificate is not trusted here (give the CA that signed it with `hitch login --ca-cert FILE` or HITCH_CA_CERT)")
+            }
             throw CLIError("cannot reach Hitch at \(address): \(type(of: error.underlyingError))")
         }
     }

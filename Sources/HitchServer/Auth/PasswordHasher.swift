@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import HitchDomain
 import HummingbirdBcrypt
 import NIOCore
@@ -45,11 +47,17 @@ struct PasswordHasher: Sendable {
         return cost
     }
 
-    /// 12 to 72 bytes: bcrypt reads no further than 72, so a longer one would be silently cut.
+    static let lengths = 12...256
+
+    /// 12 to 256 characters (Unicode code points, as JSON Schema counts them).
     static func validate(_ password: SecretValue) throws(HitchError) {
-        let count = password.exposedValue.utf8.count
-        guard count >= 12 else { throw HitchError.validation(["password": "must be at least 12 characters"]) }
-        guard count <= 72 else { throw HitchError.validation(["password": "must be at most 72 bytes"]) }
+        let count = password.exposedValue.unicodeScalars.count
+        guard count >= lengths.lowerBound else {
+            throw HitchError.validation(["password": "must be at least \(lengths.lowerBound) characters"])
+        }
+        guard count <= lengths.upperBound else {
+            throw HitchError.validation(["password": "must be at most \(lengths.upperBound) characters"])
+        }
         // bcrypt stops at a NUL byte, so everything after it would be silently ignored.
         guard !password.exposedValue.utf8.contains(0) else {
             throw HitchError.validation(["password": "must not contain a NUL character"])
@@ -57,7 +65,16 @@ struct PasswordHasher: Sendable {
     }
 
     func hash(_ password: SecretValue) async throws -> String {
-        try await run { [cost] in Bcrypt.hash(password.exposedValue, cost: cost) }
+        try await run { [cost] in Bcrypt.hash(Self.bcryptInput(password), cost: cost) }
+    }
+
+    /// bcrypt reads no more than 72 bytes, so a longer password would be cut silently: it is hashed with SHA-256
+    /// first, and bcrypt takes the digest's base64 (44 bytes). Passwords of at most 72 bytes go in as they are, as
+    /// every stored hash was made before longer ones were taken.
+    static func bcryptInput(_ password: SecretValue) -> String {
+        let bytes = Array(password.exposedValue.utf8)
+        guard bytes.count > 72 else { return password.exposedValue }
+        return Data(SHA256.hash(data: bytes)).base64EncodedString()
     }
 
     /// Checks `password` against `hash`, or against the decoy when there is no hash, which never matches.
@@ -65,7 +82,7 @@ struct PasswordHasher: Sendable {
         // A password with a NUL was never accepted; bcrypt would compare only what comes before it.
         let acceptable = !password.exposedValue.utf8.contains(0)
         let matches = try await run { [decoyHash] in
-            Bcrypt.verify(password.exposedValue, hash: acceptable ? hash ?? decoyHash : decoyHash)
+            Bcrypt.verify(Self.bcryptInput(password), hash: acceptable ? hash ?? decoyHash : decoyHash)
         }
         return matches && hash != nil && acceptable
     }

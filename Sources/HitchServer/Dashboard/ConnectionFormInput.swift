@@ -40,7 +40,7 @@ struct ConnectionFormInput: Sendable {
 
     var createBody: Components.Schemas.ConnectionCreate {
         .init(
-            kind: kind.rawValue, name: name, description: description.isEmpty ? nil : description,
+            kind: APIMapping.kindName(kind), name: name, description: description.isEmpty ? nil : description,
             displayName: displayName.isEmpty ? nil : displayName, tags: tags,
             fields: .init(additionalProperties: plain.compactMapValues { $0 }),
             secrets: .init(additionalProperties: secrets), generate: generate.isEmpty ? nil : generate)

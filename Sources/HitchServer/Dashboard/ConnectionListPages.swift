@@ -85,7 +85,7 @@ struct ConnectionListPages: Sendable {
         let direction = query["dir"] == "desc" ? "desc" : "asc"
         let tags = tag.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         let statusFilter = Operations.ListConnections.Input.Query.StatusPayload(rawValue: status)
-        let kindFilter = Operations.ListConnections.Input.Query.KindPayload(rawValue: kind)
+        let kindFilter = Components.Schemas.ConnectionKindName(rawValue: kind)
         if !kind.isEmpty, kindFilter == nil { throw HitchError(.badRequest, "unknown kind '\(kind)'") }
         let connections = try await visitor.call(Operations.ListConnections.id) {
             try await $0.listConnections(query: .init(

@@ -41,7 +41,7 @@ extension APIHandlers {
         guard (1...64).contains(concurrency) else { throw HitchError(.badRequest, "concurrency must be from 1 to 64") }
         guard (1...120).contains(seconds) else { throw HitchError(.badRequest, "timeout must be from 1 to 120 seconds") }
         var filter = ConnectionFilter(tags: body.tags ?? [])
-        if let kindName = body.kind {
+        if let kindName = body.kind?.rawValue {
             guard let kind = ConnectionKind(rawValue: kindName) else { throw HitchError(.badRequest, "unknown kind '\(kindName)'") }
             filter.kind = kind
         }

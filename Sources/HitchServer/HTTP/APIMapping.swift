@@ -5,6 +5,11 @@ import HitchStorage
 
 /// Between the API's generated types and Hitch's own. Secrets leave only as placeholders (S1).
 enum APIMapping {
+    /// Every kind is in the document's enum; a test keeps the two equal.
+    static func kindName(_ kind: ConnectionKind) -> Components.Schemas.ConnectionKindName {
+        Components.Schemas.ConnectionKindName(rawValue: kind.rawValue)!
+    }
+
     static func kind(_ kind: ConnectionKind) -> Components.Schemas.ConnectionKind {
         .init(
             name: kind.rawValue, title: kind.title, category: .init(rawValue: kind.category.rawValue)!,
@@ -73,7 +78,7 @@ enum APIMapping {
 
     static func createRequest(_ body: Components.Schemas.ConnectionCreate) -> CreateConnectionRequest {
         CreateConnectionRequest(
-            kind: body.kind, name: body.name, description: body.description, displayName: body.displayName, tags: body.tags,
+            kind: body.kind.rawValue, name: body.name, description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue),
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
             generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)

@@ -64,7 +64,7 @@ enum ErrorBody {
             path = []
         }
         let location = path.map(\.stringValue).joined(separator: ".")
-        return location.isEmpty ? "the body is not valid JSON" : "'\(location)' is missing or has the wrong type"
+        return location.isEmpty ? "a parameter or the body is malformed or out of range" : "'\(location)' is missing or has the wrong type"
     }
 
     static func status(for code: HitchError.Code) -> HTTPResponse.Status {

@@ -16,12 +16,28 @@ final class RouteMethods: Sendable {
         }
     }
 
-    /// The methods `path` takes; empty when no route has the path.
+    /// The methods `path` takes; empty when no route has the path. Where routes overlap, only the most specific
+    /// count, as the router picks them: a literal segment before a parameter (`/v1/connections/test` is not the
+    /// `{name}` route's).
     func methods(for path: String) -> Set<HTTPRequest.Method> {
         let wanted = Self.segments(path)
-        return table.withLock { table in
-            table.filter { Self.matches($0.segments, wanted) }.reduce(into: Set()) { $0.formUnion($1.methods) }
-        }
+        let matching = table.withLock { table in table.filter { Self.matches($0.segments, wanted) } }
+        guard let best = matching.map({ Self.specificity($0.segments) }).max(by: Self.lessSpecific) else { return [] }
+        return matching.filter { Self.specificity($0.segments) == best }.reduce(into: Set()) { $0.formUnion($1.methods) }
+    }
+
+    /// Per segment, whether it is literal: the router tries literals first, level by level.
+    private static func specificity(_ segments: [String]) -> [Bool] {
+        segments.map { !isParameter($0) && $0 != "**" }
+    }
+
+    private static func lessSpecific(_ left: [Bool], _ right: [Bool]) -> Bool {
+        for (a, b) in zip(left, right) where a != b { return !a }
+        return left.count < right.count
+    }
+
+    private static func isParameter(_ segment: String) -> Bool {
+        segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}")) || segment == "*"
     }
 
     private static func segments(_ path: String) -> [String] {
@@ -34,8 +50,7 @@ final class RouteMethods: Sendable {
         for (position, segment) in route.enumerated() {
             if segment == "**" { return true }
             guard index < path.count else { return false }
-            let isParameter = segment.hasPrefix(":") || (segment.hasPrefix("{") && segment.hasSuffix("}")) || segment == "*"
-            if !isParameter && segment != path[index] { return false }
+            if !isParameter(segment) && segment != path[index] { return false }
             index += 1
             if position == route.count - 1 { return index == path.count }
         }

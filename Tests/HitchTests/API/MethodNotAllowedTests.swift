@@ -18,6 +18,8 @@ import Testing
             #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "GET, HEAD")
             let named = try await client.call(.post, "/v1/connections/some-name", json: [String: Any]())
             #expect(named.status == .methodNotAllowed && named.headers[.allow]?.contains("PATCH") == true, "\(named.headers)")
+            let literal = try await client.call(.init("OPTIONS")!, "/v1/connections/test")
+            #expect(literal.status == .methodNotAllowed && literal.headers[.allow] == "POST", "not the {name} route's methods: \(literal.headers)")
             let ui = try await client.call(.delete, "/ui/connections", token: nil)
             #expect(ui.status == .methodNotAllowed && ui.headers[.allow]?.contains("GET") == true)
 

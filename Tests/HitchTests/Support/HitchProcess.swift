@@ -55,8 +55,12 @@ final class ServerProcess {
     let logPath: String
     private(set) var address = ""
 
-    init(arguments: [String], environment: [String: String], logPath: String) throws {
+    private let scheme: String
+
+    /// `scheme` is https for a server given --tls-cert.
+    init(arguments: [String], environment: [String: String], logPath: String, scheme: String = "http") throws {
         self.logPath = logPath
+        self.scheme = scheme
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: HitchBinary.path)
@@ -74,7 +78,7 @@ final class ServerProcess {
         for _ in 0..<300 {
             if let range = log.range(of: "listening on 127.0.0.1:") {
                 let port = log[range.upperBound...].prefix { $0.isNumber }
-                if !port.isEmpty { return "http://127.0.0.1:\(port)" }
+                if !port.isEmpty { return "\(scheme)://127.0.0.1:\(port)" }
             }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.1)
