@@ -75,15 +75,17 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // The database, its WAL and every file the server writes are for its owner only.
         umask(0o077)
-        let configuration = try makeConfiguration(ProcessInfo.processInfo.environment)
+        var configuration = try makeConfiguration(ProcessInfo.processInfo.environment)
         let json = try Self.jsonLogs(logFormat ?? ProcessInfo.processInfo.environment["HITCH_LOG_FORMAT"])
+        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
-            if json { return JSONLogHandler(label: label, level: configuration.logLevel) }
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
+            handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "hitch")
+        configuration.metricsRegistry = ServerMetrics.bootstrap()
         do {
             try await runServer(configuration: configuration, logger: logger)
         } catch {

@@ -4,13 +4,14 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import OpenAPIHummingbird
+import Prometheus
 
 /// Builds the HTTP application on a started runtime. The CLI's `serve` and the tests both call this.
 /// With a serving certificate, it serves HTTPS with it.
 public func buildApplication(
     runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger, certificate: ServingCertificate? = nil
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(runtime: runtime, secureCookies: configuration.cookiesAreSecure, logger: logger)
+    let router = try buildRouter(runtime: runtime, configuration: configuration, logger: logger)
     let http = runtime.http
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [HeaderDeadlineHandler(seconds: http.headerSeconds)],
@@ -29,7 +30,7 @@ public func buildApplication(
         logger: logger)
 }
 
-func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) throws -> Router<HitchRequestContext> {
+func buildRouter(runtime: HitchRuntime, configuration: HitchConfiguration, logger: Logger) throws -> Router<HitchRequestContext> {
     let router = Router(context: HitchRequestContext.self)
     router.add(middleware: RequestOriginMiddleware(trustedProxies: runtime.http.trustedProxies))
     router.add(middleware: AccessLogMiddleware())
@@ -45,12 +46,16 @@ func buildRouter(runtime: HitchRuntime, secureCookies: Bool, logger: Logger) thr
             status: .ok, headers: [.contentType: "application/yaml"],
             body: .init(byteBuffer: ByteBuffer(string: document)))
     }
+    MetricsEndpoint(
+        runtime: runtime, registry: configuration.metricsRegistry ?? PrometheusCollectorRegistry(),
+        isPublic: configuration.metricsPublic, logger: logger
+    ).register(on: router)
     let handlers = APIHandlers(runtime: runtime, logger: logger)
     let gate = AccessGate(runtime: runtime, logger: logger)
     try handlers.registerHandlers(on: router, configuration: .hitchServer, middlewares: [AccessMiddleware(gate: gate)])
     Dashboard(
         runtime: runtime, handlers: handlers, gate: gate, renderer: try DashboardRenderer.load(),
-        secureCookies: secureCookies, logger: logger
+        secureCookies: configuration.cookiesAreSecure, logger: logger
     ).register(on: router)
     routes.record(router)
     return router

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 
 /// How a server runs: read from flags, then the environment, then defaults.
 public struct HitchConfiguration: Sendable {
@@ -18,6 +19,9 @@ public struct HitchConfiguration: Sendable {
     public var allowPlainHTTP = false
     /// `/metrics` needs no token (a scraper on a trusted network).
     public var metricsPublic = false
+    /// Where the process's metrics are kept (`ServerMetrics.bootstrap()`); a server without one exports only what
+    /// it reads at each scrape.
+    public var metricsRegistry: PrometheusCollectorRegistry?
     /// The process environment, for the master key and the bootstrap token.
     public var environment: [String: String]
 

@@ -19,7 +19,7 @@ public struct StoreSession: Sendable {
     private let database: any SQLDatabase
     private let backend: any SQLBackend
 
-    init(database: any SQLDatabase, backend: any SQLBackend) {
+    init(database: any SQLDatabase, backend: any SQLBackend, tally: WriteTally? = nil) {
         self.database = database
         self.backend = backend
         connections = SQLConnectionRepository(database: database)
@@ -31,9 +31,10 @@ public struct StoreSession: Sendable {
         preflights = SQLPreflightRepository(database: database)
         leases = SQLLeaseRepository(database: database)
         keyring = SQLKeyringRepository(database: database)
-        audit = SQLAuditRepository(database: database) {
-            try await backend.lockExclusively(database, key: Self.auditLockKey)
-        }
+        audit = SQLAuditRepository(
+            database: database,
+            lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },
+            appended: { tally?.appended($0) })
     }
 
     /// Within a write, waits for and holds until it ends the lock `key`: of the servers sharing the database, one
@@ -93,8 +94,16 @@ public struct Store: Sendable {
     ) async throws -> Result {
         // Emptied after the commit (or the failure), so no read that started before it is kept.
         defer { cache?.invalidateAll() }
+        let tally = WriteTally()
+        let started = ContinuousClock.now
         do {
-            return try await backend.transaction(logger: logger) { try await body(StoreSession(database: $0, backend: backend)) }
+            let result = try await backend.transaction(logger: logger) { [backend] database in
+                tally.reset()
+                return try await body(StoreSession(database: database, backend: backend, tally: tally))
+            }
+            StorageMetrics.transaction(backend: backend.name, took: started.duration(to: .now))
+            StorageMetrics.committed(tally)
+            return result
         } catch where backend.isUniqueViolation(error) {
             throw StorageError.duplicate("a record with the same unique value exists")
         }

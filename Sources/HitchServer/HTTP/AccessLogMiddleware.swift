@@ -14,6 +14,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         var status = 500
         defer {
             let elapsed = started.duration(to: .now)
+            ServerMetrics.request(operation: record.operation, path: request.uri.path, status: status, took: elapsed)
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             context.logger.info("request", metadata: [
                 "actor": "\(record.actor ?? "-")",

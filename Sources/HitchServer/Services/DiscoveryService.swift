@@ -109,6 +109,7 @@ struct DiscoveryService: Sendable {
                 actor.event("job.finish", target: JobService.target(job), detail: "discovery job \(job.id) succeeded: \(summary)"),
                 in: session)
         }
+        ServerMetrics.discovered(counts)
     }
 }
 

@@ -166,6 +166,11 @@ struct JobService: Sendable {
         AuditTarget(kind: "connection", name: job.connectionName, id: job.connectionId)
     }
 
+    /// How many jobs there are of each kind in each state, for /metrics.
+    func counts(logger: Logger) async throws -> [JobCount] {
+        try await store.read(logger: logger) { try await $0.jobs.counts() }
+    }
+
     func get(id: String, logger: Logger) async throws -> JobRecord {
         guard let job = try await store.read(logger: logger, { try await $0.jobs.find(id: id) }) else {
             throw HitchError(.notFound, "job '\(id)' not found")

@@ -19,7 +19,7 @@ enum PlatformTests {
         egress: EgressPolicy, ambient: AmbientAWSIdentity? = nil, kind: ConnectionKind, fields: [String: FieldValue],
         secrets: [String: SecretValue], via: Via? = nil, deadline: Duration = defaultDeadline
     ) async -> TestReport {
-        await EgressPolicy.$current.withValue(egress) { await withTaskGroup(of: TestReport?.self) { group in
+        let report = await EgressPolicy.$current.withValue(egress) { await withTaskGroup(of: TestReport?.self) { group in
             group.addTask {
                 await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, ambient: ambient, deadline: deadline)
             }
@@ -31,6 +31,8 @@ enum PlatformTests {
             group.cancelAll()
             return first ?? TestReport.timedOut(after: deadline)
         } }
+        ServerMetrics.connectionTest(kind: kind, report: report)
+        return report
     }
 
     /// A vsphere connection's values as its platform code takes them.

@@ -47,10 +47,14 @@ final class GroupCommit: Sendable {
 
     private func runBatch(_ batch: [WriteJob], on database: any SQLDatabase) async {
         if batch.count > 1, let values = try? await runTogether(batch, on: database) {
+            StorageMetrics.commit(carried: batch.count)
             for (job, value) in zip(batch, values) { job.finish(.success(value)) }
             return
         }
-        for job in batch { job.finish(await runAlone(job, on: database)) }
+        for job in batch {
+            job.finish(await runAlone(job, on: database))
+            StorageMetrics.commit(carried: 1)
+        }
     }
 
     /// All of the batch in one transaction, or nothing when any of it fails.

@@ -112,6 +112,14 @@ public protocol JobRepository: Sendable {
     func saveProgress(jobId: String, detail: String) async throws -> Bool
     /// Hitch-run jobs still queued or running past their deadline.
     func overdue(at date: Date) async throws -> [JobRecord]
+    /// How many jobs there are of each kind in each state.
+    func counts() async throws -> [JobCount]
+}
+
+public struct JobCount: Sendable, Equatable {
+    public let kind: String
+    public let state: String
+    public let count: Int
 }
 
 /// Each connection's inventory: the last complete discovery's objects.

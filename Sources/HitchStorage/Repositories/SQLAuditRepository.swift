@@ -5,6 +5,8 @@ struct SQLAuditRepository: AuditRepository {
     let database: any SQLDatabase
     /// Takes the lock that serializes appends across every server on the database.
     let lockForAppend: @Sendable () async throws -> Void
+    /// Told how many events each append wrote, for the transaction's tally.
+    var appended: @Sendable (Int) -> Void = { _ in }
 
     private static let headId = 1
 
@@ -43,6 +45,7 @@ struct SQLAuditRepository: AuditRepository {
                         SQLBind(head.headMac))
                 .run()
         }
+        appended(entries.count)
     }
 
     func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry] {

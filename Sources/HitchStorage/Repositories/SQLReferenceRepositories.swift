@@ -58,6 +58,15 @@ struct SQLJobRepository: JobRepository {
             .orderBy("created_at").orderBy("id")
             .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
     }
+
+    func counts() async throws -> [JobCount] {
+        try await database.raw("SELECT kind, state, COUNT(*) AS jobs FROM jobs GROUP BY kind, state ORDER BY kind, state")
+            .all().map {
+                JobCount(
+                    kind: try $0.decode(column: "kind", as: String.self), state: try $0.decode(column: "state", as: String.self),
+                    count: try $0.decode(column: "jobs", as: Int.self))
+            }
+    }
 }
 
 struct SQLAssignmentRepository: AssignmentRepository {

@@ -1,0 +1,59 @@
+import HitchDomain
+import HitchPlatforms
+import Metrics
+import Prometheus
+
+/// The server's metrics, reported through swift-metrics and exported by swift-prometheus at /metrics. No label
+/// carries a connection's name, a user's name or a secret: labels are operations, status codes, kinds, inventory
+/// types, failure codes and backends, all from fixed sets.
+public enum ServerMetrics {
+    public static let version = "0.1.0"
+
+    /// Makes swift-prometheus the process's metrics backend (once, at `hitch serve`) and returns its registry.
+    public static func bootstrap() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+            .seconds(30), .seconds(60),
+        ]
+        factory.valueHistogramBuckets = ["hitch_sqlite_commit_transactions": [1, 2, 4, 8, 16, 32, 64]]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }
+
+    /// A request, by its operation (an API operation id, or one of a few fixed names) and status.
+    static func request(operation: String?, path: String, status: Int, took duration: Duration) {
+        let name = operationLabel(operation, path: path)
+        Counter(label: "hitch_http_requests_total", dimensions: [("operation", name), ("status", String(status))]).increment()
+        Timer(label: "hitch_http_request_duration_seconds", dimensions: [("operation", name)]).record(duration: duration)
+    }
+
+    /// An operation id names one of the document's operations; a dashboard page, a fixed route or an unknown path
+    /// gets a fixed name, so that no path (which may name a connection) becomes a label.
+    static func operationLabel(_ operation: String?, path: String) -> String {
+        if path == "/ui" || path.hasPrefix("/ui/") { return "dashboard" }
+        if let operation { return operation }
+        switch path {
+        case "/metrics": return "metrics"
+        case "/openapi.yaml": return "openapi"
+        default: return "unmatched"
+        }
+    }
+
+    /// A connection test's outcome: ok, or the failing stage's code.
+    static func connectionTest(kind: ConnectionKind, report: TestReport) {
+        let outcome = report.passed ? "ok" : (report.failedStage?.failure?.rawValue ?? "error")
+        Counter(label: "hitch_connection_tests_total", dimensions: [("kind", kind.rawValue), ("outcome", outcome)]).increment()
+        Timer(label: "hitch_connection_test_duration_seconds", dimensions: [("kind", kind.rawValue)])
+            .recordSeconds(report.duration)
+    }
+
+    /// The objects a finished discovery read, by inventory type.
+    static func discovered(_ counts: [InventoryType: Int]) {
+        for (type, count) in counts where count > 0 {
+            Counter(label: "hitch_discovery_objects_total", dimensions: [("type", type.rawValue)]).increment(by: count)
+        }
+    }
+}
