@@ -10,6 +10,7 @@ import os
 import subprocess
 import tempfile
 import time
+import ssl
 import urllib.request
 
 from selenium import webdriver
@@ -23,6 +24,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ENV = os.environ
 BASE = ENV["HITCH_URL"]
+# Over HTTPS: the test CA for Python's own requests, and the served key's hash for Chromium.
+TLS_CONTEXT = ssl.create_default_context(cafile=ENV["HITCH_CA_CERT"]) if BASE.startswith("https://") else None
 SHOTS = ENV["HITCH_SCREENSHOTS"]
 OLD_PASSWORD = ENV["VCSIM_PASSWORD_1"]
 NEW_PASSWORD = ENV["VCSIM_PASSWORD_2"]
@@ -48,7 +51,7 @@ def api(method, path, body=None, headers=None):
     request.add_header("Content-Type", "application/json")
     for name, value in (headers or {}).items():
         request.add_header(name, value)
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, context=TLS_CONTEXT) as response:
         text = response.read().decode()
         return json.loads(text) if text else None, response.headers
 
@@ -160,6 +163,8 @@ def browser():
     options.binary_location = "/usr/bin/chromium"
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
         options.add_argument(argument)
+    if ENV.get("HITCH_TLS_SPKI"):
+        options.add_argument("--ignore-certificate-errors-spki-list=" + ENV["HITCH_TLS_SPKI"])
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
@@ -168,6 +173,7 @@ def operator_flows(driver):
     sign_in(driver, ENV["ADMIN_USER"], ENV["ADMIN_PASSWORD"])
     cookie = next(c for c in driver.get_cookies() if c["name"] == "hitch_session")
     check(cookie["httpOnly"] and cookie.get("sameSite") == "Strict", "the session cookie is HttpOnly and SameSite=Strict")
+    check(cookie.get("secure", False) == BASE.startswith("https://"), "the session cookie is Secure exactly when served over TLS")
     visit(driver, "/ui/connections", "connections-empty")
 
     # + New Connection: category, kind, then exactly the kind's fields.
@@ -397,7 +403,7 @@ def main():
         shot(driver, "sign-in")
         operator_flows(driver)
         viewer_flows(driver)
-        with urllib.request.urlopen(BASE + "/ui/assets/dashboard.js") as response:
+        with urllib.request.urlopen(BASE + "/ui/assets/dashboard.js", context=TLS_CONTEXT) as response:
             script = response.read().decode()
         check(all(secret not in script for secret in CANARIES), "a secret is in the dashboard's script")
     except SystemExit:
@@ -408,7 +414,8 @@ def main():
         fail("%s: %s at %s" % (type(error).__name__, error, driver.current_url))
     finally:
         driver.quit()
-    print("dashboard flows passed: %d pages checked for secrets, %d screenshots" % (pages_checked, shot_number))
+    print("dashboard flows passed over %s: %d pages checked for secrets, %d screenshots"
+          % (BASE.split(":")[0], pages_checked, shot_number))
 
 
 if __name__ == "__main__":

@@ -25,8 +25,18 @@ struct DashboardBrowserTests {
         let simulator = try VCSimInstance.start(
             users: [.init(username: username, password: oldPassword, role: "Admin", entity: "datacenter")], arguments: ["-vms", "2"])
         defer { simulator.stop() }
+        // On SQLite the dashboard is served over TLS with a certificate from a test CA, which Chromium is told to
+        // trust by its key; on PostgreSQL over plain HTTP on loopback.
+        let certificates = try TemporaryDirectory()
+        defer { certificates.remove() }
+        let authority = backend == .sqlite ? try TestCertificateAuthority(in: certificates.path) : nil
+        let issued = try authority?.issue("hitch-dashboard")
+        let tls: (certificate: String, key: String, authority: String)? = authority.flatMap { authority in
+            issued.map { ($0.certificate, $0.key, authority.certificatePath) }
+        }
+        let spki = try issued.map { try authority!.publicKeyHash(of: $0.certificate) }
         try await backend.withConfiguration { configuration in
-            let signedIn = try SignedInServer(configuration)
+            let signedIn = try SignedInServer(configuration, tls: tls)
             defer { signedIn.server.stop() }
             // The viewer first: making an admin with a password spends the bootstrap token.
             for (user, role, password) in [("vic", "viewer", viewerPassword), ("ada", "admin", adminPassword)] {
@@ -52,10 +62,14 @@ struct DashboardBrowserTests {
                 "VCSIM_USERS_FILE": simulator.usersPath, "VCSIM_HOSTPORT": simulator.hostPort,
                 "VCSIM_THUMBPRINT": simulator.thumbprint,
             ]) { $1 }
+            if let tls, let spki {
+                environment["HITCH_CA_CERT"] = tls.authority
+                environment["HITCH_TLS_SPKI"] = spki
+            }
             let script = BrowserPeer.repositoryRoot.appendingPathComponent("Tests/Browser/dashboard_flows.py").path
             let flows = try BrowserPeer.python([script], environment: environment)
             #expect(flows.status == 0, "\(flows.output)")
-            #expect(flows.stdout.contains("dashboard flows passed"), "\(flows.output)")
+            #expect(flows.stdout.contains("dashboard flows passed over \(tls == nil ? "http" : "https")"), "\(flows.output)")
 
             let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
             signedIn.server.stop()

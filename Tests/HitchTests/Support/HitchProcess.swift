@@ -110,11 +110,18 @@ struct SignedInServer {
         self.environment = environment
     }
 
-    init(_ configuration: HitchConfiguration, environment base: [String: String] = CanaryEndToEndTests.baseEnvironment) throws {
+    /// With `tls`, it serves HTTPS with that certificate, and the CLI trusts `tls.authority`.
+    init(
+        _ configuration: HitchConfiguration, environment base: [String: String] = CanaryEndToEndTests.baseEnvironment,
+        tls: (certificate: String, key: String, authority: String)? = nil
+    ) throws {
         var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace"]
         if let url = configuration.databaseURL { arguments += ["--database-url", url] }
-        server = try ServerProcess(arguments: arguments, environment: base, logPath: configuration.dataDirectory + ".log")
+        if let tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
+        server = try ServerProcess(
+            arguments: arguments, environment: base, logPath: configuration.dataDirectory + ".log", scheme: tls == nil ? "http" : "https")
         var environment = base
+        if let tls { environment["HITCH_CA_CERT"] = tls.authority }
         environment["HITCH_ADDR"] = server.address
         environment["HITCH_TOKEN"] = try String(contentsOfFile: configuration.dataDirectory + "/bootstrap-token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -28,6 +28,15 @@ struct TestCertificateAuthority {
         return (base + ".crt", base + ".key")
     }
 
+    /// The base64 SHA-256 of a certificate's public key (SPKI), as Chromium's --ignore-certificate-errors-spki-list
+    /// takes it.
+    func publicKeyHash(of certificate: String) throws -> String {
+        let result = try HitchBinary.runTool(
+            "/bin/sh", ["-c", "openssl x509 -pubkey -noout -in \"$1\" | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64", "sh", certificate])
+        try #require(result.status == 0, "\(result.output)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private static func openssl(_ arguments: [String]) throws {
         let result = try HitchBinary.runTool("/usr/bin/openssl", arguments)
         try #require(result.status == 0, "openssl \(arguments.joined(separator: " ")): \(result.output)")
