@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
     var secureCookies = false
     @Option(help: "The PEM certificate chain to serve HTTPS with, leaf first (env HITCH_TLS_CERT); with --tls-key.")
     var tlsCert: String?
-    @Option(help: "The PEM private key of --tls-cert, unencrypted, readable by the server's user only (env HITCH_TLS_KEY).")
+    @Option(help: "The PEM private key of --tls-cert, unencrypted (env HITCH_TLS_KEY); a key others may read is warned of at each load.")
     var tlsKey: String?
     @Flag(help: "Serve plain HTTP on an address that is not loopback, behind a TLS proxy (env HITCH_ALLOW_PLAIN_HTTP=1).")
     var allowPlainHttp = false

@@ -65,7 +65,7 @@ func buildRouter(runtime: HitchRuntime, configuration: HitchConfiguration, logge
 public func runServer(configuration: HitchConfiguration, logger: Logger) async throws {
     // Where and how it listens is checked before anything on disk is opened.
     try ListenPolicy.check(host: configuration.host, servesTLS: configuration.tls != nil, allowPlainHTTP: configuration.allowPlainHTTP)
-    let certificate = try configuration.tls.map(ServingCertificate.init)
+    let certificate = try configuration.tls.map { try ServingCertificate(files: $0, logger: logger) }
     if certificate == nil, let warning = ListenPolicy.plainHTTPWarning(host: configuration.host) { logger.warning("\(warning)") }
     try await StorageRuntime.withBackend(configuration, logger: logger) { backend in
         let runtime = try await HitchRuntime.start(backend: backend, configuration: configuration, logger: logger)

@@ -1,3 +1,4 @@
+import Foundation
 import HitchDomain
 import Logging
 import NIOSSL
@@ -22,9 +23,10 @@ public final class ServingCertificate: Sendable {
     let files: TLSFiles
     private let context: Mutex<NIOSSLContext>
 
-    init(files: TLSFiles) throws(HitchError) {
+    init(files: TLSFiles, logger: Logger) throws(HitchError) {
         self.files = files
         context = Mutex(try Self.load(files))
+        Self.warnIfShared(files.keyPath, logger: logger)
     }
 
     var current: NIOSSLContext { context.withLock { $0 } }
@@ -40,10 +42,18 @@ public final class ServingCertificate: Sendable {
         do {
             let loaded = try Self.load(files)
             context.withLock { $0 = loaded }
+            Self.warnIfShared(files.keyPath, logger: logger)
             logger.notice("tls certificate reloaded", metadata: ["tls.certificate": "\(files.certificatePath)"])
         } catch {
             logger.error("tls certificate not reloaded; serving the previous one", metadata: ["error": "\(error.message)"])
         }
+    }
+
+    /// A key file that the group or others may read is served all the same (a mounted secret often is), but said.
+    private static func warnIfShared(_ path: String, logger: Logger) {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & 0o077 != 0 else { return }
+        logger.warning("the tls key file can be read by other users than the server's; chmod 600 it", metadata: ["tls.key": "\(path)"])
     }
 
     /// TLS 1.2 and 1.3 only, HTTP/1.1 by ALPN.
