@@ -17,6 +17,10 @@ public struct HitchError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge = "payload-too-large"
         /// A method the path does not take; the answer's `Allow` names those it does.
         case methodNotAllowed = "method-not-allowed"
+        /// The request is well formed, but this connection's kind cannot do it (422).
+        case unsupported = "unsupported"
+        /// A step on the platform failed (502): its message names the step and what the platform said.
+        case platformFailed = "platform-failed"
         case unavailable = "unavailable"
         case `internal` = "internal"
     }

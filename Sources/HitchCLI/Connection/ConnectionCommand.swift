@@ -7,7 +7,7 @@ struct ConnectionCommand: AsyncParsableCommand {
         abstract: "Create, list, show, change and delete connections.",
         subcommands: [
             ConnectionTypes.self, ConnectionCreate.self, ConnectionList.self, ConnectionShow.self,
-            ConnectionUpdate.self, ConnectionDelete.self, ConnectionHistory.self, ConnectionTest.self,
+            ConnectionUpdate.self, ConnectionRotate.self, ConnectionDelete.self, ConnectionHistory.self, ConnectionTest.self,
         ],
         aliases: ["source"])
 }

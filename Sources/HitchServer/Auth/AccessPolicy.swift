@@ -35,6 +35,7 @@ enum AccessPolicy {
         "listConnectionVersions": Rule(.permission(.readConnections)),
         "createConnection": Rule(.permission(.changeConnections), audit: "connection.create", target: "connection"),
         "updateConnection": Rule(.permission(.changeConnections), audit: "connection.update", target: "connection"),
+        "rotateOnPlatform": Rule(.permission(.changeConnections), audit: "connection.rotate", target: "connection"),
         "deleteConnection": Rule(.permission(.changeConnections), audit: "connection.delete", target: "connection"),
         "testConnection": Rule(.permission(.changeConnections), audit: "connection.test", target: "connection"),
         "testCandidateConnection": Rule(.permission(.changeConnections), audit: "connection.test"),

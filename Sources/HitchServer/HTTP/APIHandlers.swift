@@ -72,6 +72,11 @@ struct APIHandlers: APIProtocol {
         return .ok(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
     }
 
+    func rotateOnPlatform(_ input: Operations.RotateOnPlatform.Input) async throws -> Operations.RotateOnPlatform.Output {
+        let saved = try await runtime.platformRotations.rotate(name: input.path.name, by: RequestActor.current(), logger: logger)
+        return .created(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
+    }
+
     private func rotation(of record: ConnectionRecord) -> RotationPolicy.State? {
         runtime.rotationPolicy.state(of: record, at: runtime.clock())
     }

@@ -78,6 +78,8 @@ enum ErrorBody {
         case .throttled: .tooManyRequests
         case .payloadTooLarge: .contentTooLarge
         case .methodNotAllowed: .methodNotAllowed
+        case .unsupported: .unprocessableContent
+        case .platformFailed: .badGateway
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

@@ -94,7 +94,8 @@ struct ConnectionService: Sendable {
     }
 
     func update(
-        name: String, _ request: UpdateConnectionRequest, ifMatch: String?, by actor: RequestActor, logger: Logger
+        name: String, _ request: UpdateConnectionRequest, ifMatch: String?, by actor: RequestActor, logger: Logger,
+        detail: String? = nil
     ) async throws -> SavedConnection {
         let principal = actor.principal
         let current = try await get(name: name, logger: logger)
@@ -131,7 +132,7 @@ struct ConnectionService: Sendable {
         // A change of identity or secret fields is a rotation; its event names every field the update touched.
         let event = actor.event(
             version == nil ? "connection.update" : "connection.rotate", target: Self.target(record),
-            changedFields: change.changedFieldNames())
+            changedFields: change.changedFieldNames(), detail: detail)
         let superseded: [LeaseRecord]? = try await store.write(logger: logger) { [record, sealed, version, audit] session in
             try await ReferenceCheck.requireTargets(of: record, in: session)
             guard try await session.connections.update(

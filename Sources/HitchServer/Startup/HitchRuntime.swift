@@ -36,6 +36,10 @@ public struct HitchRuntime: Sendable {
         ConnectionService(
             store: store, keys: keys, audit: audit, sessions: sessions, egress: egress, ambientAWS: ambientAWS, clock: clock)
     }
+    var platformRotations: PlatformRotationService {
+        PlatformRotationService(connections: connections, store: store, audit: audit, egress: egress)
+    }
+
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
     }

@@ -29,7 +29,7 @@ import Testing
             "revokeToken": everyone,
             "listConnectionKinds": everyone, "listConnections": everyone, "getConnection": everyone,
             "listConnectionVersions": everyone,
-            "createConnection": changers, "updateConnection": changers, "deleteConnection": changers,
+            "createConnection": changers, "updateConnection": changers, "rotateOnPlatform": changers, "deleteConnection": changers,
             "testConnection": changers, "testCandidateConnection": changers, "testConnections": changers,
             "getConnectionReferences": everyone, "listJobs": everyone, "getJob": everyone, "startJob": changers,
             "finishJob": changers, "cancelJob": changers, "startDiscovery": changers, "getInventory": everyone,

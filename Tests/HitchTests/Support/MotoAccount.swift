@@ -22,12 +22,30 @@ actor MotoAccount {
         let plainRoleName: String
         let externalId = "hitch-external-42"
         let accountId = "123456789012"
+        /// IAM users whose key may manage the user's own keys, one for each test that rotates (`takeKeyUser`).
+        let keyUsers: [KeyUser]
 
         func roleArn(_ name: String) -> String { "arn:aws:iam::\(accountId):role/\(name)" }
     }
 
+    /// An IAM user with one access key, allowed to read and change its own keys.
+    struct KeyUser: Sendable {
+        let userName: String
+        let accessKeyId: String
+        let secretAccessKey: String
+    }
+
     static let shared = MotoAccount()
     private var making: Task<Fixture, any Error>?
+    private var keyUsersTaken = 0
+
+    /// A key user no other test has; each rotates its keys freely.
+    func takeKeyUser() async throws -> KeyUser {
+        let users = try await fixture().keyUsers
+        try #require(keyUsersTaken < users.count, "MotoAccount makes \(users.count) key users; make more")
+        keyUsersTaken += 1
+        return users[keyUsersTaken - 1]
+    }
 
     static var url: URL? { ProcessInfo.processInfo.environment["HITCH_TEST_MOTO_URL"].flatMap(URL.init(string:)) }
 
@@ -63,10 +81,23 @@ actor MotoAccount {
             for (name, trust) in [("partner-\(user)", external), ("deploy-\(user)", plain)] {
                 _ = try await iam("Action=CreateRole&RoleName=\(name)&AssumeRolePolicyDocument=\(FormValue.escape(trust))")
             }
+            let ownKeys = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListAccessKeys","iam:CreateAccessKey","iam:DeleteAccessKey","sts:GetCallerIdentity"],"Resource":"*"}]}"#
+            let ownKeysPolicy = try await iam("Action=CreatePolicy&PolicyName=own-keys-\(user)&PolicyDocument=\(FormValue.escape(ownKeys))")
+            let ownKeysArn = try #require(STSTesterTests.value("Arn", in: ownKeysPolicy))
+            var keyUsers: [KeyUser] = []
+            for index in 1...6 {
+                let name = "\(user)-keys-\(index)"
+                _ = try await iam("Action=CreateUser&UserName=\(name)")
+                _ = try await iam("Action=AttachUserPolicy&UserName=\(name)&PolicyArn=\(FormValue.escape(ownKeysArn))")
+                let key = try await iam("Action=CreateAccessKey&UserName=\(name)")
+                keyUsers.append(KeyUser(
+                    userName: name, accessKeyId: try #require(STSTesterTests.value("AccessKeyId", in: key)),
+                    secretAccessKey: try #require(STSTesterTests.value("SecretAccessKey", in: key))))
+            }
             try await checkSignatures(after: "0", moto: moto)
             return Fixture(
                 url: moto, userName: user, accessKeyId: keyId, secretAccessKey: secret,
-                externalRoleName: "partner-\(user)", plainRoleName: "deploy-\(user)")
+                externalRoleName: "partner-\(user)", plainRoleName: "deploy-\(user)", keyUsers: keyUsers)
         }
     }
 
