@@ -10,7 +10,7 @@ struct ConnectionList: AsyncParsableCommand {
     var tags: [String] = []
     @Option(name: .customLong("text"), help: "Only connections whose name, display name, description or a tag contains this text.")
     var text: String?
-    @Option(help: "Only connections whose last test is ok, failed or untested, or whose rotation is due.")
+    @Option(help: "Only connections whose last test is ok, failed or untested, whose rotation is due, or that are expiring (a certificate or secret the platform will let run out within 14 days, a server setting).")
     var status: Operations.ListConnections.Input.Query.StatusPayload?
     @OptionGroup var output: OutputOptions
 

@@ -37,6 +37,12 @@ struct ConnectionShow: AsyncParsableCommand {
                 return "\(when) \(Printer.time(rotation.dueAt)) (secret \(rotation.ageDays) days old, at most \(rotation.maxAgeDays))"
             } ?? "no secret of its own"],
         ]
+        if let expiresAt = status.expiresAt {
+            let days = Int(expiresAt.timeIntervalSinceNow / 86_400)
+            let when = expiresAt < Date() ? "expired" : "expires in \(days) days"
+            rows.append(["expiry", "\(status.expiresWhat ?? "something") \(when), \(Printer.time(expiresAt))"])
+        }
+        if let created = status.platformCreatedAt { rows.append(["made on the platform", Printer.time(created)]) }
         if connection.kind == "vsphere" { rows += try await ConnectionFetch.vsphereRows(name, client: client) }
         rows += [
             ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],

@@ -60,7 +60,17 @@ public enum STSTester {
                 throw StageFailure(.objects, .notFound, "the key belongs to account \(account), not \(target.accountId)")
             }
             report.stages.append(.ok(.objects, "account \(account)"))
+            report.credentialCreatedAt = await keyCreatedAt(target, userArn: arn, timeout: timeout)
         }
+    }
+
+    /// The key's CreateDate from IAM ListAccessKeys, for its real age; nil when the key may not list its user's keys
+    /// (the test does not need it).
+    static func keyCreatedAt(_ target: AWSAccessKeyTarget, userArn: String, timeout: TimeAmount) async -> Date? {
+        guard let range = userArn.range(of: ":user/") else { return nil }
+        let userName = String(userArn[range.upperBound...].split(separator: "/").last ?? "")
+        guard !userName.isEmpty, let keys = try? await IAMAccessKeys(target, timeout: timeout).list(userName: userName) else { return nil }
+        return keys.first { $0.accessKeyId == target.credentials.accessKeyId }?.createdAt
     }
 
     /// One signed query (STS by default), over `connection` or one of its own; an error answer is mapped by its

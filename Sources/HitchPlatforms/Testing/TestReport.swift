@@ -51,11 +51,27 @@ public struct TestReport: Sendable, Equatable, Codable {
     public var stages: [StageResult] = []
     public var warnings: [String] = []
     public var duration: TimeInterval = 0
+    /// When something the connection depends on runs out, as the platform said during the test.
+    public var expiries: [PlatformExpiry] = []
+    /// When the platform made the credential (an AWS access key's CreateDate), when it said.
+    public var credentialCreatedAt: Date?
 
     public var passed: Bool { !stages.isEmpty && stages.allSatisfy(\.passed) }
     public var failedStage: StageResult? { stages.first { !$0.passed } }
 
     public init() {}
+}
+
+/// Something a connection depends on that the platform will let run out: a certificate, a client secret, a key.
+public struct PlatformExpiry: Sendable, Equatable, Codable {
+    /// What runs out, in a user's words: `TLS certificate`, `client secret`, `access key`.
+    public let what: String
+    public let at: Date
+
+    public init(what: String, at: Date) {
+        self.what = what
+        self.at = at
+    }
 }
 
 /// A stage that failed, thrown inside a tester and recorded as its last stage.

@@ -44,6 +44,8 @@ struct DrawerView: Sendable {
     }
     let versions: [VersionLine]
     let rotation: String?
+    /// What runs out and when, as the last test was told.
+    let expiry: String?
     let isVSphere: Bool
     /// Its kind has a least-privilege preflight (every kind but api-key).
     let hasPreflight: Bool
@@ -102,6 +104,7 @@ struct DrawerView: Sendable {
             rotation: connection.rotation.map {
                 $0.due ? "rotation due since \(DashboardFormat.time($0.dueAt) ?? "")" : "\($0.ageDays) of \($0.maxAgeDays) days"
             },
+            expiry: connection.status.expiresAt.map { "\(connection.status.expiresWhat ?? "something") until \(DashboardFormat.time($0) ?? "")" },
             isVSphere: kind == .vsphere, hasPreflight: kind.map { !PreflightScope.scopes(of: $0).isEmpty } ?? false, mayChange: visitor.may(Operations.UpdateConnection.id),
             editHref: path + "/edit", deleteHref: path + "/delete", testAction: path + "/test",
             inventoryHref: path + "/inventory", preflightHref: path + "/preflight")

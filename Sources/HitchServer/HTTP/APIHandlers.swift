@@ -47,6 +47,7 @@ struct APIHandlers: APIProtocol {
                 case .untested?: record.status.state == "untested"
                 case .failed?: !["ok", "untested"].contains(record.status.state)
                 case .due?: rotation?.isDue == true
+                case .expiring?: policy.isExpiring(record, at: now)
                 }
             }
         return .ok(.init(body: .json(.init(connections: connections.map(APIMapping.connection)))))

@@ -57,7 +57,8 @@ enum APIMapping {
             status: .init(
                 state: record.status.state, stage: record.status.stage, message: record.status.message,
                 at: record.status.at, durationMs: record.status.durationMilliseconds, lastOkAt: record.status.lastOkAt,
-                lastFailureAt: record.status.lastFailureAt),
+                lastFailureAt: record.status.lastFailureAt, expiresAt: record.status.expiresAt,
+                expiresWhat: record.status.expiresWhat, platformCreatedAt: record.status.platformCreatedAt),
             maxSecretAgeDays: record.maxSecretAgeDays,
             rotation: rotation.map { .init(maxAgeDays: $0.maxAgeDays, ageDays: $0.ageDays, dueAt: $0.dueAt, due: $0.isDue) },
             createdAt: record.createdAt, createdBy: record.createdBy, updatedAt: record.updatedAt,

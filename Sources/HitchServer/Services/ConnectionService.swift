@@ -119,6 +119,13 @@ struct ConnectionService: Sendable {
             // The associated data names the credential version, so every secret is sealed anew under the new one.
             record.credentialVersion += 1
             record.credentialCreatedAt = now
+            // What the platform said of the old credential is not true of the new one; a certificate's expiry
+            // holds while the destination does.
+            record.status.platformCreatedAt = nil
+            if record.status.expiresWhat != PlatformExpiries.certificate || !change.changedDestinationFields().isEmpty {
+                record.status.expiresAt = nil
+                record.status.expiresWhat = nil
+            }
             let keptFields = current.secretFields.subtracting(change.draft.secrets.keys)
             let kept = keptFields.isEmpty ? [:] : try await openSecrets(of: current, logger: logger).filter { keptFields.contains($0.key) }
             let destination = try await secrets.destination(kind: record.kind, fields: record.fields, logger: logger)

@@ -126,6 +126,11 @@ struct ConnectionTestService: Sendable {
             message: report.failedStage?.message ?? report.stages.last?.message, at: now,
             durationMilliseconds: Int(report.duration * 1000))
         if report.passed { status.lastOkAt = now } else { status.lastFailureAt = now }
+        if let expiry = PlatformExpiries.first(in: report, kind: record.kind) {
+            status.expiresAt = expiry.at
+            status.expiresWhat = expiry.what
+        }
+        status.platformCreatedAt = report.credentialCreatedAt
         let result = TestResultWriter.Result(
             connectionId: record.id, testedVersion: record.credentialVersion, status: status,
             event: Self.event(report, actor: actor, target: ConnectionService.target(record)))

@@ -11,6 +11,8 @@ struct RotationPolicy: Sendable {
     static let standardDays = 90
 
     let defaultMaxAgeDays: Int
+    /// A connection whose status names an expiry this close (`HITCH_EXPIRY_WARNING_DAYS`) is `expiring`.
+    var expiryWarningDays = PlatformExpiries.defaultWarningDays
 
     init(defaultMaxAgeDays: Int = standardDays) {
         self.defaultMaxAgeDays = defaultMaxAgeDays
@@ -19,12 +21,19 @@ struct RotationPolicy: Sendable {
     init(environment: [String: String]) throws {
         guard let text = environment[Self.variable] else {
             self.init()
+            expiryWarningDays = try PlatformExpiries.warningDays(environment)
             return
         }
         guard let days = Int(text), Self.allowedDays.contains(days) else {
             throw HitchError(.badRequest, "\(Self.variable) must be a whole number of days from 1 to 3650")
         }
         self.init(defaultMaxAgeDays: days)
+        expiryWarningDays = try PlatformExpiries.warningDays(environment)
+    }
+
+    /// Whether something the connection depends on runs out within the warning window, or has.
+    func isExpiring(_ record: ConnectionRecord, at now: Date) -> Bool {
+        PlatformExpiries.isExpiring(record.status, at: now, warningDays: expiryWarningDays)
     }
 
     struct State: Sendable, Equatable {
@@ -38,12 +47,14 @@ struct RotationPolicy: Sendable {
     func state(of record: ConnectionRecord, at now: Date) -> State? {
         guard !record.kind.schema.secretFields.isEmpty else { return nil }
         let maxAgeDays = record.maxSecretAgeDays ?? defaultMaxAgeDays
-        var dueAt = record.credentialCreatedAt.addingTimeInterval(TimeInterval(maxAgeDays) * 86_400)
+        // A key made on the platform before it was entered in Hitch (an AWS key's CreateDate) is as old as that.
+        let createdAt = min(record.credentialCreatedAt, record.status.platformCreatedAt ?? .distantFuture)
+        var dueAt = createdAt.addingTimeInterval(TimeInterval(maxAgeDays) * 86_400)
         // An api-key that expires is due for a new key by then at the latest.
         if case .string(let text)? = record.fields["expiresAt"], let expiresAt = Timestamps.date(text) {
             dueAt = min(dueAt, expiresAt)
         }
-        let ageDays = Int(max(0, now.timeIntervalSince(record.credentialCreatedAt)) / 86_400)
+        let ageDays = Int(max(0, now.timeIntervalSince(createdAt)) / 86_400)
         return State(maxAgeDays: maxAgeDays, ageDays: ageDays, dueAt: dueAt, isDue: now >= dueAt)
     }
 }

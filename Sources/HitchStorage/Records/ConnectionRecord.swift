@@ -71,10 +71,16 @@ public struct ConnectionStatus: Sendable, Equatable {
     public var durationMilliseconds: Int?
     public var lastOkAt: Date?
     public var lastFailureAt: Date?
+    /// The first thing to run out that the last test that heard of one was told (a certificate, a client secret).
+    public var expiresAt: Date?
+    public var expiresWhat: String?
+    /// When the platform made the credential (an AWS key's CreateDate), as the last test that heard of it was told.
+    public var platformCreatedAt: Date?
 
     public init(
         state: String, stage: String? = nil, message: String? = nil, at: Date? = nil, durationMilliseconds: Int? = nil,
-        lastOkAt: Date? = nil, lastFailureAt: Date? = nil
+        lastOkAt: Date? = nil, lastFailureAt: Date? = nil, expiresAt: Date? = nil, expiresWhat: String? = nil,
+        platformCreatedAt: Date? = nil
     ) {
         self.state = state
         self.stage = stage
@@ -83,6 +89,9 @@ public struct ConnectionStatus: Sendable, Equatable {
         self.durationMilliseconds = durationMilliseconds
         self.lastOkAt = lastOkAt
         self.lastFailureAt = lastFailureAt
+        self.expiresAt = expiresAt
+        self.expiresWhat = expiresWhat
+        self.platformCreatedAt = platformCreatedAt
     }
 
     public static let untested = ConnectionStatus(state: "untested")

@@ -20,6 +20,9 @@ struct ConnectionRow: Codable {
     var statusDurationMs: Int?
     var lastOkAt: Int64?
     var lastFailureAt: Int64?
+    var expiresAt: Int64?
+    var expiresWhat: String?
+    var platformCreatedAt: Int64?
     var createdAt: Int64
     var createdBy: String
     var updatedAt: Int64
@@ -44,6 +47,9 @@ struct ConnectionRow: Codable {
         statusDurationMs = record.status.durationMilliseconds
         lastOkAt = record.status.lastOkAt.map(Timestamp.milliseconds)
         lastFailureAt = record.status.lastFailureAt.map(Timestamp.milliseconds)
+        expiresAt = record.status.expiresAt.map(Timestamp.milliseconds)
+        expiresWhat = record.status.expiresWhat
+        platformCreatedAt = record.status.platformCreatedAt.map(Timestamp.milliseconds)
         createdAt = Timestamp.milliseconds(record.createdAt)
         createdBy = record.createdBy
         updatedAt = Timestamp.milliseconds(record.updatedAt)
@@ -66,7 +72,8 @@ struct ConnectionRow: Codable {
             status: ConnectionStatus(
                 state: status, stage: statusStage, message: statusMessage, at: statusAt.map(Timestamp.date),
                 durationMilliseconds: statusDurationMs, lastOkAt: lastOkAt.map(Timestamp.date),
-                lastFailureAt: lastFailureAt.map(Timestamp.date)),
+                lastFailureAt: lastFailureAt.map(Timestamp.date), expiresAt: expiresAt.map(Timestamp.date), expiresWhat: expiresWhat,
+                platformCreatedAt: platformCreatedAt.map(Timestamp.date)),
             createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
             updatedBy: updatedBy, secretFields: secretFields, maxSecretAgeDays: maxSecretAgeDays,
             credentialCreatedAt: credentialCreatedAt.map(Timestamp.date), displayName: displayName)

@@ -8,7 +8,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     private static let columns = [
         "id", "name", "kind", "description", "display_name", "tags", "fields", "credential_version", "revision", "status",
         "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
-        "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at",
+        "expires_at", "expires_what", "platform_created_at", "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at",
     ]
 
     func find(name: String) async throws -> ConnectionRecord? {
@@ -97,6 +97,11 @@ struct SQLConnectionRepository: ConnectionRepository {
             .set("status_duration_ms", to: status.durationMilliseconds)
         if let ok = status.lastOkAt { update = update.set("last_ok_at", to: Timestamp.milliseconds(ok)) }
         if let failure = status.lastFailureAt { update = update.set("last_failure_at", to: Timestamp.milliseconds(failure)) }
+        // A test that heard of no expiry (one that failed before it could) keeps what an earlier one heard.
+        if let expiresAt = status.expiresAt {
+            update = update.set("expires_at", to: Timestamp.milliseconds(expiresAt)).set("expires_what", to: status.expiresWhat)
+        }
+        if let created = status.platformCreatedAt { update = update.set("platform_created_at", to: Timestamp.milliseconds(created)) }
         let rows = try await update.where("id", .equal, connectionId).where("credential_version", .equal, testedVersion)
             .returning("id").all()
         return !rows.isEmpty
