@@ -76,6 +76,7 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
                 group.addTask { await runtime.followRotations(logger: logger) }
                 group.addTask { await runtime.endExpiredLeases(logger: logger) }
                 group.addTask { await runtime.maintainKeys(logger: logger) }
+                group.addTask { await runtime.rotateAutomatically(logger: logger) }
                 try await app.runService()
                 group.cancelAll()
             }

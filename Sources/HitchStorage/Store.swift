@@ -13,6 +13,7 @@ public struct StoreSession: Sendable {
     public let preflights: any PreflightRepository
     public let leases: any LeaseRepository
     public let keyring: any KeyringRepository
+    public let autoRotations: any AutoRotationRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -31,6 +32,7 @@ public struct StoreSession: Sendable {
         preflights = SQLPreflightRepository(database: database)
         leases = SQLLeaseRepository(database: database)
         keyring = SQLKeyringRepository(database: database)
+        autoRotations = SQLAutoRotationRepository(database: database)
         audit = SQLAuditRepository(
             database: database,
             lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },

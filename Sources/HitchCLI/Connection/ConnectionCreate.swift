@@ -23,6 +23,8 @@ struct ConnectionCreate: AsyncParsableCommand {
     var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650); the server's default otherwise.")
     var maxSecretAge: DaysArgument?
+    @Flag(help: "Have Hitch rotate the secret on the platform once due (aws-access-key; see `connection rotate --generate`).")
+    var autoRotate = false
     @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
     var test = false
     @OptionGroup var output: OutputOptions
@@ -39,7 +41,7 @@ struct ConnectionCreate: AsyncParsableCommand {
         let body = Components.Schemas.ConnectionCreate(
             kind: Components.Schemas.ConnectionKindName(rawValue: kind)!, name: name, description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
-            secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days,
+            secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days, autoRotate: autoRotate ? true : nil,
             generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testCandidateConnection(body: .json(body)) }) {

@@ -43,6 +43,13 @@ struct ConnectionShow: AsyncParsableCommand {
             rows.append(["expiry", "\(status.expiresWhat ?? "something") \(when), \(Printer.time(expiresAt))"])
         }
         if let created = status.platformCreatedAt { rows.append(["made on the platform", Printer.time(created)]) }
+        if connection.autoRotate == true {
+            var line = "on: rotated on the platform once due"
+            if let failing = connection.autoRotationFailures {
+                line = "failing (\(failing.failures) tries): \(failing.lastError ?? "?"); next try \(Printer.time(failing.nextAttemptAt))"
+            }
+            rows.append(["auto-rotation", line])
+        }
         if connection.kind == "vsphere" { rows += try await ConnectionFetch.vsphereRows(name, client: client) }
         rows += [
             ["created", "\(Printer.time(connection.createdAt)) by \(connection.createdBy)"],

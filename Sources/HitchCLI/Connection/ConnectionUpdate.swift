@@ -23,6 +23,8 @@ struct ConnectionUpdate: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650), or `default` for the server's.")
     var maxSecretAge: DaysArgument?
+    @Flag(inversion: .prefixedNo, help: "Have Hitch rotate the secret on the platform once due, or stop (aws-access-key).")
+    var autoRotate: Bool?
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
     @Option(help: "Have Hitch make a new value, shown once: key (api-key) or external-id (aws-cross-account).")
@@ -49,7 +51,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
             fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             clear: clear.isEmpty ? nil : clear,
             secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),
-            maxSecretAgeDays: maxSecretAge?.days, generate: values.generate.isEmpty ? nil : values.generate)
+            maxSecretAgeDays: maxSecretAge?.days, autoRotate: autoRotate, generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testConnection(path: .init(name: name), body: .json(body)) }) {
             case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)

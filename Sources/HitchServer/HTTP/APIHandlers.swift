@@ -50,7 +50,7 @@ struct APIHandlers: APIProtocol {
                 case .expiring?: policy.isExpiring(record, at: now)
                 }
             }
-        return .ok(.init(body: .json(.init(connections: connections.map(APIMapping.connection)))))
+        return .ok(.init(body: .json(.init(connections: connections.map { APIMapping.connection($0, rotation: $1) }))))
     }
 
     func createConnection(_ input: Operations.CreateConnection.Input) async throws -> Operations.CreateConnection.Output {
@@ -61,7 +61,10 @@ struct APIHandlers: APIProtocol {
 
     func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
         let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
-        return .ok(.init(headers: .init(eTag: ETag.of(record)), body: .json(APIMapping.connection(record, rotation: rotation(of: record)))))
+        let failures = record.autoRotate ? try await runtime.autoRotation.failures(of: record, logger: logger) : nil
+        return .ok(.init(
+            headers: .init(eTag: ETag.of(record)),
+            body: .json(APIMapping.connection(record, rotation: rotation(of: record), autoRotationFailures: failures))))
     }
 
     func updateConnection(_ input: Operations.UpdateConnection.Input) async throws -> Operations.UpdateConnection.Output {

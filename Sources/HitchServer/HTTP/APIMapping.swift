@@ -43,7 +43,9 @@ enum APIMapping {
             help: field.help)
     }
 
-    static func connection(_ record: ConnectionRecord, rotation: RotationPolicy.State?) -> Components.Schemas.Connection {
+    static func connection(
+        _ record: ConnectionRecord, rotation: RotationPolicy.State?, autoRotationFailures: AutoRotationState? = nil
+    ) -> Components.Schemas.Connection {
         let secrets = record.kind.schema.secretFields.reduce(into: [String: Components.Schemas.SecretState]()) {
             $0[$1.name] = .init(value: SecretValue.placeholder, set: record.secretFields.contains($1.name))
         }
@@ -59,7 +61,10 @@ enum APIMapping {
                 at: record.status.at, durationMs: record.status.durationMilliseconds, lastOkAt: record.status.lastOkAt,
                 lastFailureAt: record.status.lastFailureAt, expiresAt: record.status.expiresAt,
                 expiresWhat: record.status.expiresWhat, platformCreatedAt: record.status.platformCreatedAt),
-            maxSecretAgeDays: record.maxSecretAgeDays,
+            maxSecretAgeDays: record.maxSecretAgeDays, autoRotate: record.autoRotate,
+            autoRotationFailures: autoRotationFailures.map {
+                .init(failures: $0.failures, lastError: $0.lastError, nextAttemptAt: $0.nextAttemptAt)
+            },
             rotation: rotation.map { .init(maxAgeDays: $0.maxAgeDays, ageDays: $0.ageDays, dueAt: $0.dueAt, due: $0.isDue) },
             createdAt: record.createdAt, createdBy: record.createdBy, updatedAt: record.updatedAt,
             updatedBy: record.updatedBy)
@@ -82,7 +87,7 @@ enum APIMapping {
             kind: body.kind.rawValue, name: body.name, description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue),
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate ?? false)
     }
 
     static func updateRequest(_ body: Components.Schemas.ConnectionUpdate) -> UpdateConnectionRequest {
@@ -90,7 +95,7 @@ enum APIMapping {
             description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue), clear: body.clear ?? [],
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays)
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate)
     }
 
     private static func fieldValue(_ value: FieldValue) -> Components.Schemas.FieldValue {

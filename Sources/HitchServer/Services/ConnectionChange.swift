@@ -7,6 +7,7 @@ struct ConnectionChange {
     let current: ConnectionRecord
     var draft: ConnectionDraft
     let maxSecretAgeDays: Int?
+    let autoRotate: Bool
 
     init(current: ConnectionRecord, request: UpdateConnectionRequest) {
         self.current = current
@@ -19,6 +20,12 @@ struct ConnectionChange {
             storedSecrets: current.secretFields.subtracting(request.secrets.keys),
             generate: Set(request.generate))
         maxSecretAgeDays = request.maxSecretAgeDays.map { $0 == 0 ? nil : $0 } ?? current.maxSecretAgeDays
+        autoRotate = request.autoRotate ?? current.autoRotate
+    }
+
+    /// Only a kind that Hitch rotates on the platform may be rotated automatically.
+    func validateAutoRotate() throws {
+        if autoRotate { try AutoRotation.requireSupport(current.kind) }
     }
 
     /// A maximum secret age of 1 to 3650 days, or 0 for the server's default.
@@ -60,6 +67,7 @@ struct ConnectionChange {
         if draft.displayName != current.displayName { names.append("displayName") }
         if draft.tags != current.tags { names.append("tags") }
         if maxSecretAgeDays != current.maxSecretAgeDays { names.append("maxSecretAgeDays") }
+        if autoRotate != current.autoRotate { names.append("autoRotate") }
         return names
     }
 
@@ -74,6 +82,7 @@ struct ConnectionChange {
         record.updatedBy = actor
         record.secretFields.formUnion(draft.secrets.keys)
         record.maxSecretAgeDays = maxSecretAgeDays
+        record.autoRotate = autoRotate
         return record
     }
 }

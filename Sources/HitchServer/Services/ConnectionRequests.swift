@@ -13,6 +13,8 @@ struct CreateConnectionRequest: Sendable {
     var generate: [String]
     /// This connection's own maximum secret age in days; nil follows the server's default.
     var maxSecretAgeDays: Int? = nil
+    /// Rotated on the platform by Hitch once due.
+    var autoRotate = false
 }
 
 /// A change to a connection: only what is named changes.
@@ -27,11 +29,13 @@ struct UpdateConnectionRequest: Sendable {
     var generate: [String]
     /// A new maximum secret age in days; 0 returns to the server's default, nil leaves it.
     var maxSecretAgeDays: Int? = nil
+    /// Rotated on the platform by Hitch once due; nil leaves it.
+    var autoRotate: Bool? = nil
 
     /// Names nothing to change.
     var isEmpty: Bool {
         description == nil && displayName == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
-            && maxSecretAgeDays == nil
+            && maxSecretAgeDays == nil && autoRotate == nil
     }
 }
 

@@ -63,14 +63,17 @@ struct ConnectionService: Sendable {
         if let days = request.maxSecretAgeDays, !RotationPolicy.allowedDays.contains(days) {
             throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days"])
         }
+        if request.autoRotate { try AutoRotation.requireSupport(kind) }
         let issued = SecretIssuer.issue(for: &draft)
         let now = clock()
-        let record = ConnectionRecord(
+        var made = ConnectionRecord(
             id: UUID().uuidString.lowercased(), name: draft.name, kind: kind, description: draft.description,
             tags: draft.tags, fields: draft.fields, credentialVersion: 1, revision: 1, status: .untested,
             createdAt: now, createdBy: principal.name, updatedAt: now, updatedBy: principal.name,
             secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now,
             displayName: draft.displayName)
+        made.autoRotate = request.autoRotate
+        let record = made
         let destination = try await secrets.destination(kind: kind, fields: draft.fields, logger: logger)
         let sealed = try secrets.seal(draft.secrets, connectionId: record.id, version: 1, destination: destination)
         let version = CredentialVersionRecord(
@@ -108,6 +111,7 @@ struct ConnectionService: Sendable {
         try requireVia(change.draft)
         try EgressSettings.requireHTTPS(change.draft.fields.filter { current.fields[$0.key] != $0.value }, unless: egress)
         try change.validateMaxSecretAge()
+        try change.validateAutoRotate()
         let issued = SecretIssuer.issue(for: &change.draft)
         try change.requireSecretsForDestinationChange()
         let now = clock()

@@ -40,6 +40,10 @@ public struct HitchRuntime: Sendable {
         PlatformRotationService(connections: connections, store: store, audit: audit, egress: egress)
     }
 
+    var autoRotation: AutoRotation {
+        AutoRotation(connections: connections, rotations: platformRotations, policy: rotationPolicy, store: store, clock: clock)
+    }
+
     var connectionTests: ConnectionTestService {
         ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
     }
@@ -91,6 +95,7 @@ public struct HitchRuntime: Sendable {
         let http = try HTTPSettings(environment: configuration.environment)
         let leaseSettings = try LeaseSettings(environment: configuration.environment)
         let rewrapSettings = try KeyRewrap.Settings(environment: configuration.environment)
+        _ = try AutoRotation.interval(from: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
         let startup = KeyringStartup(store: store, configuration: configuration, logger: logger)

@@ -34,11 +34,7 @@ enum Migrations {
             try await database.raw("ALTER TABLE connections ADD COLUMN display_name TEXT NOT NULL DEFAULT ''").run()
         }),
         Migration(version: SchemaVersion.keyring, name: "the keyring", apply: KeyringSchema.apply, needsServerStep: true),
-        Migration(version: 12, name: "expiries the platforms report", apply: { database in
-            try await database.alter(table: "connections").column("expires_at", type: .bigint).run()
-            try await database.alter(table: "connections").column("expires_what", type: .text).run()
-            try await database.alter(table: "connections").column("platform_created_at", type: .bigint).run()
-        }),
+        Migration(version: 12, name: "expiries the platforms report, and rotation on the platform", apply: PlatformRotationSchema.apply),
     ]
 }
 

@@ -25,6 +25,8 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var maxSecretAgeDays: Int?
     /// When the current credential version was made: the start of the secret's age.
     public var credentialCreatedAt: Date
+    /// Rotated on the platform by Hitch itself once due (a kind that supports it).
+    public var autoRotate = false
 
     public init(
         id: String, name: String, kind: ConnectionKind, description: String, tags: [String],

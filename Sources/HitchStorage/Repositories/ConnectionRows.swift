@@ -29,6 +29,7 @@ struct ConnectionRow: Codable {
     var updatedBy: String
     var maxSecretAgeDays: Int?
     var credentialCreatedAt: Int64?
+    var autoRotate: Int?
 
     init(_ record: ConnectionRecord) throws {
         id = record.id
@@ -56,6 +57,7 @@ struct ConnectionRow: Codable {
         updatedBy = record.updatedBy
         maxSecretAgeDays = record.maxSecretAgeDays
         credentialCreatedAt = Timestamp.milliseconds(record.credentialCreatedAt)
+        autoRotate = record.autoRotate ? 1 : 0
     }
 
     static func decode(_ row: any SQLRow) throws -> ConnectionRow {
@@ -66,7 +68,7 @@ struct ConnectionRow: Codable {
         guard let kind = ConnectionKind(rawValue: kind) else {
             throw StorageError.corrupt("connection \(id) has an unknown kind '\(self.kind)'")
         }
-        return ConnectionRecord(
+        var record = ConnectionRecord(
             id: id, name: name, kind: kind, description: description, tags: try JSONText.decode(tags),
             fields: try JSONText.decode(fields), credentialVersion: credentialVersion, revision: revision,
             status: ConnectionStatus(
@@ -77,6 +79,8 @@ struct ConnectionRow: Codable {
             createdAt: Timestamp.date(createdAt), createdBy: createdBy, updatedAt: Timestamp.date(updatedAt),
             updatedBy: updatedBy, secretFields: secretFields, maxSecretAgeDays: maxSecretAgeDays,
             credentialCreatedAt: credentialCreatedAt.map(Timestamp.date), displayName: displayName)
+        record.autoRotate = autoRotate == 1
+        return record
     }
 }
 

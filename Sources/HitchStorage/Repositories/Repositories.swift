@@ -202,3 +202,22 @@ public protocol LeaseRepository: Sendable {
     /// holds the new version first (`KeyringRepository.hold`).
     func rewrapHandle(leaseId: String, expected: StoredSecret, to rewrapped: StoredSecret) async throws -> Bool
 }
+
+/// Automatic rotations on the platform: a claim, so that one server at a time rotates a connection, and the backoff
+/// of those that failed.
+public protocol AutoRotationRepository: Sendable {
+    /// Claims the connection's rotation until `until`, unless another server holds a claim that has not run out or
+    /// a failure's backoff has not passed; whether this caller holds it.
+    func claim(connectionId: String, at now: Date, until: Date) async throws -> Bool
+    /// The rotation succeeded: no claim and no failures left.
+    func succeeded(connectionId: String) async throws
+    /// The rotation failed: counted, with its reason, and not tried again before `nextAttemptAt`.
+    func failed(connectionId: String, reason: String, nextAttemptAt: Date) async throws -> Int
+    func state(connectionId: String) async throws -> AutoRotationState?
+}
+
+public struct AutoRotationState: Sendable, Equatable {
+    public let failures: Int
+    public let lastError: String?
+    public let nextAttemptAt: Date?
+}

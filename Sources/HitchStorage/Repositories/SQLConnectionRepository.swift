@@ -8,7 +8,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     private static let columns = [
         "id", "name", "kind", "description", "display_name", "tags", "fields", "credential_version", "revision", "status",
         "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
-        "expires_at", "expires_what", "platform_created_at", "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at",
+        "expires_at", "expires_what", "platform_created_at", "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at", "auto_rotate",
     ]
 
     func find(name: String) async throws -> ConnectionRecord? {
@@ -133,6 +133,7 @@ struct SQLConnectionRepository: ConnectionRepository {
         // runs without foreign key enforcement.
         try await database.delete(from: "connection_secrets").where("connection_id", .equal, id).run()
         try await database.delete(from: "credential_versions").where("connection_id", .equal, id).run()
+        try await database.delete(from: "auto_rotations").where("connection_id", .equal, id).run()
         try await SQLInventoryRepository(database: database).delete(connectionId: id)
         try await SQLPreflightRepository(database: database).delete(connectionId: id)
         let deleted = try await database.delete(from: "connections").where("id", .equal, id).returning("id").all()

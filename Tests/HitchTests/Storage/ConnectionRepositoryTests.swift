@@ -242,3 +242,36 @@ import Testing
         return Store(backend: backend)
     }
 }
+
+/// The claim that lets one server at a time rotate a connection automatically, and the backoff after a failure.
+@Suite struct AutoRotationClaimTests {
+    @Test(arguments: TestBackend.all)
+    func oneClaimAtATimeAndTheBackoffHolds(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await ConnectionRepositoryTests.migratedStore(sql)
+            let record = ConnectionRepositoryTests.record("aws-claimed", kind: .awsAccessKey)
+            try await store.write(logger: TestBackend.logger) {
+                try await $0.connections.insert(record, secrets: [], version: ConnectionRepositoryTests.version())
+            }
+            let now = Date()
+            func claim(at moment: Date) async throws -> Bool {
+                try await store.write(logger: TestBackend.logger) {
+                    try await $0.autoRotations.claim(connectionId: record.id, at: moment, until: moment.addingTimeInterval(300))
+                }
+            }
+            #expect(try await claim(at: now))
+            #expect(try await !claim(at: now.addingTimeInterval(1)), "another server's claim holds")
+            let failures = try await store.write(logger: TestBackend.logger) {
+                try await $0.autoRotations.failed(connectionId: record.id, reason: "IAM said no", nextAttemptAt: now.addingTimeInterval(600))
+            }
+            #expect(failures == 1)
+            #expect(try await !claim(at: now.addingTimeInterval(60)), "the backoff holds")
+            let state = try await store.read(logger: TestBackend.logger) { try await $0.autoRotations.state(connectionId: record.id) }
+            #expect(state?.failures == 1 && state?.lastError == "IAM said no")
+            #expect(try await claim(at: now.addingTimeInterval(601)))
+            try await store.write(logger: TestBackend.logger) { try await $0.autoRotations.succeeded(connectionId: record.id) }
+            #expect(try await store.read(logger: TestBackend.logger) { try await $0.autoRotations.state(connectionId: record.id) } == nil)
+            #expect(try await claim(at: now.addingTimeInterval(602)))
+        }
+    }
+}
