@@ -25,6 +25,7 @@ struct KindFlags: ParsableArguments {
     @Option(help: "azure: public, usgov or china.") var cloud: String?
     @Option(help: "azure: an Entra ID authority URL instead of the cloud's.") var authorityHost: String?
     @Option(help: "azure: a Resource Manager URL instead of the cloud's.") var armEndpoint: String?
+    @Option(help: "azure: a Microsoft Graph URL instead of the cloud's (for connection rotate --generate).") var graphEndpoint: String?
     @Option(help: "aws-access-key: the 12-digit account ID.") var accountId: String?
     @Option(help: "aws-access-key: the access key ID.") var accessKeyId: String?
     @Option(help: "aws: default region.") var region: String?
@@ -58,6 +59,7 @@ struct KindFlags: ParsableArguments {
             ("tenantId", tenantId.map(FieldValue.string)), ("clientId", clientId.map(FieldValue.string)),
             ("subscriptionId", subscriptionId.map(FieldValue.string)), ("cloud", cloud.map(FieldValue.string)),
             ("authorityHost", authorityHost.map(FieldValue.string)), ("armEndpoint", armEndpoint.map(FieldValue.string)),
+            ("graphEndpoint", graphEndpoint.map(FieldValue.string)),
             ("accountId", accountId.map(FieldValue.string)), ("accessKeyId", accessKeyId.map(FieldValue.string)),
             ("region", region.map(FieldValue.string)), ("stsEndpoint", stsEndpoint.map(FieldValue.string)), ("roleArn", roleArn.map(FieldValue.string)),
             ("sessionName", sessionName.map(FieldValue.string)), ("via", via.map(FieldValue.string)),

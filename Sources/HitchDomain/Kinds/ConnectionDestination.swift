@@ -12,7 +12,9 @@ public struct ConnectionDestination: Sendable, Equatable {
     public init(kind: ConnectionKind, fields: [String: FieldValue], via: ConnectionDestination? = nil) {
         var text = Self.part("kind", kind.rawValue)
         for field in kind.schema.destinationFields {
-            text += Self.part(field.name, Self.effectiveValue(of: field, in: fields))
+            let value = Self.effectiveValue(of: field, in: fields)
+            if field.bindsOnlyWhenSet && value.isEmpty { continue }
+            text += Self.part(field.name, value)
         }
         if kind.schema.destinationFields.contains(where: { if case .connectionReference = $0.type { true } else { false } }) {
             text += Self.part("via-destination", via?.canonical ?? "none")

@@ -33,14 +33,18 @@ public struct FieldSpec: Sendable {
     public let help: String
     /// Takes several lines of text (a key file's JSON), so a form shows a text area.
     public let isMultiline: Bool
+    /// A destination field added after secrets were bound: it is part of a binding only once it is set, so that
+    /// the secrets of connections that never set it keep opening.
+    let bindsOnlyWhenSet: Bool
     let rule: FieldRule
 
     init(
         _ name: String, label: String, type: ValueType = .string, secret: Bool = false, required: Bool = false,
         identity: Bool = false, destination: Bool = false, origin: Origin = .supplied, multiline: Bool = false,
-        help: String,
+        bindsOnlyWhenSet: Bool = false, help: String,
         rule: FieldRule = .none
     ) {
+        self.bindsOnlyWhenSet = bindsOnlyWhenSet
         self.name = name
         self.label = label
         self.type = type

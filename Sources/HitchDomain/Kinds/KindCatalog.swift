@@ -84,6 +84,10 @@ enum KindCatalog {
         FieldSpec(
             "armEndpoint", label: "Resource Manager endpoint", destination: true,
             help: "Overrides the cloud's Resource Manager endpoint, e.g. https://management.azure.com.", rule: .httpsURL),
+        FieldSpec(
+            "graphEndpoint", label: "Microsoft Graph endpoint", destination: true, bindsOnlyWhenSet: true,
+            help: "Overrides the cloud's Microsoft Graph endpoint (for rotating the client secret), e.g. https://graph.microsoft.com.",
+            rule: .httpsURL),
     ]
 
     private static let stsEndpoint = FieldSpec(

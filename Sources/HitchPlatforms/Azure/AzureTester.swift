@@ -13,13 +13,16 @@ public struct AzureTarget: Sendable {
     /// Overrides of the cloud's Entra ID authority and Resource Manager endpoints (https URLs).
     public var authorityHost: URL?
     public var armEndpoint: URL?
+    /// Overrides the cloud's Microsoft Graph endpoint (for rotating the client secret).
+    public var graphEndpoint: URL?
     /// System trust for Azure's own endpoints; tests against a local server pin its certificate.
     public var tlsPolicy: TLSPolicy
 
     public init(
         tenantId: String, clientId: String, clientSecret: SecretValue, subscriptionId: String, cloud: String,
-        authorityHost: URL? = nil, armEndpoint: URL? = nil, tlsPolicy: TLSPolicy = .systemTrust
+        authorityHost: URL? = nil, armEndpoint: URL? = nil, graphEndpoint: URL? = nil, tlsPolicy: TLSPolicy = .systemTrust
     ) {
+        self.graphEndpoint = graphEndpoint
         self.tenantId = tenantId
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -35,10 +38,10 @@ public struct AzureTarget: Sendable {
 /// `{arm}/.default`, then `GET {arm}/subscriptions/{id}?api-version=2022-12-01`. Failures name Entra ID's AADSTS
 /// code, never its description or any body.
 public enum AzureTester {
-    static let clouds: [String: (authority: String, arm: String)] = [
-        "public": ("https://login.microsoftonline.com", "https://management.azure.com"),
-        "usgov": ("https://login.microsoftonline.us", "https://management.usgovcloudapi.net"),
-        "china": ("https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn"),
+    static let clouds: [String: (authority: String, arm: String, graph: String)] = [
+        "public": ("https://login.microsoftonline.com", "https://management.azure.com", "https://graph.microsoft.com"),
+        "usgov": ("https://login.microsoftonline.us", "https://management.usgovcloudapi.net", "https://graph.microsoft.us"),
+        "china": ("https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
     ]
 
     public static func test(_ target: AzureTarget, timeout: TimeAmount = .seconds(15)) async -> TestReport {
@@ -55,6 +58,9 @@ public enum AzureTester {
                 target, at: authorityHost, over: connection, scope: Self.defaultScope(arm: arm), timeout: timeout)
             report.stages.append(.ok(.authenticate, "Entra ID issued a token to client \(target.clientId)"))
             try await readSubscription(target, token: token, arm: try HTTPSLocation(arm), timeout: timeout, into: &report.stages)
+            if let end = await AzureSecretRotation.secretEnd(target) {
+                report.expiries.append(PlatformExpiry(what: "client secret", at: end))
+            }
         }
     }
 
@@ -64,7 +70,7 @@ public enum AzureTester {
     }
 
     static func requestToken(
-        _ target: AzureTarget, at authority: HTTPSLocation, over connection: PolicyHTTPSConnection, scope: String,
+        _ target: AzureTarget, at authority: HTTPSLocation, over connection: PolicyHTTPSConnection?, scope: String,
         timeout: TimeAmount
     ) async throws -> SecretValue {
         let form = [

@@ -9,7 +9,6 @@ import Logging
 /// with the ETag read, lets at most one succeed. A failure is audited by the rotation, counted on the connection
 /// with its reason, and tried again after a backoff that doubles from 5 minutes up to a day.
 struct AutoRotation: Sendable {
-    static let supportedKinds: Set<ConnectionKind> = [.awsAccessKey]
     /// How long a claim holds: longer than a rotation takes (IAM's propagation included).
     static let claim: TimeInterval = 300
 
@@ -20,8 +19,8 @@ struct AutoRotation: Sendable {
     let clock: @Sendable () -> Date
 
     static func requireSupport(_ kind: ConnectionKind) throws {
-        guard supportedKinds.contains(kind) else {
-            throw HitchError.validation(["autoRotate": "only aws-access-key connections are rotated on the platform by Hitch"])
+        guard PlatformRotationService.supportedKinds.contains(kind) else {
+            throw HitchError.validation(["autoRotate": "only aws-access-key and azure connections are rotated on the platform by Hitch"])
         }
     }
 

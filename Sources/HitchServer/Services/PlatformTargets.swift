@@ -41,7 +41,7 @@ enum PlatformTargets {
             tenantId: values.text("tenantId") ?? "", clientId: values.text("clientId") ?? "",
             clientSecret: values.secret("clientSecret"), subscriptionId: values.text("subscriptionId") ?? "",
             cloud: values.text("cloud") ?? "public", authorityHost: values.url("authorityHost"),
-            armEndpoint: values.url("armEndpoint"), tlsPolicy: tlsPolicy)
+            armEndpoint: values.url("armEndpoint"), graphEndpoint: values.url("graphEndpoint"), tlsPolicy: tlsPolicy)
     }
 
     static func gcp(_ values: Values, tlsPolicy: TLSPolicy = .systemTrust) -> GCPTarget {

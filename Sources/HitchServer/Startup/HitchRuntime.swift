@@ -37,7 +37,7 @@ public struct HitchRuntime: Sendable {
             store: store, keys: keys, audit: audit, sessions: sessions, egress: egress, ambientAWS: ambientAWS, clock: clock)
     }
     var platformRotations: PlatformRotationService {
-        PlatformRotationService(connections: connections, store: store, audit: audit, egress: egress)
+        PlatformRotationService(connections: connections, store: store, audit: audit, egress: egress, policy: rotationPolicy)
     }
 
     var autoRotation: AutoRotation {

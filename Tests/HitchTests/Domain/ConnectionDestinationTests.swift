@@ -10,13 +10,24 @@ import Testing
         })
         #expect(names[.vsphere] == ["vcenter", "insecure", "thumbprint"])
         #expect(names[.nutanix] == ["endpoint", "insecure", "thumbprint"])
-        #expect(names[.azure] == ["authorityHost", "armEndpoint"])
+        #expect(names[.azure] == ["authorityHost", "armEndpoint", "graphEndpoint"])
         #expect(names[.awsAccessKey] == ["stsEndpoint"])
         #expect(names[.awsAssumeRole] == ["via"])
         #expect(names[.awsCrossAccount] == ["via"])
         #expect(names[.gcp] == ["apiEndpoint"])
         #expect(names[.apiKey] == [])
         #expect(ConnectionKind.allCases.allSatisfy { $0.schema.destinationFields.allSatisfy(\.isIdentity) })
+    }
+
+    /// graphEndpoint came after azure secrets were bound: unset, a binding is what it was; set, it is bound.
+    @Test func aFieldAddedLaterBindsOnlyOnceSet() {
+        let fields: [String: FieldValue] = ["tenantId": .string("contoso.onmicrosoft.com"), "armEndpoint": .string("https://arm.example")]
+        let unset = ConnectionDestination(kind: .azure, fields: fields)
+        #expect(!unset.canonical.contains("graphEndpoint") && unset.canonical.contains("armEndpoint"))
+        var withGraph = fields
+        withGraph["graphEndpoint"] = .string("https://graph.example")
+        #expect(ConnectionDestination(kind: .azure, fields: withGraph).canonical != unset.canonical)
+        #expect(ConnectionDestination.changedFields(of: .azure, from: fields, to: withGraph) == ["graphEndpoint"])
     }
 
     @Test func sameMeaningIsNoChange() {

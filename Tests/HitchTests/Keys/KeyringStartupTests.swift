@@ -30,9 +30,18 @@ import Testing
                 let sealed = try Keyring(current: master).seal(
                     SecretValue("canary-legacy-pw"),
                     for: SecretBinding(connectionId: record.id, field: "password", credentialVersion: 1, destination: destination.canonical))
+                // The row as schema 10 held it: the repository of today writes columns that came later.
+                try await sql.transaction(logger: TestBackend.logger) { database in
+                    let now = Int64(Date().timeIntervalSince1970 * 1000)
+                    try await database.raw("""
+                        INSERT INTO connections (id, name, kind, description, display_name, tags, fields, credential_version, revision,
+                          status, created_at, created_by, updated_at, updated_by, credential_created_at)
+                        VALUES (\(bind: record.id), \(bind: record.name), 'vsphere', '', '', '[]', \(bind: String(decoding: try JSONEncoder().encode(record.fields), as: UTF8.self)),
+                          1, 1, 'untested', \(bind: now), 't', \(bind: now), 't', \(bind: now))
+                        """).run()
+                }
                 try await store.write(logger: TestBackend.logger) { session in
                     try await session.keyCheck.save(masterKeyVersion: 1, value: try KeyCheck.make(for: master))
-                    try await session.connections.insert(record, secrets: [], version: ConnectionRepositoryTests.version())
                     try await session.connections.replaceSecrets(
                         [StoredSecret(field: "password", credentialVersion: 1, masterKeyVersion: 1, wrappedKey: sealed.wrappedKey, ciphertext: sealed.ciphertext)],
                         connectionId: record.id)

@@ -85,7 +85,7 @@ actor MotoAccount {
             let ownKeysPolicy = try await iam("Action=CreatePolicy&PolicyName=own-keys-\(user)&PolicyDocument=\(FormValue.escape(ownKeys))")
             let ownKeysArn = try #require(STSTesterTests.value("Arn", in: ownKeysPolicy))
             var keyUsers: [KeyUser] = []
-            for index in 1...6 {
+            for index in 1...12 {
                 let name = "\(user)-keys-\(index)"
                 _ = try await iam("Action=CreateUser&UserName=\(name)")
                 _ = try await iam("Action=AttachUserPolicy&UserName=\(name)&PolicyArn=\(FormValue.escape(ownKeysArn))")
