@@ -23,7 +23,7 @@ struct ConnectionCreate: AsyncParsableCommand {
     var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650); the server's default otherwise.")
     var maxSecretAge: DaysArgument?
-    @Flag(help: "Have Hitch rotate the secret on the platform once due (aws-access-key; see `connection rotate --generate`).")
+    @Flag(help: "Have Hitch rotate the secret on the platform once due (aws-access-key, azure; see `connection rotate --generate`).")
     var autoRotate = false
     @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
     var test = false

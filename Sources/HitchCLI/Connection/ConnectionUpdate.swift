@@ -23,7 +23,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "Replace the tags (repeatable, at most 5).") var tags: [String] = []
     @Option(help: "Days the secret may age before rotation is due (1 to 3650), or `default` for the server's.")
     var maxSecretAge: DaysArgument?
-    @Flag(inversion: .prefixedNo, help: "Have Hitch rotate the secret on the platform once due, or stop (aws-access-key).")
+    @Flag(inversion: .prefixedNo, help: "Have Hitch rotate the secret on the platform once due, or stop (aws-access-key, azure).")
     var autoRotate: Bool?
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
