@@ -17,29 +17,29 @@ struct AWSLeaseEndToEndTests {
         try await backend.withConfiguration { configuration in
             var base = CanaryEndToEndTests.baseEnvironment
             base["HITCH_ALLOW_LOOPBACK_HTTP"] = "1"
-            let started = try SignedInServer(configuration, environment: base)
+            let started = try await SignedInServer(configuration, environment: base)
             let server = started.server
             defer { server.stop() }
             let cli = CLIRecorder()
             let admin = started.environment
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "aws-access-key", "aws-key", "--account-id", account.accountId,
                  "--access-key-id", account.accessKeyId, "--secret-access-key-stdin", "--region", "eu-west-1",
                  "--sts-endpoint", account.url.absoluteString, "--tag", "team-a"],
                 as: admin, stdin: account.secretAccessKey, expect: 0)
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "aws-assume-role", "deploy", "--role-arn", account.roleArn(account.plainRoleName),
                  "--via", "aws-key", "--region", "eu-west-1", "--tag", "team-a"],
                 as: admin, expect: 0)
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "aws-cross-account", "partner", "--role-arn", account.roleArn(account.externalRoleName),
                  "--via", "aws-key", "--region", "eu-west-1", "--external-id-stdin", "--tag", "team-a"],
                 as: admin, stdin: account.externalId, expect: 0)
-            var engine = try started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
+            var engine = try await started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
 
             var leasedSecrets: [String] = []
             for name in ["aws-key", "deploy", "partner"] {
-                let issued = try cli.run(["lease", "create", name, "--ttl", "15m", "-o", "json"], as: engine, expect: 0).stdout
+                let issued = try await cli.run(["lease", "create", name, "--ttl", "15m", "-o", "json"], as: engine, expect: 0).stdout
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any], "\(issued)")
                 let credentials = try #require(object["credentials"] as? [String: Any])
                 let keyId = try #require(credentials["accessKeyId"] as? String)
@@ -62,11 +62,11 @@ struct AWSLeaseEndToEndTests {
             // boto3 reads the lease's variables, and moto's endpoint from its own setting.
             engine["AWS_ENDPOINT_URL_STS"] = account.url.absoluteString
             let boto3 = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
-            let ran = try HitchBinary.run(["exec", "deploy", "--ttl", "15m", "--", "python3", "-c", boto3], environment: engine)
+            let ran = try await HitchBinary.run(["exec", "deploy", "--ttl", "15m", "--", "python3", "-c", boto3], environment: engine)
             #expect(ran.status == 0 && ran.stdout.contains(":assumed-role/\(account.plainRoleName)/"), "\(ran.output)")
-            let failing = try HitchBinary.run(["exec", "deploy", "--", "python3", "-c", "raise SystemExit(5)"], environment: engine)
+            let failing = try await HitchBinary.run(["exec", "deploy", "--", "python3", "-c", "raise SystemExit(5)"], environment: engine)
             #expect(failing.status == 5, "exec exits with the command's status: \(failing.output)")
-            let list = try cli.run(["lease", "list", "--connection", "deploy", "-o", "json"], as: engine, expect: 0).stdout
+            let list = try await cli.run(["lease", "list", "--connection", "deploy", "-o", "json"], as: engine, expect: 0).stdout
             let leases = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]], "\(list)")
             #expect(leases.count == 3, "\(list)")
             #expect(leases.prefix(2).allSatisfy { $0["endReason"] as? String == "revoked" }, "exec ended its leases: \(list)")

@@ -21,24 +21,24 @@ struct AutoRotationEndToEndTests {
             var base = CanaryEndToEndTests.baseEnvironment
             base["HITCH_ALLOW_LOOPBACK_HTTP"] = "1"
             base["HITCH_AUTO_ROTATE_SECONDS"] = "1"
-            let first = try SignedInServer(configuration, environment: base)
+            let first = try await SignedInServer(configuration, environment: base)
             defer { first.server.stop() }
             var secondBase = base
             secondBase["HITCH_MASTER_KEY"] = try String(contentsOfFile: configuration.dataDirectory + "/master.key", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            let second = try ServerProcess(
+            let second = try await ServerProcess(
                 arguments: ["--data-dir", configuration.dataDirectory + "-2", "--database-url", try #require(configuration.databaseURL)],
                 environment: secondBase, logPath: configuration.dataDirectory + "-2.log")
             defer { second.stop() }
 
             let cli = CLIRecorder()
             let admin = first.environment
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "aws-access-key", "aws-auto", "--account-id", "123456789012", "--access-key-id", user.accessKeyId,
                  "--secret-access-key-stdin", "--region", "eu-west-1", "--sts-endpoint", moto.absoluteString, "--max-secret-age", "1",
                  "--auto-rotate"],
                 as: admin, stdin: user.secretAccessKey, expect: 0)
-            let refused = try cli.run(
+            let refused = try await cli.run(
                 ["connection", "create", "vsphere", "vc-auto", "--vcenter", "vc01.corp.example", "--username", "svc", "--password-stdin",
                  "--auto-rotate"],
                 as: admin, stdin: "CANARYautoVc-2", expect: 2)
@@ -55,17 +55,17 @@ struct AutoRotationEndToEndTests {
             var version = 1
             for _ in 0..<120 where version == 1 {
                 try await Task.sleep(for: .milliseconds(250))
-                let shown = try cli.run(["connection", "show", "aws-auto", "-o", "json"], as: admin, expect: 0).stdout
+                let shown = try await cli.run(["connection", "show", "aws-auto", "-o", "json"], as: admin, expect: 0).stdout
                 version = (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["credentialVersion"] as? Int ?? 1
             }
             #expect(version == 2, "the due connection was rotated")
             try await Task.sleep(for: .seconds(3))
-            let shown = try cli.run(["connection", "show", "aws-auto", "-o", "json"], as: admin, expect: 0).stdout
+            let shown = try await cli.run(["connection", "show", "aws-auto", "-o", "json"], as: admin, expect: 0).stdout
             let connection = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
             #expect(connection["credentialVersion"] as? Int == 2 && connection["autoRotate"] as? Bool == true)
             #expect(connection["autoRotationFailures"] == nil, "\(shown)")
 
-            let events = try cli.run(["audit", "list", "--connection", "aws-auto", "--action", "connection.rotate", "-o", "json"], as: admin, expect: 0).stdout
+            let events = try await cli.run(["audit", "list", "--connection", "aws-auto", "--action", "connection.rotate", "-o", "json"], as: admin, expect: 0).stdout
             let page = try JSONSerialization.jsonObject(with: Data(events.utf8)) as? [String: Any]
             let rotations = (page?["events"] as? [[String: Any]] ?? []).filter { $0["action"] as? String == "connection.rotate" }
             #expect(rotations.count == 1 && rotations.first?["outcome"] as? String == "ok", "\(events)")

@@ -15,7 +15,7 @@ struct BackupEndToEndTests {
     @Test func aSnapshotTakenUnderWritesRestoresWhatWasAcknowledged() async throws {
         let peer = try VCSimPeer.required()
         try await TestBackend.sqlite.withConfiguration { configuration in
-            let server = try SignedInServer(configuration)
+            let server = try await SignedInServer(configuration)
             defer { server.server.stop() }
             let token = try #require(server.environment["HITCH_TOKEN"])
             let ledger = Ledger()
@@ -24,7 +24,7 @@ struct BackupEndToEndTests {
             await ledger.waitForAcknowledged(atLeast: 20)
             let before = await ledger.acknowledged
             let snapshot = configuration.dataDirectory + "-snapshot.sqlite"
-            let taken = try HitchBinary.run(["backup", "--output", snapshot], environment: server.environment)
+            let taken = try await HitchBinary.run(["backup", "--output", snapshot], environment: server.environment)
             #expect(taken.status == 0, "\(taken.output)")
             let mode = try FileManager.default.attributesOfItem(atPath: snapshot)[.posixPermissions] as? Int
             #expect(mode == 0o600)
@@ -40,11 +40,11 @@ struct BackupEndToEndTests {
             try FileManager.default.copyItem(atPath: configuration.dataDirectory + "/master.key", toPath: restored.dataDirectory + "/master.key")
             var wrong = CanaryEndToEndTests.baseEnvironment
             wrong["HITCH_MASTER_KEY"] = LocalKEK.generate(origin: "test").base64
-            let refused = try HitchBinary.run(["restore", snapshot, "--data-dir", restored.dataDirectory], environment: wrong)
+            let refused = try await HitchBinary.run(["restore", snapshot, "--data-dir", restored.dataDirectory], environment: wrong)
             #expect(refused.status != 0 && refused.output.contains("nothing was replaced"), "\(refused.output)")
             // Nothing but the (empty) lock file that keeps a server off the directory meanwhile.
             #expect(try FileManager.default.contentsOfDirectory(atPath: restored.dataDirectory).filter { $0 != "hitch.lock" } == ["master.key"])
-            let done = try HitchBinary.run(["restore", snapshot, "--data-dir", restored.dataDirectory], environment: CanaryEndToEndTests.baseEnvironment)
+            let done = try await HitchBinary.run(["restore", snapshot, "--data-dir", restored.dataDirectory], environment: CanaryEndToEndTests.baseEnvironment)
             #expect(done.status == 0, "\(done.output)")
 
             try await StorageRuntime.withBackend(restored, logger: TestBackend.logger) { sql in
@@ -64,9 +64,9 @@ struct BackupEndToEndTests {
     @Test(arguments: TestBackend.all.filter { $0 == .postgres })
     func onPostgreSQLTheServerNamesPgDump(backend: TestBackend) async throws {
         try await backend.withConfiguration { configuration in
-            let server = try SignedInServer(configuration)
+            let server = try await SignedInServer(configuration)
             defer { server.server.stop() }
-            let answer = try HitchBinary.run(["backup", "--output", configuration.dataDirectory + "-pg.sqlite"], environment: server.environment)
+            let answer = try await HitchBinary.run(["backup", "--output", configuration.dataDirectory + "-pg.sqlite"], environment: server.environment)
             #expect(answer.status == 4 && answer.output.contains("pg_dump"), "\(answer.output)")
             #expect(!FileManager.default.fileExists(atPath: configuration.dataDirectory + "-pg.sqlite"))
         }

@@ -34,7 +34,7 @@ import Testing
             var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace"]
             if let url = configuration.databaseURL { arguments += ["--database-url", url] }
             let logPath = configuration.dataDirectory + ".log"
-            let server = try ServerProcess(arguments: arguments, environment: Self.baseEnvironment, logPath: logPath)
+            let server = try await ServerProcess(arguments: arguments, environment: Self.baseEnvironment, logPath: logPath)
             defer { server.stop() }
             let token = try String(contentsOfFile: configuration.dataDirectory + "/bootstrap-token", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -43,8 +43,8 @@ import Testing
             environment["HITCH_TOKEN"] = token
 
             var outputs: [String] = []
-            func hitch(_ arguments: [String], stdin: String? = nil, expect status: Int32 = 0) throws -> HitchBinary.Result {
-                let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
+            func hitch(_ arguments: [String], stdin: String? = nil, expect status: Int32 = 0) async throws -> HitchBinary.Result {
+                let result = try await HitchBinary.run(arguments, stdin: stdin, environment: environment)
                 #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
                 return result
             }
@@ -69,51 +69,51 @@ import Testing
                   "arn:aws:iam::210987654321:role/partner", "--external-id-stdin", "--via", "e2e-aws"], Self.canaries["external"]),
                 (["connection", "create", "gcp", "e2e-gcp", "--project-id", "proj-canary", "--key-file", keyFile], nil),
             ]
-            for (arguments, stdin) in creates { outputs.append(try hitch(arguments, stdin: stdin).output) }
+            for (arguments, stdin) in creates { outputs.append(try await hitch(arguments, stdin: stdin).output) }
 
-            let apiKeyCreate = try hitch(["connection", "create", "api-key", "e2e-agents", "--token-type", "connector", "-o", "json"])
+            let apiKeyCreate = try await hitch(["connection", "create", "api-key", "e2e-agents", "--token-type", "connector", "-o", "json"])
             let issued = try JSONSerialization.jsonObject(with: Data(apiKeyCreate.stdout.utf8)) as? [String: Any]
             let apiKey = try #require((issued?["issuedSecrets"] as? [String: String])?["key"])
 
-            outputs.append(try hitch(["connection", "update", "e2e-aws", "--secret-access-key-stdin"], stdin: Self.canaries["aws-rotated"]).output)
-            outputs.append(try hitch(["source", "update", "e2e-vsphere", "--password-stdin"], stdin: Self.canaries["vsphere-rotated"]).output)
-            outputs.append(try hitch(["connection", "list"]).output)
-            outputs.append(try hitch(["connection", "list", "-o", "json"]).output)
-            outputs.append(try hitch(["connection", "types"]).output)
+            outputs.append(try await hitch(["connection", "update", "e2e-aws", "--secret-access-key-stdin"], stdin: Self.canaries["aws-rotated"]).output)
+            outputs.append(try await hitch(["source", "update", "e2e-vsphere", "--password-stdin"], stdin: Self.canaries["vsphere-rotated"]).output)
+            outputs.append(try await hitch(["connection", "list"]).output)
+            outputs.append(try await hitch(["connection", "list", "-o", "json"]).output)
+            outputs.append(try await hitch(["connection", "types"]).output)
             for name in ["e2e-vsphere", "e2e-nutanix", "e2e-azure", "e2e-aws", "e2e-role", "e2e-partner", "e2e-gcp", "e2e-agents"] {
-                outputs.append(try hitch(["connection", "show", name]).output)
-                outputs.append(try hitch(["connection", "show", name, "-o", "json"]).output)
-                outputs.append(try hitch(["connection", "history", name]).output)
+                outputs.append(try await hitch(["connection", "show", name]).output)
+                outputs.append(try await hitch(["connection", "show", name, "-o", "json"]).output)
+                outputs.append(try await hitch(["connection", "history", name]).output)
             }
-            let shownJSON = try hitch(["source", "show", "e2e-vsphere", "-o", "json"]).stdout
+            let shownJSON = try await hitch(["source", "show", "e2e-vsphere", "-o", "json"]).stdout
             #expect(shownJSON.contains(#""value" : "********""#))
             #expect(shownJSON.contains(#""set" : true"#))
-            outputs.append(try hitch(["connection", "create", "aws-access-key", "e2e-bad", "--account-id", "1234",
+            outputs.append(try await hitch(["connection", "create", "aws-access-key", "e2e-bad", "--account-id", "1234",
                                       "--access-key-id", "AKIAIOSFODNN7EXAMPLE", "--secret-access-key-stdin"],
                                      stdin: "CANARYinvalidSecret", expect: 2).output)
-            outputs.append(try hitch(["connection", "show", "e2e-missing"], expect: 5).output)
-            outputs.append(try hitch(["connection", "delete", "e2e-aws"], expect: 4).output)
+            outputs.append(try await hitch(["connection", "show", "e2e-missing"], expect: 5).output)
+            outputs.append(try await hitch(["connection", "delete", "e2e-aws"], expect: 4).output)
             var wrongToken = environment
             wrongToken["HITCH_TOKEN"] = "not-a-token"
-            let denied = try HitchBinary.run(["connection", "list"], environment: wrongToken)
+            let denied = try await HitchBinary.run(["connection", "list"], environment: wrongToken)
             #expect(denied.status == 6, "\(denied.output)")
-            let secretAsArgument = try HitchBinary.run(["connection", "create", "vsphere", "argv", "--password", "x"], environment: environment)
+            let secretAsArgument = try await HitchBinary.run(["connection", "create", "vsphere", "argv", "--password", "x"], environment: environment)
             #expect(secretAsArgument.status == 2, "a secret cannot be given as an argument")
-            outputs.append(try hitch(["connection", "delete", "e2e-gcp"]).output)
+            outputs.append(try await hitch(["connection", "delete", "e2e-gcp"]).output)
 
             // Identities: a user signs in with a password, holds tokens, and reads nothing it should not.
             let loginPassword = Self.canaries["login-password"]!
-            outputs.append(try hitch(["user", "create", "e2e-op", "--role", "operator", "--password-stdin"], stdin: loginPassword).output)
+            outputs.append(try await hitch(["user", "create", "e2e-op", "--role", "operator", "--password-stdin"], stdin: loginPassword).output)
             let configHome = configuration.dataDirectory + ".config"
             defer { try? FileManager.default.removeItem(atPath: configHome) }
             var signedIn = Self.baseEnvironment
             signedIn["XDG_CONFIG_HOME"] = configHome
-            let badLogin = try HitchBinary.run(
+            let badLogin = try await HitchBinary.run(
                 ["login", "--addr", server.address, "--username", "e2e-op", "--password-stdin"], stdin: "CANARYwrongPassword",
                 environment: signedIn)
             #expect(badLogin.status == 6, "\(badLogin.output)")
             outputs.append(badLogin.output)
-            let login = try HitchBinary.run(
+            let login = try await HitchBinary.run(
                 ["login", "--addr", server.address, "--username", "e2e-op", "--password-stdin"], stdin: loginPassword,
                 environment: signedIn)
             #expect(login.status == 0, "\(login.output)")
@@ -122,31 +122,31 @@ import Testing
             let tokenMode = try FileManager.default.attributesOfItem(atPath: tokenPath)[.posixPermissions] as? NSNumber
             #expect(tokenMode?.intValue == 0o600)
             let loginToken = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let whoami = try HitchBinary.run(["whoami"], environment: signedIn)
+            let whoami = try await HitchBinary.run(["whoami"], environment: signedIn)
             #expect(whoami.status == 0 && whoami.stdout.contains("e2e-op") && whoami.stdout.contains("operator"), "\(whoami.output)")
             outputs.append(whoami.output)
-            let created = try HitchBinary.run(["token", "create", "--name", "ci", "--expires", "1h", "-o", "json"], environment: signedIn)
+            let created = try await HitchBinary.run(["token", "create", "--name", "ci", "--expires", "1h", "-o", "json"], environment: signedIn)
             let issuedToken = try #require(
                 (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["secret"] as? String)
             for arguments in [["token", "list"], ["user", "list"], ["audit", "list"]] {
-                let refusedOrListed = try HitchBinary.run(arguments, environment: signedIn)
+                let refusedOrListed = try await HitchBinary.run(arguments, environment: signedIn)
                 outputs.append(refusedOrListed.output)
             }
-            #expect(try HitchBinary.run(["user", "list"], environment: signedIn).status == 6, "an operator manages no users")
-            outputs.append(try hitch(["token", "list", "--all"]).output)
-            outputs.append(try hitch(["audit", "list", "--limit", "1000"]).output)
-            outputs.append(try hitch(["audit", "list", "--action", "auth", "-o", "json"]).output)
-            let exported = try hitch(["audit", "export"])
+            #expect(try await HitchBinary.run(["user", "list"], environment: signedIn).status == 6, "an operator manages no users")
+            outputs.append(try await hitch(["token", "list", "--all"]).output)
+            outputs.append(try await hitch(["audit", "list", "--limit", "1000"]).output)
+            outputs.append(try await hitch(["audit", "list", "--action", "auth", "-o", "json"]).output)
+            let exported = try await hitch(["audit", "export"])
             #expect(exported.stdout.split(separator: "\n").count == 19, "start, admin, 8 creates, 2 rotations, 3 refusals or deletes, user, 2 sign-ins, token")
             outputs.append(exported.output)
-            let verified = try hitch(["audit", "verify"])
+            let verified = try await hitch(["audit", "verify"])
             #expect(verified.stdout.contains("audit log intact"))
             outputs.append(verified.output)
-            let logout = try HitchBinary.run(["logout"], environment: signedIn)
+            let logout = try await HitchBinary.run(["logout"], environment: signedIn)
             #expect(logout.status == 0 && !FileManager.default.fileExists(atPath: tokenPath), "\(logout.output)")
             var withOldToken = environment
             withOldToken["HITCH_TOKEN"] = loginToken
-            #expect(try HitchBinary.run(["whoami"], environment: withOldToken).status == 6, "logout revoked the token")
+            #expect(try await HitchBinary.run(["whoami"], environment: withOldToken).status == 6, "logout revoked the token")
 
             let responses = try await Self.apiResponses(address: server.address, token: token)
             let runningFiles = try Self.filesOf(configuration.dataDirectory)

@@ -16,7 +16,7 @@ struct CrashEndToEndTests {
         let peer = try VCSimPeer.required()
         try await backend.withConfiguration { configuration in
             let ledger = Ledger()
-            var server = try SignedInServer(configuration)
+            var server = try await SignedInServer(configuration)
             let token = try #require(server.environment["HITCH_TOKEN"])
             for round in 0..<3 {
                 let load = Load(address: server.server.address, token: token, peer: peer, ledger: ledger, round: round)
@@ -25,7 +25,7 @@ struct CrashEndToEndTests {
                 kill(server.server.process.processIdentifier, SIGKILL)
                 server.server.process.waitUntilExit()
                 await clients.value
-                server = try Self.restart(configuration, token: token, round: round)
+                server = try await Self.restart(configuration, token: token, round: round)
                 try await Self.expectEverythingAcknowledged(ledger, server: server, configuration: configuration)
             }
             server.server.stop()
@@ -37,7 +37,7 @@ struct CrashEndToEndTests {
         let peer = try VCSimPeer.required()
         try await backend.withConfiguration { configuration in
             let ledger = Ledger()
-            let server = try SignedInServer(configuration)
+            let server = try await SignedInServer(configuration)
             let token = try #require(server.environment["HITCH_TOKEN"])
             let load = Load(address: server.server.address, token: token, peer: peer, ledger: ledger, round: 0)
             let clients = Task { await load.run(clients: 4) }
@@ -45,7 +45,7 @@ struct CrashEndToEndTests {
             // A long request in flight when the stop comes: a bulk test through the CLI, one connection at a time.
             let existing = await ledger.names.count
             let environment = server.environment
-            let inFlight = Task { try HitchBinary.run(["connection", "test", "--all", "--concurrency", "1", "-o", "json"], environment: environment) }
+            let inFlight = Task { try await HitchBinary.run(["connection", "test", "--all", "--concurrency", "1", "-o", "json"], environment: environment) }
             // In flight once it has audited the uses it is about to make (nothing else here tests).
             for _ in 0..<500 {
                 let uses = try await load.send(.GET, "/v1/audit?action=connection.use&limit=1")
@@ -57,7 +57,7 @@ struct CrashEndToEndTests {
             for _ in 0..<500 where !server.server.log.contains("Server State: shutdown") {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            let refused = try HitchBinary.run(["whoami"], environment: server.environment)
+            let refused = try await HitchBinary.run(["whoami"], environment: server.environment)
             #expect(refused.status != 0, "a new request after the stop was served: \(refused.output)")
             let answer = try await inFlight.value
             #expect(answer.status == 0, "\(answer.output.suffix(600))")
@@ -67,16 +67,16 @@ struct CrashEndToEndTests {
             server.server.process.waitUntilExit()
             #expect(server.server.process.terminationStatus == 0, "\(server.server.log.suffix(2000))")
             #expect(await ledger.serverErrors == [], "no request was answered with a server error")
-            let restarted = try Self.restart(configuration, token: token, round: 1)
+            let restarted = try await Self.restart(configuration, token: token, round: 1)
             try await Self.expectEverythingAcknowledged(ledger, server: restarted, configuration: configuration)
             restarted.server.stop()
         }
     }
 
-    static func restart(_ configuration: HitchConfiguration, token: String, round: Int) throws -> SignedInServer {
+    static func restart(_ configuration: HitchConfiguration, token: String, round: Int) async throws -> SignedInServer {
         var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "info"]
         if let url = configuration.databaseURL { arguments += ["--database-url", url] }
-        let process = try ServerProcess(
+        let process = try await ServerProcess(
             arguments: arguments, environment: CanaryEndToEndTests.baseEnvironment,
             logPath: configuration.dataDirectory + "-restart-\(round).log")
         var environment = CanaryEndToEndTests.baseEnvironment
@@ -102,7 +102,7 @@ struct CrashEndToEndTests {
         let lines = tested.text.split(separator: "\n")
         #expect(lines.count == connections.count, "\(tested.text.suffix(300))")
         for line in lines where !line.contains("\"passed\":true") { Issue.record("a stored secret did not sign in: \(line.prefix(300))") }
-        let verified = try HitchBinary.run(["audit", "verify"], environment: server.environment)
+        let verified = try await HitchBinary.run(["audit", "verify"], environment: server.environment)
         #expect(verified.status == 0, "\(verified.output)")
     }
 }

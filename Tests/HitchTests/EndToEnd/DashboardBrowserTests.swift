@@ -29,18 +29,18 @@ struct DashboardBrowserTests {
         // trust by its key; on PostgreSQL over plain HTTP on loopback.
         let certificates = try TemporaryDirectory()
         defer { certificates.remove() }
-        let authority = backend == .sqlite ? try TestCertificateAuthority(in: certificates.path) : nil
-        let issued = try authority?.issue("hitch-dashboard")
+        let authority = backend == .sqlite ? try await TestCertificateAuthority(in: certificates.path) : nil
+        let issued = try await authority?.issue("hitch-dashboard")
         let tls: (certificate: String, key: String, authority: String)? = authority.flatMap { authority in
             issued.map { ($0.certificate, $0.key, authority.certificatePath) }
         }
-        let spki = try issued.map { try authority!.publicKeyHash(of: $0.certificate) }
+        let spki: String? = if let issued, let authority { try await authority.publicKeyHash(of: issued.certificate) } else { nil }
         try await backend.withConfiguration { configuration in
-            let signedIn = try SignedInServer(configuration, tls: tls)
+            let signedIn = try await SignedInServer(configuration, tls: tls)
             defer { signedIn.server.stop() }
             // The viewer first: making an admin with a password spends the bootstrap token.
             for (user, role, password) in [("vic", "viewer", viewerPassword), ("ada", "admin", adminPassword)] {
-                let created = try HitchBinary.run(
+                let created = try await HitchBinary.run(
                     ["user", "create", user, "--role", role, "--password-stdin"], stdin: password, environment: signedIn.environment)
                 try #require(created.status == 0, "\(created.output)")
             }
@@ -50,7 +50,7 @@ struct DashboardBrowserTests {
             var asAda = signedIn.environment
             asAda["XDG_CONFIG_HOME"] = configHome
             asAda["HITCH_TOKEN"] = nil
-            let login = try HitchBinary.run(["login", "--username", "ada", "--password-stdin"], stdin: adminPassword, environment: asAda)
+            let login = try await HitchBinary.run(["login", "--username", "ada", "--password-stdin"], stdin: adminPassword, environment: asAda)
             try #require(login.status == 0, "\(login.output)")
             let adaToken = try String(contentsOfFile: configHome + "/hitch/token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             var environment = ProcessInfo.processInfo.environment
@@ -67,7 +67,7 @@ struct DashboardBrowserTests {
                 environment["HITCH_TLS_SPKI"] = spki
             }
             let script = BrowserPeer.repositoryRoot.appendingPathComponent("Tests/Browser/dashboard_flows.py").path
-            let flows = try BrowserPeer.python([script], environment: environment)
+            let flows = try await BrowserPeer.python([script], environment: environment)
             #expect(flows.status == 0, "\(flows.output)")
             #expect(flows.stdout.contains("dashboard flows passed over \(tls == nil ? "http" : "https")"), "\(flows.output)")
 

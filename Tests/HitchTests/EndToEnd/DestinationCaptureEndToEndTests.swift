@@ -15,28 +15,28 @@ struct DestinationCaptureEndToEndTests {
         let capture = CaptureServer()
         try await LocalTLSServer.run(capture.router) { attacker in
             try await backend.withConfiguration { configuration in
-                let started = try SignedInServer(configuration)
+                let started = try await SignedInServer(configuration)
                 let server = started.server
                 defer { server.stop() }
                 let cli = CLIRecorder()
                 let admin = started.environment
-                try cli.run(
+                try await cli.run(
                     ["connection", "create", "vsphere", "victim", "--vcenter", peer.hostPort, "--username", peer.username,
                      "--password-stdin", "--datacenter", "DC0", "--thumbprint", peer.thumbprint],
                     as: admin, stdin: peer.password, expect: 0)
-                let mallory = try started.environment(ofService: "mallory", role: "operator")
+                let mallory = try await started.environment(ofService: "mallory", role: "operator")
 
                 let repoint = ["--vcenter", "127.0.0.1:\(attacker.port)", "--thumbprint", attacker.thumbprint]
-                let saved = try cli.run(["connection", "update", "victim"] + repoint, as: mallory, expect: 2).output
+                let saved = try await cli.run(["connection", "update", "victim"] + repoint, as: mallory, expect: 2).output
                 #expect(saved.contains("re-enter the password"), "\(saved)")
-                let tested = try cli.run(["connection", "update", "victim", "--test"] + repoint, as: mallory, expect: 2).output
+                let tested = try await cli.run(["connection", "update", "victim", "--test"] + repoint, as: mallory, expect: 2).output
                 #expect(tested.contains("re-enter the password"), "\(tested)")
-                let insecure = try cli.run(["connection", "update", "victim", "--insecure"], as: mallory, expect: 2).output
+                let insecure = try await cli.run(["connection", "update", "victim", "--insecure"], as: mallory, expect: 2).output
                 #expect(insecure.contains("insecure"), "\(insecure)")
-                try cli.run(["connection", "test", "victim"], as: mallory, expect: 0)
-                let types = try cli.run(["connection", "types"], as: mallory, expect: 0).output
+                try await cli.run(["connection", "test", "victim"], as: mallory, expect: 0)
+                let types = try await cli.run(["connection", "types"], as: mallory, expect: 0).output
                 #expect(types.contains("vcenter [required, destination: changing it needs the secret re-entered]"), "\(types)")
-                let audit = try cli.run(["audit", "list", "--connection", "victim", "-o", "json"], as: admin, expect: 0).output
+                let audit = try await cli.run(["audit", "list", "--connection", "victim", "-o", "json"], as: admin, expect: 0).output
                 #expect(audit.components(separatedBy: "\"denied\"").count - 1 == 3, "\(audit)")
 
                 #expect(capture.requests.isEmpty, "the attacker's endpoint was reached: \(capture.requests)")

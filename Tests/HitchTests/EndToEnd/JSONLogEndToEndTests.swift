@@ -11,21 +11,21 @@ import Testing
         try await backend.withConfiguration { configuration in
             var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace", "--log-format", "json"]
             if let url = configuration.databaseURL { arguments += ["--database-url", url] }
-            let server = try ServerProcess(
+            let server = try await ServerProcess(
                 arguments: arguments, environment: CanaryEndToEndTests.baseEnvironment, logPath: configuration.dataDirectory + ".log")
             defer { server.stop() }
             var environment = CanaryEndToEndTests.baseEnvironment
             environment["HITCH_ADDR"] = server.address
             environment["HITCH_TOKEN"] = try String(contentsOfFile: configuration.dataDirectory + "/bootstrap-token", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            let created = try HitchBinary.run(
+            let created = try await HitchBinary.run(
                 ["connection", "create", "vsphere", "vc-logged", "--vcenter", "vc01.corp.example", "--username", "svc", "--password-stdin"],
                 stdin: canary, environment: environment)
             #expect(created.status == 0, "\(created.output)")
-            #expect(try HitchBinary.run(["connection", "show", "vc-logged"], environment: environment).status == 0)
+            #expect(try await HitchBinary.run(["connection", "show", "vc-logged"], environment: environment).status == 0)
             var stranger = environment
             stranger["HITCH_TOKEN"] = "hitch_not_a_token_0000000000000000000000000000"
-            #expect(try HitchBinary.run(["connection", "list"], environment: stranger).status != 0)
+            #expect(try await HitchBinary.run(["connection", "list"], environment: stranger).status != 0)
             server.stop()
 
             var access: [[String: String]] = []

@@ -17,20 +17,20 @@ import Testing
             // Small batches with a pause between them, so that the kill lands in the middle of the pass.
             base["HITCH_KEY_REWRAP_BATCH"] = "3"
             base["HITCH_KEY_REWRAP_PAUSE_MS"] = "200"
-            let first = try SignedInServer(configuration, environment: base)
+            let first = try await SignedInServer(configuration, environment: base)
             let cli = CLIRecorder()
             var keys: [String: String] = [:]
             for index in 0..<30 {
-                let created = try cli.run(
+                let created = try await cli.run(
                     ["connection", "create", "api-key", "agent-\(index)", "--token-type", "connector", "-o", "json"],
                     as: first.environment, expect: 0)
                 let saved = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
                 keys["agent-\(index)"] = try #require((saved["issuedSecrets"] as? [String: String])?["key"], "\(created.stdout)")
             }
-            try cli.run(["key", "rotate"], as: first.environment, expect: 0)
+            try await cli.run(["key", "rotate"], as: first.environment, expect: 0)
             var midway: [String: Any] = [:]
             for _ in 0..<100 {
-                midway = try Self.rewrap(cli, first.environment)
+                midway = try await Self.rewrap(cli, first.environment)
                 if (midway["done"] as? Int ?? 0) > 0 { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -40,28 +40,28 @@ import Testing
 
             var arguments = ["--data-dir", configuration.dataDirectory]
             if let url = configuration.databaseURL { arguments += ["--database-url", url] }
-            let second = try ServerProcess(arguments: arguments, environment: base, logPath: configuration.dataDirectory + "-2.log")
+            let second = try await ServerProcess(arguments: arguments, environment: base, logPath: configuration.dataDirectory + "-2.log")
             defer { second.stop() }
             var environment = first.environment
             environment["HITCH_ADDR"] = second.address
             var finished: [String: Any] = [:]
             for _ in 0..<200 {
-                finished = try Self.rewrap(cli, environment)
+                finished = try await Self.rewrap(cli, environment)
                 if finished["pending"] as? Int == 0 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(finished["pending"] as? Int == 0 && finished["done"] as? Int == 30, "\(finished)")
-            try cli.run(["audit", "verify"], as: environment, expect: 0)
-            try cli.run(["key", "retire", "1"], as: environment, expect: 0)
+            try await cli.run(["audit", "verify"], as: environment, expect: 0)
+            try await cli.run(["key", "retire", "1"], as: environment, expect: 0)
 
             // A rekey to a new key file: the key goes to the server once, and into no log, output or database file.
             let newKey = LocalKEK.generate(origin: "test").base64
             let keyPath = configuration.dataDirectory + "-new.key"
             #expect(FileManager.default.createFile(atPath: keyPath, contents: Data(newKey.utf8), attributes: [.posixPermissions: 0o644]))
-            try cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 2)
+            try await cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 2)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
-            try cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 0)
-            let status = try cli.run(["key", "status", "-o", "json"], as: environment, expect: 0)
+            try await cli.run(["key", "rekey", "--to-file", keyPath], as: environment, expect: 0)
+            let status = try await cli.run(["key", "status", "-o", "json"], as: environment, expect: 0)
             #expect(status.stdout.contains(LocalKEK(key: .init(data: Data(base64Encoded: newKey)!), origin: "").identity))
             second.stop()
             for output in cli.outputs + [first.server.log, second.log] { #expect(!output.contains(newKey)) }
@@ -87,8 +87,8 @@ import Testing
         }
     }
 
-    static func rewrap(_ cli: CLIRecorder, _ environment: [String: String]) throws -> [String: Any] {
-        let status = try cli.run(["key", "status", "-o", "json"], as: environment, expect: 0)
+    static func rewrap(_ cli: CLIRecorder, _ environment: [String: String]) async throws -> [String: Any] {
+        let status = try await cli.run(["key", "status", "-o", "json"], as: environment, expect: 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         return try #require(object["rewrap"] as? [String: Any])
     }

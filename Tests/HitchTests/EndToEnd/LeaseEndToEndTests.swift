@@ -14,34 +14,34 @@ struct LeaseEndToEndTests {
         let peer = try VCSimPeer.required()
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         try await backend.withConfiguration { configuration in
-            let started = try SignedInServer(configuration)
+            let started = try await SignedInServer(configuration)
             let server = started.server
             defer { server.stop() }
             let cli = CLIRecorder()
             let admin = started.environment
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "vsphere", "lab", "--vcenter", peer.hostPort, "--username", peer.username,
                  "--password-stdin", "--thumbprint", peer.thumbprint, "--tag", "team-a"],
                 as: admin, stdin: peer.password, expect: 0)
-            let engine = try started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
+            let engine = try await started.environment(ofService: "engine", role: "consumer", options: ["--allow-tag", "team-a"])
 
-            let env = try cli.run(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0).stdout
+            let env = try await cli.run(["lease", "create", "lab", "--ttl", "10m", "-o", "env"], as: engine, expect: 0).stdout
             #expect(env.contains("export HITCH_VSPHERE_SESSION_COOKIE='vmware_soap_session="), "\(env)")
             let cookie = try #require(env.split(separator: "\n").first { $0.contains("SESSION_COOKIE") }?.split(separator: "'").dropFirst().first.map(String.init))
             #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer))
 
-            let ran = try HitchBinary.run(
+            let ran = try await HitchBinary.run(
                 ["exec", "lab", "--", "sh", "-c", "test -n \"$HITCH_VSPHERE_SESSION_COOKIE\" && test -n \"$HITCH_LEASE_ID\" && exit 7"],
                 environment: engine)
             #expect(ran.status == 7, "the command's own status: \(ran.output)")
-            let list = try cli.run(["lease", "list", "--connection", "lab", "-o", "json"], as: engine, expect: 0).stdout
+            let list = try await cli.run(["lease", "list", "--connection", "lab", "-o", "json"], as: engine, expect: 0).stdout
             let leases = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
             #expect(leases.count == 2 && leases.first?["endReason"] as? String == "revoked", "exec ended its lease: \(list)")
 
             let leaseId = try #require(leases.last?["id"] as? String)
-            try cli.run(["lease", "revoke", leaseId], as: engine, expect: 0)
+            try await cli.run(["lease", "revoke", leaseId], as: engine, expect: 0)
             #expect(try await PlatformSessionTests.isActive(.init(cookie), at: peer) == false, "revoked: logged out")
-            try cli.run(["lease", "create", "lab"], as: admin, expect: 0)
+            try await cli.run(["lease", "create", "lab"], as: admin, expect: 0)
 
             let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)
             server.stop()

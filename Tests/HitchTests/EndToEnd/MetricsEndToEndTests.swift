@@ -20,20 +20,20 @@ struct MetricsEndToEndTests {
         defer { simulator.stop() }
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         try await backend.withConfiguration { configuration in
-            let started = try SignedInServer(configuration)
+            let started = try await SignedInServer(configuration)
             defer { started.server.stop() }
             let cli = CLIRecorder()
             let admin = started.environment
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "vsphere", "lab-metrics", "--vcenter", simulator.hostPort, "--username", Self.account.username,
                  "--password-stdin", "--datacenter", "DC0", "--thumbprint", simulator.thumbprint],
                 as: admin, stdin: Self.account.password, expect: 0)
-            try cli.run(
+            try await cli.run(
                 ["connection", "create", "vsphere", "vc-down-metrics", "--vcenter", "127.0.0.1:1", "--username", "nobody-metrics",
                  "--password-stdin"],
                 as: admin, stdin: "CANARYdownPw-5", expect: 0)
-            let auditor = try started.environment(ofService: "metrics-auditor", role: "auditor")
-            let viewer = try started.environment(ofService: "metrics-viewer", role: "viewer")
+            let auditor = try await started.environment(ofService: "metrics-auditor", role: "auditor")
+            let viewer = try await started.environment(ofService: "metrics-viewer", role: "viewer")
 
             let metrics = started.server.address + "/metrics"
             #expect(try await Self.scrape(metrics, token: nil).status == 401)
@@ -41,9 +41,9 @@ struct MetricsEndToEndTests {
             let before = try await Self.scrape(metrics, token: auditor["HITCH_TOKEN"])
             #expect(before.status == 200, "\(before.text)")
 
-            try cli.run(["connection", "test", "lab-metrics"], as: admin, expect: 0)
-            try cli.run(["connection", "test", "vc-down-metrics"], as: admin, expect: 3)
-            try cli.run(["discovery", "run", "lab-metrics", "--wait"], as: admin, expect: 0)
+            try await cli.run(["connection", "test", "lab-metrics"], as: admin, expect: 0)
+            try await cli.run(["connection", "test", "vc-down-metrics"], as: admin, expect: 3)
+            try await cli.run(["discovery", "run", "lab-metrics", "--wait"], as: admin, expect: 0)
 
             let after = try await Self.scrape(metrics, token: admin["HITCH_TOKEN"])
             #expect(after.status == 200)
@@ -77,7 +77,7 @@ struct MetricsEndToEndTests {
     @Test func metricsPublicNeedsNoToken() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let server = try ServerProcess(
+        let server = try await ServerProcess(
             arguments: ["--data-dir", directory.path + "/data", "--metrics-public"], environment: CanaryEndToEndTests.baseEnvironment,
             logPath: directory.path + "/log")
         defer { server.stop() }

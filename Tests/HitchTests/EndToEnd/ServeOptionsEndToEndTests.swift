@@ -18,7 +18,7 @@ import Testing
         for (arguments, environment, secure) in cases {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let server = try ServerProcess(
+            let server = try await ServerProcess(
                 arguments: ["--data-dir", directory.path + "/data"] + arguments,
                 environment: CanaryEndToEndTests.baseEnvironment.merging(environment) { $1 }, logPath: directory.path + "/log")
             defer { server.stop() }
@@ -35,7 +35,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let server = try ServerProcess(
+        let server = try await ServerProcess(
             arguments: ["--data-dir", directory.path + "/data"],
             environment: CanaryEndToEndTests.baseEnvironment.merging(["HITCH_HTTP_HEADER_SECONDS": "2"]) { $1 },
             logPath: directory.path + "/log")
@@ -59,21 +59,21 @@ import Testing
             second = kept.getresponse()
             print("kept-ok" if first.status == 200 and second.status == 200 else "kept-broken %d %d" % (first.status, second.status))
             """
-        let ran = try HitchBinary.runTool("/usr/bin/env", ["python3", "-c", script, port], environment: CanaryEndToEndTests.baseEnvironment)
+        let ran = try await HitchBinary.runTool("/usr/bin/env", ["python3", "-c", script, port], environment: CanaryEndToEndTests.baseEnvironment)
         #expect(ran.stdout.contains("slow-closed") && ran.stdout.contains("kept-ok"), "\(ran.output)")
     }
 
-    @Test func anUnreadableSettingIsRefusedBeforeAnythingStarts() throws {
+    @Test func anUnreadableSettingIsRefusedBeforeAnythingStarts() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var environment = CanaryEndToEndTests.baseEnvironment
         environment["HITCH_DASHBOARD_SECURE_COOKIES"] = "yes please"
-        let refused = try HitchBinary.run(["serve", "--data-dir", directory.path + "/data", "--bind", "127.0.0.1:0"], environment: environment)
+        let refused = try await HitchBinary.run(["serve", "--data-dir", directory.path + "/data", "--bind", "127.0.0.1:0"], environment: environment)
         #expect(refused.status != 0 && refused.stderr.contains("HITCH_DASHBOARD_SECURE_COOKIES must be 1, 0, true or false, not 'yes please'"), "\(refused.output)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"), "nothing was created")
 
         // A proxy password is never taken from the arguments, where other users of the machine can read it.
-        let withPassword = try HitchBinary.run(
+        let withPassword = try await HitchBinary.run(
             ["serve", "--data-dir", directory.path + "/data", "--bind", "127.0.0.1:0", "--https-proxy", "http://u:proxy-pw@127.0.0.1:3128"],
             environment: CanaryEndToEndTests.baseEnvironment)
         #expect(withPassword.status != 0 && withPassword.stderr.contains("put the credentials in HTTPS_PROXY"), "\(withPassword.output)")

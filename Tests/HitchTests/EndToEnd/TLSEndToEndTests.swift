@@ -14,15 +14,15 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let authority = try TestCertificateAuthority(in: directory.path)
-        let first = try authority.issue("hitch-tls-one")
-        let second = try authority.issue("hitch-tls-two")
+        let authority = try await TestCertificateAuthority(in: directory.path)
+        let first = try await authority.issue("hitch-tls-one")
+        let second = try await authority.issue("hitch-tls-two")
         let servedCertificate = directory.path + "/served.crt"
         let servedKey = directory.path + "/served.key"
         try FileManager.default.copyItem(atPath: first.certificate, toPath: servedCertificate)
         try FileManager.default.copyItem(atPath: first.key, toPath: servedKey)
 
-        let server = try ServerProcess(
+        let server = try await ServerProcess(
             arguments: ["--data-dir", directory.path + "/data", "--tls-cert", servedCertificate, "--tls-key", servedKey],
             environment: CanaryEndToEndTests.baseEnvironment, logPath: directory.path + "/server.log", scheme: "https")
         defer { server.stop() }
@@ -35,23 +35,23 @@ import Testing
         environment["HITCH_ADDR"] = server.address
         environment["HITCH_TOKEN"] = try String(contentsOfFile: directory.path + "/data/bootstrap-token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let untrusted = try HitchBinary.run(["connection", "list"], environment: environment)
+        let untrusted = try await HitchBinary.run(["connection", "list"], environment: environment)
         #expect(untrusted.status != 0 && untrusted.stderr.contains("not trusted"), "\(untrusted.output)")
         var trusting = environment
         trusting["HITCH_CA_CERT"] = authority.certificatePath
         let password = "tls-admin-password-\(UUID().uuidString.prefix(8))"
-        let created = try HitchBinary.run(
+        let created = try await HitchBinary.run(
             ["user", "create", "tls-admin", "--role", "admin", "--password-stdin"], stdin: password, environment: trusting)
         #expect(created.status == 0, "\(created.output)")
 
         // `hitch login --addr https://... --ca-cert` saves the address, the token and the CA for the next commands.
         var signedIn = CanaryEndToEndTests.baseEnvironment
         signedIn["XDG_CONFIG_HOME"] = directory.path + "/config"
-        let login = try HitchBinary.run(
+        let login = try await HitchBinary.run(
             ["login", "--addr", server.address, "--username", "tls-admin", "--password-stdin", "--ca-cert", authority.certificatePath],
             stdin: password, environment: signedIn)
         #expect(login.status == 0, "\(login.output)")
-        let whoami = try HitchBinary.run(["whoami"], environment: signedIn)
+        let whoami = try await HitchBinary.run(["whoami"], environment: signedIn)
         #expect(whoami.status == 0 && whoami.stdout.contains("tls-admin"), "\(whoami.output)")
         let saved = try String(contentsOfFile: directory.path + "/config/hitch/addr", encoding: .utf8)
         #expect(saved.trimmingCharacters(in: .whitespacesAndNewlines) == server.address)
@@ -90,25 +90,25 @@ import Testing
         kill(server.process.processIdentifier, SIGHUP)
         for _ in 0..<100 where !server.log.contains("tls certificate not reloaded") { try await Task.sleep(for: .milliseconds(50)) }
         #expect(server.log.contains("tls certificate not reloaded"))
-        let still = try HitchBinary.run(["whoami"], environment: signedIn)
+        let still = try await HitchBinary.run(["whoami"], environment: signedIn)
         #expect(still.status == 0, "\(still.output)")
         #expect(!server.log.contains(password))
     }
 
-    @Test func plainHTTPOffLoopbackIsRefusedBeforeAnythingOpens() throws {
+    @Test func plainHTTPOffLoopbackIsRefusedBeforeAnythingOpens() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         // It never listens: the refusal comes before the data directory or a socket is opened.
-        let refused = try HitchBinary.run(
+        let refused = try await HitchBinary.run(
             ["serve", "--data-dir", directory.path + "/data", "--bind", "0.0.0.0:0"], environment: CanaryEndToEndTests.baseEnvironment)
         #expect(refused.status != 0 && refused.stderr.contains("refusing to serve plain HTTP on 0.0.0.0"), "\(refused.output)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
-        let halfTLS = try HitchBinary.run(
+        let halfTLS = try await HitchBinary.run(
             ["serve", "--data-dir", directory.path + "/data", "--tls-cert", directory.path + "/missing.crt"],
             environment: CanaryEndToEndTests.baseEnvironment)
         #expect(halfTLS.status != 0 && halfTLS.stderr.contains("--tls-cert and --tls-key go together"), "\(halfTLS.output)")
-        let unreadable = try HitchBinary.run(
+        let unreadable = try await HitchBinary.run(
             ["serve", "--data-dir", directory.path + "/data", "--tls-cert", directory.path + "/missing.crt", "--tls-key", directory.path + "/missing.key"],
             environment: CanaryEndToEndTests.baseEnvironment)
         #expect(unreadable.status != 0 && unreadable.stderr.contains("missing.crt"), "\(unreadable.output)")

@@ -14,13 +14,13 @@ struct TestConnectionEndToEndTests {
         let peer = try VCSimPeer.required()
         try #require(FileManager.default.isExecutableFile(atPath: HitchBinary.path), "build hitch first: \(HitchBinary.path)")
         try await backend.withConfiguration { configuration in
-            let started = try SignedInServer(configuration)
+            let started = try await SignedInServer(configuration)
             let server = started.server
             defer { server.stop() }
             let signedIn = started.environment
             var outputs: [String] = []
-            func hitch(_ arguments: [String], stdin: String? = nil, expect status: Int32) throws -> String {
-                let result = try HitchBinary.run(arguments, stdin: stdin, environment: signedIn)
+            func hitch(_ arguments: [String], stdin: String? = nil, expect status: Int32) async throws -> String {
+                let result = try await HitchBinary.run(arguments, stdin: stdin, environment: signedIn)
                 #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)")
                 outputs.append(result.output)
                 return result.output
@@ -30,28 +30,28 @@ struct TestConnectionEndToEndTests {
                  "--password-stdin", "--datacenter", datacenter, "--cluster", "DC0_C0", "--thumbprint", peer.thumbprint]
             }
 
-            let created = try hitch(vsphere("lab", datacenter: "DC0") + ["--test"], stdin: peer.password, expect: 0)
+            let created = try await hitch(vsphere("lab", datacenter: "DC0") + ["--test"], stdin: peer.password, expect: 0)
             #expect(created.contains("authenticate") && created.contains("found datacenter 'DC0'"), "\(created)")
 
-            let tested = try hitch(["connection", "test", "lab"], expect: 0)
+            let tested = try await hitch(["connection", "test", "lab"], expect: 0)
             for stage in ["resolve", "connect", "tls", "authenticate", "authorize", "objects"] {
                 #expect(tested.contains(stage), "\(stage) in \(tested)")
             }
-            let json = try hitch(["connection", "test", "lab", "-o", "json"], expect: 0)
+            let json = try await hitch(["connection", "test", "lab", "-o", "json"], expect: 0)
             let result = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
             #expect(result?["passed"] as? Bool == true && (result?["stages"] as? [Any])?.count == 6)
 
-            let refused = try hitch(["connection", "update", "lab", "--password-stdin", "--test"], stdin: Self.wrongPassword, expect: 3)
+            let refused = try await hitch(["connection", "update", "lab", "--password-stdin", "--test"], stdin: Self.wrongPassword, expect: 3)
             #expect(refused.contains("auth-failed") && refused.contains("nothing was saved"), "\(refused)")
-            _ = try hitch(["connection", "test", "lab"], expect: 0)
+            _ = try await hitch(["connection", "test", "lab"], expect: 0)
 
-            _ = try hitch(vsphere("lab-case", datacenter: "dc0"), stdin: peer.password, expect: 0)
-            let wrongCase = try hitch(["connection", "test", "lab-case"], expect: 3)
+            _ = try await hitch(vsphere("lab-case", datacenter: "dc0"), stdin: peer.password, expect: 0)
+            let wrongCase = try await hitch(["connection", "test", "lab-case"], expect: 3)
             #expect(wrongCase.contains("datacenter 'dc0' not found; did you mean 'DC0'?"), "\(wrongCase)")
 
-            let all = try hitch(["connection", "test", "--all", "--concurrency", "4", "--timeout", "30"], expect: 3)
+            let all = try await hitch(["connection", "test", "--all", "--concurrency", "4", "--timeout", "30"], expect: 3)
             #expect(all.contains("lab-case") && all.contains("not-found") && all.contains("1 of 2 connections failed"), "\(all)")
-            let listed = try hitch(["connection", "list"], expect: 0)
+            let listed = try await hitch(["connection", "list"], expect: 0)
             #expect(listed.contains("not-found"), "the last result is shown: \(listed)")
 
             let files = try CanaryEndToEndTests.filesOf(configuration.dataDirectory)

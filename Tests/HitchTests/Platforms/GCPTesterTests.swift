@@ -34,6 +34,13 @@ import _CryptoExtras
             else { return json(.badRequest, #"{"error":"invalid_grant","error_description":"Invalid JWT claims."}"#) }
             return json(.ok, #"{"access_token":"\#(accessToken)","expires_in":3599,"token_type":"Bearer"}"#)
         }
+        router.get("/v1/projects/-/serviceAccounts/:email/keys/:key") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(accessToken)" else { return json(.unauthorized, #"{"error":{"code":401}}"#) }
+            guard context.parameters.get("email") == email, context.parameters.get("key") == "k1" else {
+                return json(.notFound, #"{"error":{"code":404,"status":"NOT_FOUND"}}"#)
+            }
+            return json(.ok, #"{"name":"projects/proj-local/serviceAccounts/\#(email)/keys/k1","validAfterTime":"2026-01-01T00:00:00Z","validBeforeTime":"2027-01-01T00:00:00Z","keyAlgorithm":"KEY_ALG_RSA_2048","keyOrigin":"GOOGLE_PROVIDED","keyType":"USER_MANAGED"}"#)
+        }
         router.get("/v1/projects/:id") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(accessToken)" else { return json(.unauthorized, #"{"error":{"code":401}}"#) }
             switch context.parameters.get("id") {
@@ -78,6 +85,7 @@ import _CryptoExtras
             let passed = await GCPTester.test(try target())
             #expect(passed.passed, "\(passed)")
             #expect(passed.stages.map(\.stage) == TestStage.direct)
+            #expect(passed.expiries == [PlatformExpiry(what: "service account key", at: ISO8601DateFormatter().date(from: "2027-01-01T00:00:00Z")!)])
 
             let wrongKey = await GCPTester.test(try target(other))
             #expect(wrongKey.failedStage?.stage == .authenticate && wrongKey.failedStage?.failure == .authFailed)

@@ -8,12 +8,12 @@ enum BrowserPeer {
 
     static var isInstalled: Bool {
         FileManager.default.isExecutableFile(atPath: chromium) && FileManager.default.isExecutableFile(atPath: driver)
-            && (try? python(["-c", "import selenium"]).status) == 0
+            && (try? HitchBinary.runBlocking("/usr/bin/env", ["python3", "-c", "import selenium"], stdin: nil, environment: nil).status) == 0
     }
 
     /// Runs the `python3` on the PATH, the one scripts/test installs selenium into.
-    static func python(_ arguments: [String], environment: [String: String]? = nil) throws -> HitchBinary.Result {
-        try HitchBinary.runTool("/usr/bin/env", ["python3"] + arguments, environment: environment)
+    static func python(_ arguments: [String], environment: [String: String]? = nil) async throws -> HitchBinary.Result {
+        try await HitchBinary.runTool("/usr/bin/env", ["python3"] + arguments, environment: environment)
     }
 
     static var isAvailable: Bool { isInstalled || ProcessInfo.processInfo.environment["CI"] == "true" }

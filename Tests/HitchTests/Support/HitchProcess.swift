@@ -19,13 +19,26 @@ enum HitchBinary {
     }
 
     /// Runs a CLI command to its end.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]) throws -> Result {
-        try runTool(path, arguments, stdin: stdin, environment: environment)
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]) async throws -> Result {
+        try await runTool(path, arguments, stdin: stdin, environment: environment)
     }
 
-    /// Runs any program to its end, with the environment given (the test's own when nil).
+    /// Runs any program to its end, with the environment given (the test's own when nil). It waits on a thread of
+    /// its own: a test that blocked one of Swift's cooperative threads (two, on a two-core machine) on a child
+    /// process would stall every other test's tasks, local servers included, until it ended.
     static func runTool(
         _ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, stdin: stdin, environment: environment) })
+            }
+        }
+    }
+
+    /// For a check that a trait makes before any test runs (no task of another test to stall then).
+    static func runBlocking(
+        _ executable: String, _ arguments: [String], stdin: String?, environment: [String: String]?
     ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -58,7 +71,7 @@ final class ServerProcess {
     private let scheme: String
 
     /// `scheme` is https for a server given --tls-cert.
-    init(arguments: [String], environment: [String: String], logPath: String, scheme: String = "http") throws {
+    init(arguments: [String], environment: [String: String], logPath: String, scheme: String = "http") async throws {
         self.logPath = logPath
         self.scheme = scheme
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -69,19 +82,19 @@ final class ServerProcess {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        address = try waitForAddress()
+        address = try await waitForAddress()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    private func waitForAddress() throws -> String {
+    private func waitForAddress() async throws -> String {
         for _ in 0..<300 {
             if let range = log.range(of: "listening on 127.0.0.1:") {
                 let port = log[range.upperBound...].prefix { $0.isNumber }
                 if !port.isEmpty { return "\(scheme)://127.0.0.1:\(port)" }
             }
             if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         process.terminate()
         throw ServerDidNotStart(log: log)
@@ -114,11 +127,11 @@ struct SignedInServer {
     init(
         _ configuration: HitchConfiguration, environment base: [String: String] = CanaryEndToEndTests.baseEnvironment,
         tls: (certificate: String, key: String, authority: String)? = nil
-    ) throws {
+    ) async throws {
         var arguments = ["--data-dir", configuration.dataDirectory, "--log-level", "trace"]
         if let url = configuration.databaseURL { arguments += ["--database-url", url] }
         if let tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
-        server = try ServerProcess(
+        server = try await ServerProcess(
             arguments: arguments, environment: base, logPath: configuration.dataDirectory + ".log", scheme: tls == nil ? "http" : "https")
         var environment = base
         if let tls { environment["HITCH_CA_CERT"] = tls.authority }
@@ -130,10 +143,10 @@ struct SignedInServer {
 
     /// The environment of a new service identity with `role`, made by the admin through the built CLI, with a
     /// token of an hour; `options` go to `user create` (e.g. `--allow-tag team-a`).
-    func environment(ofService name: String, role: String, options: [String] = []) throws -> [String: String] {
-        let created = try HitchBinary.run(["user", "create", name, "--role", role, "--service"] + options, environment: environment)
+    func environment(ofService name: String, role: String, options: [String] = []) async throws -> [String: String] {
+        let created = try await HitchBinary.run(["user", "create", name, "--role", role, "--service"] + options, environment: environment)
         try #require(created.status == 0, "\(created.output)")
-        let issued = try HitchBinary.run(
+        let issued = try await HitchBinary.run(
             ["token", "create", "--user", name, "--name", "t", "--expires", "1h", "-o", "json"], environment: environment)
         var service = environment
         service["HITCH_TOKEN"] = try #require(
@@ -150,8 +163,8 @@ final class CLIRecorder {
     func run(
         _ arguments: [String], as environment: [String: String], stdin: String? = nil, expect status: Int32,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> HitchBinary.Result {
-        let result = try HitchBinary.run(arguments, stdin: stdin, environment: environment)
+    ) async throws -> HitchBinary.Result {
+        let result = try await HitchBinary.run(arguments, stdin: stdin, environment: environment)
         #expect(result.status == status, "hitch \(arguments.joined(separator: " ")): \(result.output)", sourceLocation: sourceLocation)
         outputs.append(result.output)
         return result
