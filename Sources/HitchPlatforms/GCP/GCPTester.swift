@@ -40,7 +40,32 @@ public enum GCPTester {
             let token = try await exchange(assertion, at: tokenLocation, over: connection, policy: target.tlsPolicy, timeout: timeout)
             report.stages.append(.ok(.authenticate, "Google issued a token to \(key.clientEmail)"))
             try await readProject(target, token: token, timeout: timeout, into: &report.stages)
+            if let end = await keyValidBefore(target, key: key, token: token, timeout: timeout) {
+                report.expiries.append(PlatformExpiry(what: "service account key", at: end))
+            }
         }
+    }
+
+    static let defaultIAM = URL(string: "https://iam.googleapis.com")!
+
+    /// The key's `validBeforeTime` from IAM (`projects.serviceAccounts.keys.get`); nil when the key does not expire
+    /// (Google writes year 9999) or IAM will not say. An overridden API endpoint (a local or private one) serves IAM
+    /// too.
+    static func keyValidBefore(_ target: GCPTarget, key: ServiceAccountKey, token: SecretValue, timeout: TimeAmount) async -> Date? {
+        guard let keyId = key.privateKeyId, let iam = try? HTTPSLocation(target.apiEndpoint ?? defaultIAM) else { return nil }
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer \(token.exposedValue)")
+        headers.add(name: "Accept", value: "application/json")
+        let path = iam.path + "/v1/projects/-/serviceAccounts/" + FormEncoding.escape(key.clientEmail) + "/keys/" + FormEncoding.escape(keyId)
+        guard let response = try? await iam.send(.GET, path: path, headers: headers, body: nil, policy: target.tlsPolicy, timeout: timeout, stage: .objects),
+            response.status == .ok,
+            let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any],
+            let text = object["validBeforeTime"] as? String, !text.hasPrefix("9999-")
+        else { return nil }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     static func exchange(

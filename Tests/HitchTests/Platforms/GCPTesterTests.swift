@@ -36,7 +36,7 @@ import _CryptoExtras
         }
         router.get("/v1/projects/-/serviceAccounts/:email/keys/:key") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(accessToken)" else { return json(.unauthorized, #"{"error":{"code":401}}"#) }
-            guard context.parameters.get("email") == email, context.parameters.get("key") == "k1" else {
+            guard context.parameters.get("email")?.removingPercentEncoding == email, context.parameters.get("key") == "k1" else {
                 return json(.notFound, #"{"error":{"code":404,"status":"NOT_FOUND"}}"#)
             }
             return json(.ok, #"{"name":"projects/proj-local/serviceAccounts/\#(email)/keys/k1","validAfterTime":"2026-01-01T00:00:00Z","validBeforeTime":"2027-01-01T00:00:00Z","keyAlgorithm":"KEY_ALG_RSA_2048","keyOrigin":"GOOGLE_PROVIDED","keyType":"USER_MANAGED"}"#)
