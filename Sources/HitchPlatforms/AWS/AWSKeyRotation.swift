@@ -2,17 +2,6 @@ import Foundation
 import HitchDomain
 import NIOCore
 
-/// Why a rotation on the platform failed: the step, and what the platform said (never a secret).
-public struct RotationFailure: Error, Sendable {
-    public let step: String
-    public let message: String
-
-    public init(step: String, message: String) {
-        self.step = step
-        self.message = message
-    }
-}
-
 /// An aws-access-key rotated on AWS itself, in two phases around Hitch's own save. `prepare` finds the key's IAM
 /// user, refuses a user that already holds two keys (IAM's limit) before anything is made, creates a new key and
 /// checks that STS takes it (retrying while IAM propagates it); if anything after the creation fails, the new key
@@ -69,29 +58,15 @@ public enum AWSKeyRotation {
         }
     }
 
-    /// STS GetCallerIdentity with the new key, again every second until `within` has passed: IAM takes a few
-    /// seconds to make a new key known everywhere.
+    /// STS GetCallerIdentity with the new key, again every second for `within`: IAM takes a few seconds to make a
+    /// new key known everywhere.
     static func verify(_ target: AWSAccessKeyTarget, within: Duration) async throws(RotationFailure) {
-        let deadline = ContinuousClock.now + within
-        while true {
-            let report = await STSTester.testAccessKey(target)
-            if report.passed { return }
-            guard ContinuousClock.now < deadline else {
-                throw RotationFailure(step: "test-new-key", message: report.failedStage?.message ?? "STS did not take the new key")
-            }
-            try? await Task.sleep(for: .seconds(1))
+        try await RotationStep.test("test-new-key", within: within, every: .seconds(1), refused: "STS did not take the new key") {
+            await STSTester.testAccessKey(target)
         }
     }
 
     private static func step<Result>(_ name: String, _ body: () async throws -> Result) async throws(RotationFailure) -> Result {
-        do {
-            return try await body()
-        } catch let failure as RotationFailure {
-            throw failure
-        } catch let failure as StageFailure {
-            throw RotationFailure(step: name, message: failure.message)
-        } catch {
-            throw RotationFailure(step: name, message: "\(type(of: error))")
-        }
+        try await RotationStep.run(name, body)
     }
 }

@@ -74,27 +74,13 @@ public enum AzureSecretRotation {
     }
 
     static func verify(_ target: AzureTarget, within: Duration) async throws(RotationFailure) {
-        let deadline = ContinuousClock.now + within
-        while true {
-            let report = await AzureTester.test(target)
-            if report.passed { return }
-            guard ContinuousClock.now < deadline else {
-                throw RotationFailure(step: "test-new-secret", message: report.failedStage?.message ?? "Entra ID did not take the new secret")
-            }
-            try? await Task.sleep(for: .seconds(2))
+        try await RotationStep.test("test-new-secret", within: within, every: .seconds(2), refused: "Entra ID did not take the new secret") {
+            await AzureTester.test(target)
         }
     }
 
     private static func step<Result>(_ name: String, _ body: () async throws -> Result) async throws(RotationFailure) -> Result {
-        do {
-            return try await body()
-        } catch let failure as RotationFailure {
-            throw failure
-        } catch let failure as StageFailure {
-            throw RotationFailure(step: name, message: failure.message)
-        } catch {
-            throw RotationFailure(step: name, message: "\(type(of: error))")
-        }
+        try await RotationStep.run(name, body)
     }
 }
 
