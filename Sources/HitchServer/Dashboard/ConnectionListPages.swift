@@ -107,7 +107,7 @@ struct ConnectionListPages: Sendable {
                 q: q, tag: tag,
                 kinds: [OptionView(value: "", label: "Any kind", selected: kind.isEmpty)]
                     + ConnectionKind.allCases.map { OptionView(value: $0.rawValue, label: $0.title, selected: $0.rawValue == kind) },
-                statuses: [("", "Any status"), ("ok", "OK"), ("failed", "Failing"), ("untested", "Untested"), ("due", "Rotation due")]
+                statuses: [("", "Any status"), ("ok", "OK"), ("failed", "Failing"), ("untested", "Untested"), ("due", "Rotation due"), ("expiring", "Expiring")]
                     .map { OptionView(value: $0.0, label: $0.1, selected: $0.0 == status) },
                 sort: sort, direction: direction),
             columns: columns, rows: sorted.map(Self.row), isEmpty: sorted.isEmpty,
