@@ -14,7 +14,14 @@ final class DataDirectoryLock {
         let path = dataDirectory + "/hitch.lock"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw HitchError(.internal, "cannot open \(path)") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // A lock just released can still be held for a moment by a child process that another thread is starting
+        // (between its fork and its exec, which closes the descriptor): a few short tries before refusing.
+        var locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<20 where !locked {
+            usleep(100_000)
+            locked = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             close(descriptor)
             throw HitchError(.conflict, "another Hitch server is using \(dataDirectory); stop it first")
         }
