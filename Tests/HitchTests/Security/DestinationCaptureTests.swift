@@ -75,6 +75,9 @@ import _CryptoExtras
                 label: "azure armEndpoint", victim: azure, change: ["armEndpoint": capture], missing: ["clientSecret"],
                 storedSecrets: [victimClientSecret], reentered: ["clientSecret": "attackers-own-secret"]),
             Attack(
+                label: "azure graphEndpoint", victim: azure, change: ["graphEndpoint": capture], missing: ["clientSecret"],
+                storedSecrets: [victimClientSecret], reentered: ["clientSecret": "attackers-own-secret"]),
+            Attack(
                 label: "aws-access-key stsEndpoint", victim: [
                     "kind": "aws-access-key", "name": "victim",
                     "fields": ["accountId": "123456789012", "accessKeyId": "AKIAVICTIM0000000001"],
