@@ -152,7 +152,7 @@ private final class TLSProbe {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try HitchBinary.launch(process)
     }
 
     /// The next line the probe prints.

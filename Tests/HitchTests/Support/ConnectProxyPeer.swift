@@ -22,7 +22,7 @@ final class ConnectProxyPeer: Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try HitchBinary.launch(process)
         let handle = output.fileHandleForReading
         var text = ""
         while !text.contains("\n") {

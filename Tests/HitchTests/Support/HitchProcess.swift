@@ -36,6 +36,15 @@ enum HitchBinary {
         }
     }
 
+    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (it crashed copying
+    /// its arguments while another launch ran): launches go one at a time, the waits stay apart.
+    private static let launching = NSLock()
+
+    /// Starts `process`, one launch at a time across the test process (every test's launches go through here).
+    static func launch(_ process: Process) throws {
+        try launching.withLock { try process.run() }
+    }
+
     /// For a check that a trait makes before any test runs (no task of another test to stall then).
     static func runBlocking(
         _ executable: String, _ arguments: [String], stdin: String?, environment: [String: String]?
@@ -50,7 +59,7 @@ enum HitchBinary {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try launch(process)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
@@ -81,7 +90,7 @@ final class ServerProcess {
         process.environment = environment
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try HitchBinary.launch(process)
         address = try await waitForAddress()
     }
 

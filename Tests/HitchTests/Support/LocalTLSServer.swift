@@ -65,7 +65,7 @@ enum LocalTLSServer {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try HitchBinary.launch(process)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "openssl could not make a certificate")
         return (

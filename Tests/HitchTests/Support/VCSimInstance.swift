@@ -72,7 +72,7 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
         process.environment = ["TMPDIR": directory.path]
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try HitchBinary.launch(process)
         for _ in 0..<300 {
             let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
             if let listening = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
