@@ -122,6 +122,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Webhook deliveries.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The dashboard's templates, style sheet and script, served by the same server.
             resources: [.copy("Dashboard/Assets")],

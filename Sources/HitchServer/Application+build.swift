@@ -77,6 +77,8 @@ public func runServer(configuration: HitchConfiguration, logger: Logger) async t
                 group.addTask { await runtime.endExpiredLeases(logger: logger) }
                 group.addTask { await runtime.maintainKeys(logger: logger) }
                 group.addTask { await runtime.rotateAutomatically(logger: logger) }
+                group.addTask { await runtime.watchConnections(logger: logger) }
+                group.addTask { await runtime.deliverWebhooks(logger: logger) }
                 try await app.runService()
                 group.cancelAll()
             }

@@ -14,6 +14,9 @@ public struct StoreSession: Sendable {
     public let leases: any LeaseRepository
     public let keyring: any KeyringRepository
     public let autoRotations: any AutoRotationRepository
+    public let testHistory: any TestHistoryRepository
+    public let scheduledChecks: any ScheduledCheckRepository
+    public let webhooks: any WebhookRepository
 
     private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
@@ -33,6 +36,9 @@ public struct StoreSession: Sendable {
         leases = SQLLeaseRepository(database: database)
         keyring = SQLKeyringRepository(database: database)
         autoRotations = SQLAutoRotationRepository(database: database)
+        testHistory = SQLTestHistoryRepository(database: database)
+        scheduledChecks = SQLScheduledCheckRepository(database: database)
+        webhooks = SQLWebhookRepository(database: database)
         audit = SQLAuditRepository(
             database: database,
             lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },

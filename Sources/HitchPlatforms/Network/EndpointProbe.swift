@@ -21,6 +21,9 @@ struct EndpointProbe: Sendable {
     var plainHTTP = false
     /// The most one answer may hold (`PolicyHTTPSConnection.testResponseLimit` unless a job's session says more).
     var maximumResponseBytes = PolicyHTTPSConnection.testResponseLimit
+    /// The thumbprint of the certificate a connection without a pin first passed with: another one fails the TLS
+    /// stage with `tls-changed`, before anything is sent over the connection.
+    var remembered: String?
 
     /// Appends each stage that passes to `stages` and returns the open connection; throws the stage that fails.
     func open(into stages: inout [StageResult]) async throws(StageFailure) -> PolicyHTTPSConnection {
@@ -40,7 +43,7 @@ struct EndpointProbe: Sendable {
             address = resolved
         }
         do {
-            stages.append(plainHTTP ? .ok(.tls, "plain HTTP to a local endpoint: no TLS") : try await handshake(on: channel, address: address))
+            stages.append(plainHTTP ? .ok(.tls, "plain HTTP to a local endpoint: no TLS") : try requireRemembered(try await handshake(on: channel, address: address)))
         } catch {
             channel.close(promise: nil)
             throw error
@@ -99,6 +102,21 @@ struct EndpointProbe: Sendable {
             }.get()
             return .ok(.tls, "the certificate is trusted for \(host)", certificate: leaf.flatMap(PresentedCertificate.init))
         }
+    }
+
+    /// The TLS stage, unless the connection remembers another certificate than the one presented (a pin decides
+    /// alone: it is the certificate the user chose).
+    private func requireRemembered(_ passed: StageResult) throws(StageFailure) -> StageResult {
+        guard let remembered, !remembered.isEmpty else { return passed }
+        if case .pinned = policy { return passed }
+        guard let presented = passed.certificate, presented.thumbprint == remembered else {
+            throw StageFailure(
+                .tls, .tlsChanged,
+                "\(host) presents another certificate than the one this connection passed with (SHA-256 \(remembered)); "
+                    + "nothing was sent. If the change is expected, accept it with trust-certificate",
+                certificate: passed.certificate)
+        }
+        return passed
     }
 
     /// Why the handshake failed. Under the system's trust the chain is not handed out, so a second handshake that

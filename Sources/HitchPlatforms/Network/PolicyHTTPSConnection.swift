@@ -40,12 +40,14 @@ final class PolicyHTTPSConnection: Sendable {
     /// A connection whose failure to open is reported as `stage`'s, keeping the code (unreachable, tls-untrusted,
     /// timeout) and the presented certificate: for a test's second host, whose stages are not reported one by one.
     static func connect(
-        host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount, plainHTTP: Bool = false, stage: TestStage
+        host: String, port: Int, policy: TLSPolicy, timeout: TimeAmount, plainHTTP: Bool = false, remembered: String? = nil,
+        stage: TestStage
     ) async throws(StageFailure) -> PolicyHTTPSConnection {
         var stages: [StageResult] = []
         do {
-            return try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP)
-                .open(into: &stages)
+            return try await EndpointProbe(
+                host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP, remembered: remembered
+            ).open(into: &stages)
         } catch {
             throw StageFailure(stage, error.code, error.message, certificate: error.certificate)
         }

@@ -31,7 +31,7 @@ public enum NutanixLeaseSession {
         let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
         let connection: PolicyHTTPSConnection
         do {
-            connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout, stage: .connect)
+            connection = try await PolicyHTTPSConnection.connect(host: host, port: port, policy: policy, timeout: timeout, remembered: target.rememberedThumbprint, stage: .connect)
         } catch let failure {
             throw PlatformSessionError(failure)
         }

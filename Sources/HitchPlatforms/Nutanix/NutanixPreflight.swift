@@ -59,7 +59,7 @@ public enum NutanixPreflight {
         do {
             return try await PolicyHTTPSConnection.connect(
                 host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint), timeout: timeout,
-                stage: .connect)
+                remembered: target.rememberedThumbprint, stage: .connect)
         } catch let failure {
             throw PlatformSessionError(failure)
         }

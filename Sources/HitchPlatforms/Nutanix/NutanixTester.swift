@@ -11,6 +11,8 @@ public struct NutanixTarget: Sendable {
     public var clusterName: String?
     public var insecure: Bool
     public var thumbprint: String?
+    /// The certificate this connection first passed with, when it has no pin (see `EndpointProbe.remembered`).
+    public var rememberedThumbprint: String?
 
     public init(
         endpoint: String, username: String, password: SecretValue, clusterName: String?, insecure: Bool,
@@ -35,7 +37,8 @@ public enum NutanixTester {
             let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
             if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
             let (host, port) = Endpoint.split(target.endpoint, defaultPort: defaultPort)
-            let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
+            let connection = try await EndpointProbe(
+                host: host, port: port, policy: policy, timeout: timeout, remembered: target.rememberedThumbprint)
                 .open(into: &report.stages)
             defer { connection.close() }
             try await clusterStages(target, connection: connection, into: &report.stages)

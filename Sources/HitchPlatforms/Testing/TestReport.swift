@@ -17,6 +17,8 @@ public enum TestFailureCode: String, Sendable, Codable {
     /// The outbound proxy could not be reached, or refused the tunnel.
     case proxyFailed = "proxy-failed"
     case tlsUntrusted = "tls-untrusted"
+    /// The server presents another certificate than the one the connection first passed with; nothing was sent.
+    case tlsChanged = "tls-changed"
     case authFailed = "auth-failed"
     case insufficientPrivileges = "insufficient-privileges"
     case notFound = "not-found"

@@ -32,7 +32,8 @@ public enum VSphereLeaseSession {
         let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
         var stages: [StageResult] = []
         guard let connection = try? await EndpointProbe(
-            host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint), timeout: timeout
+            host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint), timeout: timeout,
+            remembered: target.rememberedThumbprint
         ).open(into: &stages) else { return false }
         let session = VSphereSession(connection: connection, cookie: cookie.exposedValue)
         defer { session.shutdown() }

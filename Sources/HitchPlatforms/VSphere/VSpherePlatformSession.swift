@@ -35,7 +35,8 @@ public final class VSpherePlatformSession: Sendable {
         var stages: [StageResult] = []
         let connection = try await EndpointProbe(
             host: host, port: port, policy: TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint),
-            timeout: timeout, requestTimeout: requestTimeout, maximumResponseBytes: PolicyHTTPSConnection.jobResponseLimit
+            timeout: timeout, requestTimeout: requestTimeout, maximumResponseBytes: PolicyHTTPSConnection.jobResponseLimit,
+            remembered: target.rememberedThumbprint
         ).open(into: &stages)
         let session = VSphereSession(connection: connection)
         do {

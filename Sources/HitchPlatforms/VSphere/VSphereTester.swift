@@ -12,6 +12,8 @@ public struct VSphereTarget: Sendable {
     public var objects: [String: String]
     public var insecure: Bool
     public var thumbprint: String?
+    /// The certificate this connection first passed with, when it has no pin (see `EndpointProbe.remembered`).
+    public var rememberedThumbprint: String?
 
     public init(
         vcenter: String, username: String, password: SecretValue, objects: [String: String], insecure: Bool,
@@ -41,7 +43,8 @@ public enum VSphereTester {
             let policy = TLSPolicy.of(insecure: target.insecure, thumbprint: target.thumbprint)
             if policy == .insecure { report.warnings.append("insecure is on: the server's certificate was not verified") }
             let (host, port) = Endpoint.split(target.vcenter, defaultPort: 443)
-            let connection = try await EndpointProbe(host: host, port: port, policy: policy, timeout: timeout)
+            let connection = try await EndpointProbe(
+                host: host, port: port, policy: policy, timeout: timeout, remembered: target.rememberedThumbprint)
                 .open(into: &report.stages)
             let session = VSphereSession(connection: connection)
             defer { session.shutdown() }

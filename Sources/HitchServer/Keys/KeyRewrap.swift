@@ -127,7 +127,10 @@ final class KeyRewrap: Sendable {
         let keyring = keys.keyring
         let secrets = try await drain { cursor in try await self.secretsBatch(keyring, after: cursor, logger: logger) }
         let handles = try await drain { cursor in try await self.handlesBatch(keyring, after: cursor, logger: logger) }
-        let (moved, skipped) = (secrets.moved + handles.moved, secrets.skipped + handles.skipped)
+        let webhooks = try await webhooksBatch(keyring, logger: logger)
+        let (moved, skipped) = (
+            secrets.moved + handles.moved + webhooks.moved, secrets.skipped + handles.skipped + webhooks.skipped
+        )
         let now = clock()
         state.withLock {
             $0.lastPassAt = now
@@ -222,6 +225,30 @@ final class KeyRewrap: Sendable {
                     continue
                 }
                 if try await session.leases.rewrapHandle(leaseId: lease.id, expected: handle, to: handle.replacing(rewrapped)) {
+                    batch.moved += 1
+                }
+            }
+            return batch
+        }
+    }
+
+    /// Webhook signing secrets: a server holds a few, so one batch takes them all.
+    private func webhooksBatch(_ keyring: Keyring, logger: Logger) async throws -> Batch<String> {
+        try await store.write(logger: logger) { session in
+            try await session.lockExclusively(key: Self.lockKey)
+            let webhooks = try await session.webhooks.wrapped(below: keyring.current.version)
+            var batch = Batch<String>()
+            guard !webhooks.isEmpty else { return batch }
+            try await session.keyring.hold(dataVersion: keyring.current.version)
+            for webhook in webhooks {
+                let binding = WebhookService.binding(id: webhook.id, url: webhook.url)
+                guard let rewrapped = try? keyring.rewrap(webhook.secret.sealed, for: binding) else {
+                    batch.skipped += 1
+                    continue
+                }
+                if try await session.webhooks.rewrap(
+                    webhookId: webhook.id, expected: webhook.secret, to: webhook.secret.replacing(rewrapped))
+                {
                     batch.moved += 1
                 }
             }

@@ -8,9 +8,11 @@ struct ConnectionChange {
     var draft: ConnectionDraft
     let maxSecretAgeDays: Int?
     let autoRotate: Bool
+    let request: UpdateConnectionRequest
 
     init(current: ConnectionRecord, request: UpdateConnectionRequest) {
         self.current = current
+        self.request = request
         var fields = current.fields.merging(request.fields) { $1 }
         for name in request.clear { fields[name] = nil }
         draft = ConnectionDraft(
@@ -26,6 +28,12 @@ struct ConnectionChange {
     /// Only a kind that Hitch rotates on the platform may be rotated automatically.
     func validateAutoRotate() throws {
         if autoRotate { try AutoRotation.requireSupport(current.kind) }
+    }
+
+    /// The schedule's interval this change leaves: the request's when it names one, else the stored one.
+    func checkEverySeconds() throws -> Int? {
+        guard let text = request.checkEvery else { return current.checkEverySeconds }
+        return try CheckInterval.connectionSetting(text)
     }
 
     /// A maximum secret age of 1 to 3650 days, or 0 for the server's default.
@@ -68,6 +76,7 @@ struct ConnectionChange {
         if draft.tags != current.tags { names.append("tags") }
         if maxSecretAgeDays != current.maxSecretAgeDays { names.append("maxSecretAgeDays") }
         if autoRotate != current.autoRotate { names.append("autoRotate") }
+        if let checkEvery = try? checkEverySeconds(), checkEvery != current.checkEverySeconds { names.append("checkEvery") }
         return names
     }
 

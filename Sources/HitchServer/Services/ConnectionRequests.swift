@@ -15,6 +15,8 @@ struct CreateConnectionRequest: Sendable {
     var maxSecretAgeDays: Int? = nil
     /// Rotated on the platform by Hitch once due.
     var autoRotate = false
+    /// How often the schedule tests it (`6h`, `never`, `default`); nil follows the server.
+    var checkEvery: String? = nil
 }
 
 /// A change to a connection: only what is named changes.
@@ -31,11 +33,13 @@ struct UpdateConnectionRequest: Sendable {
     var maxSecretAgeDays: Int? = nil
     /// Rotated on the platform by Hitch once due; nil leaves it.
     var autoRotate: Bool? = nil
+    /// How often the schedule tests it (`6h`, `never`; `default` follows the server); nil leaves it.
+    var checkEvery: String? = nil
 
     /// Names nothing to change.
     var isEmpty: Bool {
         description == nil && displayName == nil && tags == nil && fields.isEmpty && clear.isEmpty && secrets.isEmpty && generate.isEmpty
-            && maxSecretAgeDays == nil && autoRotate == nil
+            && maxSecretAgeDays == nil && autoRotate == nil && checkEvery == nil
     }
 }
 

@@ -64,6 +64,7 @@ struct ConnectionService: Sendable {
             throw HitchError.validation(["maxSecretAgeDays": "must be from 1 to 3650 days"])
         }
         if request.autoRotate { try AutoRotation.requireSupport(kind) }
+        let checkEvery = try request.checkEvery.flatMap(CheckInterval.connectionSetting)
         let issued = SecretIssuer.issue(for: &draft)
         let now = clock()
         var made = ConnectionRecord(
@@ -73,6 +74,7 @@ struct ConnectionService: Sendable {
             secretFields: Set(draft.secrets.keys), maxSecretAgeDays: request.maxSecretAgeDays, credentialCreatedAt: now,
             displayName: draft.displayName)
         made.autoRotate = request.autoRotate
+        made.checkEverySeconds = checkEvery
         let record = made
         let destination = try await secrets.destination(kind: kind, fields: draft.fields, logger: logger)
         let sealed = try secrets.seal(draft.secrets, connectionId: record.id, version: 1, destination: destination)
@@ -112,11 +114,14 @@ struct ConnectionService: Sendable {
         try EgressSettings.requireHTTPS(change.draft.fields.filter { current.fields[$0.key] != $0.value }, unless: egress)
         try change.validateMaxSecretAge()
         try change.validateAutoRotate()
+        let checkEvery = try change.checkEverySeconds()
         let issued = SecretIssuer.issue(for: &change.draft)
         try change.requireSecretsForDestinationChange()
         let now = clock()
         let changedIdentity = change.changedIdentityFields()
         var record = change.updatedRecord(at: now, by: principal.name)
+        record.checkEverySeconds = checkEvery
+        let destinationChanged = !change.changedDestinationFields().isEmpty
         var sealed: [StoredSecret] = []
         var version: CredentialVersionRecord?
         if !changedIdentity.isEmpty {
@@ -149,6 +154,14 @@ struct ConnectionService: Sendable {
             guard try await session.connections.update(
                 record, expectedRevision: current.revision, secrets: sealed, version: version)
             else { return nil }
+            // A certificate remembered at the old destination says nothing of the new one (nor of a new pin).
+            if destinationChanged, current.knownCertificate != nil || current.offeredCertificate != nil {
+                try await session.connections.saveCertificates(.none, connectionId: record.id)
+            }
+            // A new interval is scheduled afresh.
+            if record.checkEverySeconds != current.checkEverySeconds {
+                try await session.scheduledChecks.forget(connectionId: record.id)
+            }
             var events = [event]
             var superseded: [LeaseRecord] = []
             if let version {

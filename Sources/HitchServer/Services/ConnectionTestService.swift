@@ -12,6 +12,8 @@ struct ConnectionTestService: Sendable {
     let store: Store
     let audit: AuditLog
     let egress: EgressPolicy
+    /// Within how many days an expiry makes a connection `expiring` (an event for webhooks).
+    let expiryWarningDays: Int
     let clock: @Sendable () -> Date
 
     func testSaved(
@@ -53,7 +55,7 @@ struct ConnectionTestService: Sendable {
         each: @escaping @Sendable (String, Result<TestReport, any Error>) async -> Void
     ) async {
         let (records, sealed) = (bulk.records, bulk.sealed)
-        let writer = TestResultWriter(store: store, audit: audit, logger: logger)
+        let writer = TestResultWriter(store: store, audit: audit, expiryWarningDays: expiryWarningDays, logger: logger)
         let viaByName = bulk.vias
         await withTaskGroup(of: Void.self) { group in
             for (index, record) in records.enumerated() {
@@ -104,10 +106,12 @@ struct ConnectionTestService: Sendable {
             Self.uses(of: usesStored ? [record] : [], via: [via].compactMap { $0 }, purpose: "test of changed values"),
             by: actor, logger: logger)
         let stored = usesStored ? try await connections.secrets.open(of: record, logger: logger) : [:]
+        // At the same destination, the certificate the connection remembers still holds.
+        let remembered = merged.changedDestinationFields().isEmpty ? record.knownCertificate?.thumbprint : nil
         let report = await PlatformTests.run(
             egress: egress, ambient: connections.ambientAWS,
             kind: record.kind, fields: merged.draft.fields, secrets: stored.merging(merged.draft.secrets) { $1 },
-            via: try await opened(via, logger: logger), deadline: deadline)
+            via: try await opened(via, logger: logger), remembered: remembered, deadline: deadline)
         let event = Self.event(report, actor: actor, target: ConnectionService.target(record), detailPrefix: "changed values: ")
         try await store.write(logger: logger) { [audit] session in try await audit.append(event, in: session) }
         return report
@@ -119,7 +123,8 @@ struct ConnectionTestService: Sendable {
     ) async throws -> TestReport {
         let report = await PlatformTests.run(
             egress: egress, ambient: connections.ambientAWS,
-            kind: record.kind, fields: record.fields, secrets: secrets, via: via, deadline: deadline)
+            kind: record.kind, fields: record.fields, secrets: secrets, via: via,
+            remembered: record.knownCertificate?.thumbprint, deadline: deadline)
         let now = clock()
         var status = ConnectionStatus(
             state: report.failedStage?.failure?.rawValue ?? "ok", stage: report.failedStage?.stage.rawValue,
@@ -133,11 +138,17 @@ struct ConnectionTestService: Sendable {
         status.platformCreatedAt = report.credentialCreatedAt
         let result = TestResultWriter.Result(
             connectionId: record.id, testedVersion: record.credentialVersion, status: status,
-            event: Self.event(report, actor: actor, target: ConnectionService.target(record)))
+            event: Self.event(report, actor: actor, target: ConnectionService.target(record)),
+            presented: report.stages.first { $0.stage == .tls }?.certificate.map {
+                CertificateRecord(thumbprint: $0.thumbprint, subject: $0.subject, notAfter: $0.notAfter)
+            },
+            remembers: CertificateMemory.applies(to: record), testedBy: actor.testedBy)
         if let writer {
             try await writer.save(result)
         } else {
-            try await store.write(logger: logger) { [audit] session in try await TestResultWriter.write([result], audit: audit, in: session) }
+            try await store.write(logger: logger) { [audit, expiryWarningDays] session in
+                try await TestResultWriter.write([result], audit: audit, expiryWarningDays: expiryWarningDays, in: session)
+            }
         }
         return report
     }

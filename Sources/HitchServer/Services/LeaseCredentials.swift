@@ -30,9 +30,9 @@ struct LeaseCredentials: Sendable {
     static func obtain(
         kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue],
         via: (fields: [String: FieldValue], secrets: [String: SecretValue])?, seconds: Int, scope: String?, now: Date,
-        tlsPolicy: TLSPolicy = .systemTrust
+        tlsPolicy: TLSPolicy = .systemTrust, remembered: String? = nil
     ) async throws -> Obtained {
-        let values = PlatformTargets.Values(fields: fields, secrets: secrets)
+        let values = PlatformTargets.Values(fields: fields, secrets: secrets, remembered: remembered)
         do {
             switch kind {
             case .vsphere:

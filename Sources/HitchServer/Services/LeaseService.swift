@@ -60,7 +60,8 @@ struct LeaseService: Sendable {
         let obtained = try await EgressPolicy.$current.withValue(egress) {
             try await LeaseCredentials.obtain(
                 kind: record.kind, fields: record.fields, secrets: secrets, via: viaValues,
-                seconds: seconds, scope: request.scope, now: now, tlsPolicy: tlsPolicy)
+                seconds: seconds, scope: request.scope, now: now, tlsPolicy: tlsPolicy,
+                remembered: record.knownCertificate?.thumbprint)
         }
         var lease = LeaseRecord(
             id: leaseId, connectionId: record.id, connectionName: record.name, kind: record.kind.rawValue,

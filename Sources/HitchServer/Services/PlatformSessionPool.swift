@@ -31,7 +31,7 @@ actor PlatformSessionPool {
             if let session = try? await held.value, await session.isAlive() { return session }
             if vsphere[key] == held { vsphere[key] = nil }
         }
-        let target = PlatformTests.vsphereTarget(fields: record.fields, secrets: secrets)
+        let target = PlatformTests.vsphereTarget(record, secrets: secrets)
         let opening = Task { [egress] in
             try await EgressPolicy.$current.withValue(egress) { try await VSpherePlatformSession.open(target) as VSpherePlatformSession }
         }

@@ -1,12 +1,26 @@
 import Foundation
 import HitchDomain
 import HitchPlatforms
+import HitchStorage
 
 /// A connection's stored values as each platform's code takes them: one mapping for tests, sessions and leases.
 enum PlatformTargets {
     struct Values {
         let fields: [String: FieldValue]
         let secrets: [String: SecretValue]
+        /// The certificate the connection first passed with (vsphere, nutanix without a pin).
+        var remembered: String?
+
+        init(fields: [String: FieldValue], secrets: [String: SecretValue], remembered: String? = nil) {
+            self.fields = fields
+            self.secrets = secrets
+            self.remembered = remembered
+        }
+
+        /// A connection's values, with the certificate it remembers.
+        init(_ record: ConnectionRecord, secrets: [String: SecretValue]) {
+            self.init(fields: record.fields, secrets: secrets, remembered: record.knownCertificate?.thumbprint)
+        }
 
         func text(_ name: String) -> String? {
             if case .string(let value)? = fields[name], !value.isEmpty { return value }
@@ -25,15 +39,19 @@ enum PlatformTargets {
     static func vsphere(_ values: Values) -> VSphereTarget {
         let objects = ["datacenter", "cluster", "host", "resourcePool", "datastore", "folder"]
             .reduce(into: [String: String]()) { $0[$1] = values.text($1) }
-        return VSphereTarget(
+        var target = VSphereTarget(
             vcenter: values.text("vcenter") ?? "", username: values.text("username") ?? "", password: values.secret("password"),
             objects: objects, insecure: values.flag("insecure"), thumbprint: values.text("thumbprint"))
+        target.rememberedThumbprint = values.remembered
+        return target
     }
 
     static func nutanix(_ values: Values) -> NutanixTarget {
-        NutanixTarget(
+        var target = NutanixTarget(
             endpoint: values.text("endpoint") ?? "", username: values.text("username") ?? "", password: values.secret("password"),
             clusterName: values.text("clusterName"), insecure: values.flag("insecure"), thumbprint: values.text("thumbprint"))
+        target.rememberedThumbprint = values.remembered
+        return target
     }
 
     static func azure(_ values: Values, tlsPolicy: TLSPolicy = .systemTrust) -> AzureTarget {

@@ -1,6 +1,7 @@
 import Foundation
 import HitchDomain
 import HitchPlatforms
+import HitchStorage
 import NIOCore
 
 /// Runs the platform's test for a connection's kind, with its fields and opened secrets.
@@ -17,11 +18,13 @@ enum PlatformTests {
     /// The platform code runs under `egress`, which it checks before each connection.
     static func run(
         egress: EgressPolicy, ambient: AmbientAWSIdentity? = nil, kind: ConnectionKind, fields: [String: FieldValue],
-        secrets: [String: SecretValue], via: Via? = nil, deadline: Duration = defaultDeadline
+        secrets: [String: SecretValue], via: Via? = nil, remembered: String? = nil, deadline: Duration = defaultDeadline
     ) async -> TestReport {
         let report = await EgressPolicy.$current.withValue(egress) { await withTaskGroup(of: TestReport?.self) { group in
             group.addTask {
-                await runPlatform(kind: kind, fields: fields, secrets: secrets, via: via, ambient: ambient, deadline: deadline)
+                await runPlatform(
+                    kind: kind, values: PlatformTargets.Values(fields: fields, secrets: secrets, remembered: remembered), via: via,
+                    ambient: ambient, deadline: deadline)
             }
             group.addTask {
                 try? await Task.sleep(for: deadline)
@@ -36,16 +39,15 @@ enum PlatformTests {
     }
 
     /// A vsphere connection's values as its platform code takes them.
-    static func vsphereTarget(fields: [String: FieldValue], secrets: [String: SecretValue]) -> VSphereTarget {
-        PlatformTargets.vsphere(.init(fields: fields, secrets: secrets))
+    static func vsphereTarget(_ record: ConnectionRecord, secrets: [String: SecretValue]) -> VSphereTarget {
+        PlatformTargets.vsphere(.init(record, secrets: secrets))
     }
 
     private static func runPlatform(
-        kind: ConnectionKind, fields: [String: FieldValue], secrets: [String: SecretValue], via: Via?,
-        ambient: AmbientAWSIdentity?, deadline: Duration
+        kind: ConnectionKind, values: PlatformTargets.Values, via: Via?, ambient: AmbientAWSIdentity?, deadline: Duration
     ) async -> TestReport {
         let timeout = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000)
-        let values = PlatformTargets.Values(fields: fields, secrets: secrets)
+        let (fields, secrets) = (values.fields, values.secrets)
         switch kind {
         case .vsphere:
             return await VSphereTester.test(PlatformTargets.vsphere(values), timeout: timeout)

@@ -60,7 +60,7 @@ struct PreflightService: Sendable {
         _ record: ConnectionRecord, secrets: [String: SecretValue], scope: PreflightScope, job: JobRecord, by actor: RequestActor,
         logger: Logger
     ) async throws -> PreflightReport {
-        let values = PlatformTargets.Values(fields: record.fields, secrets: secrets)
+        let values = PlatformTargets.Values(record, secrets: secrets)
         switch record.kind {
         case .vsphere:
             let target = PlatformTargets.vsphere(values)

@@ -22,6 +22,8 @@ public struct HitchRuntime: Sendable {
     let tokenLifetimes: TokenLifetimes
     let http: HTTPSettings
     let leaseSettings: LeaseSettings
+    let checkSettings: HealthSchedule.Settings
+    let webhookSettings: WebhookDelivery.Settings
     /// The bootstrap token's file, removed once the token is spent.
     let bootstrapTokenPath: String
     let sessions: PlatformSessionPool
@@ -45,7 +47,16 @@ public struct HitchRuntime: Sendable {
     }
 
     var connectionTests: ConnectionTestService {
-        ConnectionTestService(connections: connections, store: store, audit: audit, egress: egress, clock: clock)
+        ConnectionTestService(
+            connections: connections, store: store, audit: audit, egress: egress,
+            expiryWarningDays: rotationPolicy.expiryWarningDays, clock: clock)
+    }
+    var healthSchedule: HealthSchedule {
+        HealthSchedule(settings: checkSettings, tests: connectionTests, policy: rotationPolicy, store: store, clock: clock)
+    }
+    var webhooks: WebhookService { WebhookService(store: store, secrets: connections.secrets, audit: audit, clock: clock) }
+    var webhookDelivery: WebhookDelivery {
+        WebhookDelivery(settings: webhookSettings, store: store, secrets: connections.secrets, clock: clock)
     }
     var jobs: JobService { JobService(store: store, audit: audit, leaseEnding: connections.leaseEnding, clock: clock) }
     var discoveries: DiscoveryService {
@@ -95,6 +106,8 @@ public struct HitchRuntime: Sendable {
         let http = try HTTPSettings(environment: configuration.environment)
         let leaseSettings = try LeaseSettings(environment: configuration.environment)
         let rewrapSettings = try KeyRewrap.Settings(environment: configuration.environment)
+        let checkSettings = try HealthSchedule.Settings(environment: configuration.environment)
+        let webhookSettings = try WebhookDelivery.Settings(environment: configuration.environment)
         _ = try AutoRotation.interval(from: configuration.environment)
         let store = Store(backend: backend)
         let migrator = Migrator(backend: backend)
@@ -130,6 +143,7 @@ public struct HitchRuntime: Sendable {
             store: store, keys: keys,
             rewrap: KeyRewrap(store: store, keys: keys, audit: audit, settings: rewrapSettings, clock: clock), audit: audit, hasher: hasher, throttle: LoginThrottle(),
             rotationPolicy: rotationPolicy, egress: egress, ambientAWS: ambientAWS, tokenLifetimes: tokenLifetimes, http: http, leaseSettings: leaseSettings,
+            checkSettings: checkSettings, webhookSettings: webhookSettings,
             bootstrapTokenPath: Bootstrap(configuration: configuration, clock: clock).tokenPath, sessions: PlatformSessionPool(logger: logger, egress: egress),
             runningJobs: RunningJobs(), environment: configuration.environment, dataDirectory: configuration.dataDirectory,
             clock: clock)

@@ -35,6 +35,7 @@ enum Migrations {
         }),
         Migration(version: SchemaVersion.keyring, name: "the keyring", apply: KeyringSchema.apply, needsServerStep: true),
         Migration(version: 12, name: "expiries the platforms report, and rotation on the platform", apply: PlatformRotationSchema.apply),
+        Migration(version: 13, name: "scheduled checks, test history, remembered certificates and webhooks", apply: WatchSchema.apply),
     ]
 }
 

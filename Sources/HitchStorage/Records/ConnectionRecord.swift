@@ -27,6 +27,13 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var credentialCreatedAt: Date
     /// Rotated on the platform by Hitch itself once due (a kind that supports it).
     public var autoRotate = false
+    /// How often the schedule tests this connection, in seconds: nil follows the server's setting, 0 is never.
+    public var checkEverySeconds: Int?
+    /// The certificate this connection first passed a test with, when it has no pin: a later test that meets
+    /// another fails with `tls-changed` before anything is sent.
+    public var knownCertificate: CertificateRecord?
+    /// The other certificate that test met: what `trust-certificate` accepts.
+    public var offeredCertificate: CertificateRecord?
 
     public init(
         id: String, name: String, kind: ConnectionKind, description: String, tags: [String],
@@ -78,6 +85,13 @@ public struct ConnectionStatus: Sendable, Equatable {
     public var expiresWhat: String?
     /// When the platform made the credential (an AWS key's CreateDate), as the last test that heard of it was told.
     public var platformCreatedAt: Date?
+    /// Since when the connection has been ok, or failing: the last test whose result switched between the two.
+    public var since: Date?
+    /// The connection's revision when this result was saved: an `auth-failed` is not retested by the schedule
+    /// until the connection changes.
+    public var revision: Int?
+
+    public var isOK: Bool { state == "ok" }
 
     public init(
         state: String, stage: String? = nil, message: String? = nil, at: Date? = nil, durationMilliseconds: Int? = nil,
@@ -97,6 +111,20 @@ public struct ConnectionStatus: Sendable, Equatable {
     }
 
     public static let untested = ConnectionStatus(state: "untested")
+}
+
+/// A server certificate as a test met it.
+public struct CertificateRecord: Sendable, Equatable {
+    /// Lowercase hex SHA-256 of the DER bytes.
+    public let thumbprint: String
+    public let subject: String
+    public let notAfter: Date
+
+    public init(thumbprint: String, subject: String, notAfter: Date) {
+        self.thumbprint = thumbprint
+        self.subject = subject
+        self.notAfter = notAfter
+    }
 }
 
 /// One secret field's ciphertext as stored. Storage keeps these bytes and never opens them.

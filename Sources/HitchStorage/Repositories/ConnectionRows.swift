@@ -30,6 +30,7 @@ struct ConnectionRow: Codable {
     var maxSecretAgeDays: Int?
     var credentialCreatedAt: Int64?
     var autoRotate: Int?
+    var checkEverySeconds: Int?
 
     init(_ record: ConnectionRecord) throws {
         id = record.id
@@ -58,13 +59,14 @@ struct ConnectionRow: Codable {
         maxSecretAgeDays = record.maxSecretAgeDays
         credentialCreatedAt = Timestamp.milliseconds(record.credentialCreatedAt)
         autoRotate = record.autoRotate ? 1 : 0
+        checkEverySeconds = record.checkEverySeconds
     }
 
     static func decode(_ row: any SQLRow) throws -> ConnectionRow {
         try row.decode(model: ConnectionRow.self, with: .snakeCase)
     }
 
-    func record(secretFields: Set<String>) throws -> ConnectionRecord {
+    func record(secretFields: Set<String>, watch: WatchColumns) throws -> ConnectionRecord {
         guard let kind = ConnectionKind(rawValue: kind) else {
             throw StorageError.corrupt("connection \(id) has an unknown kind '\(self.kind)'")
         }
@@ -80,7 +82,38 @@ struct ConnectionRow: Codable {
             updatedBy: updatedBy, secretFields: secretFields, maxSecretAgeDays: maxSecretAgeDays,
             credentialCreatedAt: credentialCreatedAt.map(Timestamp.date), displayName: displayName)
         record.autoRotate = autoRotate == 1
+        record.checkEverySeconds = checkEverySeconds
+        record.status.since = watch.statusSince.map(Timestamp.date)
+        record.status.revision = watch.statusRevision
+        record.knownCertificate = watch.known
+        record.offeredCertificate = watch.offered
         return record
+    }
+}
+
+/// The `connections` columns that only a test's result, a trusted certificate or a change of destination write:
+/// an update of the record never does, so it cannot undo what a test saved meanwhile.
+struct WatchColumns: Codable {
+    var statusSince: Int64?
+    var statusRevision: Int?
+    var knownCertThumbprint: String?
+    var knownCertSubject: String?
+    var knownCertNotAfter: Int64?
+    var offeredCertThumbprint: String?
+    var offeredCertSubject: String?
+    var offeredCertNotAfter: Int64?
+
+    static let columns = [
+        "status_since", "status_revision", "known_cert_thumbprint", "known_cert_subject", "known_cert_not_after",
+        "offered_cert_thumbprint", "offered_cert_subject", "offered_cert_not_after",
+    ]
+
+    var known: CertificateRecord? { Self.certificate(knownCertThumbprint, knownCertSubject, knownCertNotAfter) }
+    var offered: CertificateRecord? { Self.certificate(offeredCertThumbprint, offeredCertSubject, offeredCertNotAfter) }
+
+    private static func certificate(_ thumbprint: String?, _ subject: String?, _ notAfter: Int64?) -> CertificateRecord? {
+        guard let thumbprint, let subject, let notAfter else { return nil }
+        return CertificateRecord(thumbprint: thumbprint, subject: subject, notAfter: Timestamp.date(notAfter))
     }
 }
 
@@ -145,5 +178,11 @@ enum JSONText {
 
     static func decode<Value: Decodable>(_ text: String) throws -> Value {
         try JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    }
+}
+
+extension WatchColumns {
+    static func decode(_ row: any SQLRow) throws -> WatchColumns {
+        try row.decode(model: WatchColumns.self, with: .snakeCase)
     }
 }

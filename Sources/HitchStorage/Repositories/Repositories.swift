@@ -8,6 +8,8 @@ public protocol ConnectionRepository: Sendable {
     /// `update` to delete it, `share` to add a reference to it, so that a delete and a new reference never cross.
     func find(name: String, lock: RowLock) async throws -> ConnectionRecord?
     func find(id: String) async throws -> ConnectionRecord?
+    /// Within a write, the connection locked until the transaction ends (PostgreSQL; SQLite has one writer).
+    func find(id: String, lock: RowLock) async throws -> ConnectionRecord?
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord]
     /// What a destination binding needs of every connection, from the columns of schema version 6 only: a
     /// migration's server step runs before the later migrations have added their columns.
@@ -25,7 +27,12 @@ public protocol ConnectionRepository: Sendable {
     ) async throws -> Bool
     /// Saves a test's result without changing the revision, only while the credential version tested is still the
     /// current one; false when it is not (a rotation made the result stale).
-    func saveStatus(_ status: ConnectionStatus, connectionId: String, testedVersion: Int) async throws -> Bool
+    /// `certificates`, when given, replace the remembered and offered certificates in the same statement.
+    func saveStatus(
+        _ status: ConnectionStatus, certificates: RememberedCertificates?, connectionId: String, testedVersion: Int
+    ) async throws -> Bool
+    /// Replaces the remembered and offered certificates (a trusted certificate, a change of destination).
+    func saveCertificates(_ certificates: RememberedCertificates, connectionId: String) async throws
     /// Removes the record, its secrets and their data keys, its inventory and its preflight. False when there was nothing to remove.
     func delete(id: String) async throws -> Bool
     func secrets(connectionId: String) async throws -> [StoredSecret]
@@ -90,6 +97,19 @@ public protocol AuditRepository: Sendable {
     /// The events with a sequence in (`sequence`, `last`] as one text, each event's MAC and canonical text as the
     /// database computes them from the stored columns (`AuditCanonicalForm.pageExpression`); nil when there are none.
     func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String?
+}
+
+/// The certificate a connection without a pin first passed with, and another that a later test met instead.
+public struct RememberedCertificates: Sendable, Equatable {
+    public var known: CertificateRecord?
+    public var offered: CertificateRecord?
+
+    public init(known: CertificateRecord?, offered: CertificateRecord?) {
+        self.known = known
+        self.offered = offered
+    }
+
+    public static let none = RememberedCertificates(known: nil, offered: nil)
 }
 
 public enum RowLock: Sendable {

@@ -9,7 +9,8 @@ struct SQLConnectionRepository: ConnectionRepository {
         "id", "name", "kind", "description", "display_name", "tags", "fields", "credential_version", "revision", "status",
         "status_stage", "status_message", "status_at", "status_duration_ms", "last_ok_at", "last_failure_at",
         "expires_at", "expires_what", "platform_created_at", "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at", "auto_rotate",
-    ]
+        "check_every_seconds",
+    ] + WatchColumns.columns
 
     func find(name: String) async throws -> ConnectionRecord? {
         try await find(where: "name", is: name, lock: nil)
@@ -23,6 +24,10 @@ struct SQLConnectionRepository: ConnectionRepository {
         try await find(where: "id", is: id, lock: nil)
     }
 
+    func find(id: String, lock: RowLock) async throws -> ConnectionRecord? {
+        try await find(where: "id", is: id, lock: lock)
+    }
+
     private func find(where column: String, is value: String, lock: RowLock?) async throws -> ConnectionRecord? {
         let query = database.select().columns(Self.columns).from("connections").where(SQLIdentifier(column), .equal, SQLBind(value))
         switch lock {
@@ -33,7 +38,8 @@ struct SQLConnectionRepository: ConnectionRepository {
         guard let row = try await query.first()
         else { return nil }
         let record = try ConnectionRow.decode(row)
-        return try record.record(secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []))
+        return try record.record(
+            secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []), watch: try WatchColumns.decode(row))
     }
 
     func destinationInputs() async throws -> [ConnectionDestinationInput] {
@@ -85,16 +91,20 @@ struct SQLConnectionRepository: ConnectionRepository {
                     .orWhere(SQLFunction("LOWER", args: SQLColumn("tags")), .like, SQLBind(pattern))
             }
         }
-        let rows = try await query.all().map(ConnectionRow.decode)
-        let secretNames = try await secretFieldNames(rows.map(\.id))
-        return try rows.map { try $0.record(secretFields: Set(secretNames[$0.id] ?? [])) }.filter(filter.matches)
+        let rows = try await query.all().map { (try ConnectionRow.decode($0), try WatchColumns.decode($0)) }
+        let secretNames = try await secretFieldNames(rows.map(\.0.id))
+        return try rows.map { try $0.record(secretFields: Set(secretNames[$0.id] ?? []), watch: $1) }.filter(filter.matches)
     }
 
-    func saveStatus(_ status: ConnectionStatus, connectionId: String, testedVersion: Int) async throws -> Bool {
+    func saveStatus(
+        _ status: ConnectionStatus, certificates: RememberedCertificates?, connectionId: String, testedVersion: Int
+    ) async throws -> Bool {
         var update = database.update("connections")
             .set("status", to: status.state).set("status_stage", to: status.stage)
             .set("status_message", to: status.message).set("status_at", to: status.at.map(Timestamp.milliseconds))
             .set("status_duration_ms", to: status.durationMilliseconds)
+            .set("status_since", to: status.since.map(Timestamp.milliseconds)).set("status_revision", to: status.revision)
+        if let certificates { update = Self.set(certificates, on: update) }
         if let ok = status.lastOkAt { update = update.set("last_ok_at", to: Timestamp.milliseconds(ok)) }
         if let failure = status.lastFailureAt { update = update.set("last_failure_at", to: Timestamp.milliseconds(failure)) }
         // A test that heard of no expiry (one that failed before it could) keeps what an earlier one heard.
@@ -105,6 +115,20 @@ struct SQLConnectionRepository: ConnectionRepository {
         let rows = try await update.where("id", .equal, connectionId).where("credential_version", .equal, testedVersion)
             .returning("id").all()
         return !rows.isEmpty
+    }
+
+    func saveCertificates(_ certificates: RememberedCertificates, connectionId: String) async throws {
+        try await Self.set(certificates, on: database.update("connections")).where("id", .equal, connectionId).run()
+    }
+
+    private static func set(_ certificates: RememberedCertificates, on update: SQLUpdateBuilder) -> SQLUpdateBuilder {
+        update
+            .set("known_cert_thumbprint", to: certificates.known?.thumbprint)
+            .set("known_cert_subject", to: certificates.known?.subject)
+            .set("known_cert_not_after", to: certificates.known.map { Timestamp.milliseconds($0.notAfter) })
+            .set("offered_cert_thumbprint", to: certificates.offered?.thumbprint)
+            .set("offered_cert_subject", to: certificates.offered?.subject)
+            .set("offered_cert_not_after", to: certificates.offered.map { Timestamp.milliseconds($0.notAfter) })
     }
 
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {
@@ -133,7 +157,9 @@ struct SQLConnectionRepository: ConnectionRepository {
         // runs without foreign key enforcement.
         try await database.delete(from: "connection_secrets").where("connection_id", .equal, id).run()
         try await database.delete(from: "credential_versions").where("connection_id", .equal, id).run()
-        try await database.delete(from: "auto_rotations").where("connection_id", .equal, id).run()
+        for table in ["auto_rotations", "scheduled_checks", "test_results"] {
+            try await database.delete(from: table).where("connection_id", .equal, id).run()
+        }
         try await SQLInventoryRepository(database: database).delete(connectionId: id)
         try await SQLPreflightRepository(database: database).delete(connectionId: id)
         let deleted = try await database.delete(from: "connections").where("id", .equal, id).returning("id").all()

@@ -40,6 +40,9 @@ struct SQLKeyringRepository: KeyringRepository {
         let secret = try await database.select().column("field").from("connection_secrets")
             .where("master_key_version", .lessThan, version).limit(1).first()
         if secret != nil { return true }
+        let webhook = try await database.select().column("id").from("webhooks")
+            .where("master_key_version", .lessThan, version).limit(1).first()
+        if webhook != nil { return true }
         return try await database.select().column("id").from("leases").where("handle_ciphertext", .isNot, SQLLiteral.null)
             .where("handle_master_key_version", .lessThan, version).limit(1).first() != nil
     }
@@ -50,6 +53,12 @@ struct SQLKeyringRepository: KeyringRepository {
             "SELECT master_key_version AS version, COUNT(*) AS n FROM connection_secrets GROUP BY master_key_version"
         ).all() {
             usage[try row.decode(column: "version", as: Int.self), default: KeyUsage()].secrets = try row.decode(column: "n", as: Int.self)
+        }
+        // A webhook's signing secret counts as a secret.
+        for row in try await database.raw(
+            "SELECT master_key_version AS version, COUNT(*) AS n FROM webhooks GROUP BY master_key_version"
+        ).all() {
+            usage[try row.decode(column: "version", as: Int.self), default: KeyUsage()].secrets += try row.decode(column: "n", as: Int.self)
         }
         for row in try await database.raw("""
             SELECT handle_master_key_version AS version, COUNT(*) AS n FROM leases

@@ -170,9 +170,9 @@ import Testing
             let second = try await migrator.migrate(logger: TestBackend.logger, steps: Self.serverSteps)
             let after = try await migrator.appliedVersions(logger: TestBackend.logger)
             #expect(before == [])
-            #expect(first == Array(1...12))
+            #expect(first == Array(1...13))
             #expect(second == [])
-            #expect(after == Array(1...12))
+            #expect(after == Array(1...13))
         }
     }
 
