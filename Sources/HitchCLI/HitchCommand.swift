@@ -16,6 +16,7 @@ public struct HitchCommand: AsyncParsableCommand {
             Serve.self, Login.self, Logout.self, Whoami.self, ConnectionCommand.self, UserCommand.self, TokenCommand.self,
             DiscoveryCommand.self, InventoryCommand.self, PreflightCommand.self, JobCommand.self, AssignmentCommand.self,
             AuditCommand.self, LeaseCommand.self, Exec.self, KeyCommand.self, BackupCommand.self, RestoreCommand.self,
+            WebhookCommand.self,
         ])
 
     public init() {}

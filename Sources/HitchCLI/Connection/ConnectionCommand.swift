@@ -8,6 +8,7 @@ struct ConnectionCommand: AsyncParsableCommand {
         subcommands: [
             ConnectionTypes.self, ConnectionCreate.self, ConnectionList.self, ConnectionShow.self,
             ConnectionUpdate.self, ConnectionRotate.self, ConnectionDelete.self, ConnectionHistory.self, ConnectionTest.self,
+            ConnectionTrustCertificate.self,
         ],
         aliases: ["source"])
 }

@@ -25,6 +25,8 @@ struct ConnectionCreate: AsyncParsableCommand {
     var maxSecretAge: DaysArgument?
     @Flag(help: "Have Hitch rotate the secret on the platform once due (aws-access-key, azure; see `connection rotate --generate`).")
     var autoRotate = false
+    @Option(help: "How often the schedule tests it: 1m to 30d (30m, 6h, 1d) or never; the server's HITCH_CHECK_EVERY otherwise.")
+    var checkEvery: String?
     @Flag(help: "Test the values first and save only if the test passes (exit 3 and nothing saved otherwise).")
     var test = false
     @OptionGroup var output: OutputOptions
@@ -42,7 +44,7 @@ struct ConnectionCreate: AsyncParsableCommand {
             kind: Components.Schemas.ConnectionKindName(rawValue: kind)!, name: name, description: description, displayName: displayName, tags: tags.isEmpty ? nil : tags,
             fields: .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             secrets: .init(additionalProperties: values.secrets), maxSecretAgeDays: maxSecretAge?.days, autoRotate: autoRotate ? true : nil,
-            generate: values.generate.isEmpty ? nil : values.generate)
+            checkEvery: checkEvery, generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testCandidateConnection(body: .json(body)) }) {
             case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)

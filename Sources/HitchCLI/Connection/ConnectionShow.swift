@@ -31,6 +31,11 @@ struct ConnectionShow: AsyncParsableCommand {
         let status = connection.status
         rows += [
             ["status", [status.state, status.stage, status.message].compactMap { $0 }.joined(separator: ": ")],
+        ]
+        if let since = status.since { rows.append([status.state == "ok" ? "ok since" : "failing since", Printer.time(since)]) }
+        let schedule: String = connection.checkEvery.map { $0 == "never" ? "never" : "every \($0)" } ?? "the server's interval"
+        rows += [
+            ["scheduled checks", schedule],
             ["credential version", "\(connection.credentialVersion)"],
             ["rotation", connection.rotation.map { rotation in
                 let when = rotation.due ? "due since" : "due"
@@ -41,6 +46,13 @@ struct ConnectionShow: AsyncParsableCommand {
             let days = Int(expiresAt.timeIntervalSinceNow / 86_400)
             let when = expiresAt < Date() ? "expired" : "expires in \(days) days"
             rows.append(["expiry", "\(status.expiresWhat ?? "something") \(when), \(Printer.time(expiresAt))"])
+        }
+        if let known = connection.knownCertificate {
+            rows.append(["certificate", "remembered: SHA-256 \(known.thumbprint) (\(known.subject), until \(Printer.time(known.notAfter)))"])
+        }
+        if let offered = connection.offeredCertificate {
+            rows.append(["", "now offered: SHA-256 \(offered.thumbprint) (\(offered.subject), until \(Printer.time(offered.notAfter)))"])
+            rows.append(["", "accept it with: hitch connection trust-certificate \(connection.name)"])
         }
         if let created = status.platformCreatedAt { rows.append(["made on the platform", Printer.time(created)]) }
         if connection.autoRotate == true {

@@ -25,6 +25,8 @@ struct ConnectionUpdate: AsyncParsableCommand {
     var maxSecretAge: DaysArgument?
     @Flag(inversion: .prefixedNo, help: "Have Hitch rotate the secret on the platform once due, or stop (aws-access-key, azure).")
     var autoRotate: Bool?
+    @Option(help: "How often the schedule tests it: 1m to 30d (30m, 6h, 1d), never, or default (the server's).")
+    var checkEvery: String?
     @Option(name: .customLong("clear"), help: "Empty an optional field (repeatable), e.g. --clear thumbprint.")
     var clear: [String] = []
     @Option(help: "Have Hitch make a new value, shown once: key (api-key) or external-id (aws-cross-account).")
@@ -51,7 +53,7 @@ struct ConnectionUpdate: AsyncParsableCommand {
             fields: values.fields.isEmpty ? nil : .init(additionalProperties: values.fields.mapValues(\.apiValue)),
             clear: clear.isEmpty ? nil : clear,
             secrets: values.secrets.isEmpty ? nil : .init(additionalProperties: values.secrets),
-            maxSecretAgeDays: maxSecretAge?.days, autoRotate: autoRotate, generate: values.generate.isEmpty ? nil : values.generate)
+            maxSecretAgeDays: maxSecretAge?.days, autoRotate: autoRotate, checkEvery: checkEvery, generate: values.generate.isEmpty ? nil : values.generate)
         if test {
             switch try await APIClient.call({ try await client.testConnection(path: .init(name: name), body: .json(body)) }) {
             case .ok(let ok): try TestResultPrinter.print(try ok.body.json, name: name, format: .table, beforeSaving: true, toStandardError: output.output == .json)

@@ -81,7 +81,7 @@ struct APIHandlers: APIProtocol {
         return .created(.init(headers: .init(eTag: ETag.of(saved.record)), body: .json(APIMapping.saved(saved, rotation: rotation(of: saved.record)))))
     }
 
-    private func rotation(of record: ConnectionRecord) -> RotationPolicy.State? {
+    func rotation(of record: ConnectionRecord) -> RotationPolicy.State? {
         runtime.rotationPolicy.state(of: record, at: runtime.clock())
     }
 

@@ -60,8 +60,11 @@ enum APIMapping {
                 state: record.status.state, stage: record.status.stage, message: record.status.message,
                 at: record.status.at, durationMs: record.status.durationMilliseconds, lastOkAt: record.status.lastOkAt,
                 lastFailureAt: record.status.lastFailureAt, expiresAt: record.status.expiresAt,
-                expiresWhat: record.status.expiresWhat, platformCreatedAt: record.status.platformCreatedAt),
+                expiresWhat: record.status.expiresWhat, platformCreatedAt: record.status.platformCreatedAt,
+                since: record.status.since),
             maxSecretAgeDays: record.maxSecretAgeDays, autoRotate: record.autoRotate,
+            checkEvery: record.checkEverySeconds.map(CheckInterval.text),
+            knownCertificate: record.knownCertificate.map(certificate), offeredCertificate: record.offeredCertificate.map(certificate),
             autoRotationFailures: autoRotationFailures.map {
                 .init(failures: $0.failures, lastError: $0.lastError, nextAttemptAt: $0.nextAttemptAt)
             },
@@ -87,7 +90,8 @@ enum APIMapping {
             kind: body.kind.rawValue, name: body.name, description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue),
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate ?? false)
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate ?? false,
+            checkEvery: body.checkEvery)
     }
 
     static func updateRequest(_ body: Components.Schemas.ConnectionUpdate) -> UpdateConnectionRequest {
@@ -95,7 +99,8 @@ enum APIMapping {
             description: body.description, displayName: body.displayName, tags: body.tags,
             fields: (body.fields?.additionalProperties ?? [:]).mapValues(domainValue), clear: body.clear ?? [],
             secrets: (body.secrets?.additionalProperties ?? [:]).mapValues(SecretValue.init),
-            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate)
+            generate: body.generate ?? [], maxSecretAgeDays: body.maxSecretAgeDays, autoRotate: body.autoRotate,
+            checkEvery: body.checkEvery)
     }
 
     private static func fieldValue(_ value: FieldValue) -> Components.Schemas.FieldValue {

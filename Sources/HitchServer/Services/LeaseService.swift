@@ -76,10 +76,17 @@ struct LeaseService: Sendable {
         let event = actor.event(
             "lease.issue", target: ConnectionService.target(record),
             detail: "lease \(leaseId) until \(Timestamps.text(lease.expiresAt))" + (request.jobId.map { " for job \($0)" } ?? ""))
+        var details = [
+            "lease": leaseId, "consumer": actor.principal.name, "credentialVersion": "\(record.credentialVersion)",
+            "expiresAt": WatchEvent.iso(lease.expiresAt),
+        ]
+        details["job"] = request.jobId
+        let issuedEvent = WatchEvent(name: .leaseIssue, at: now, connection: record.name, kind: record.kind.rawValue, details: details)
         do {
             try await store.write(logger: logger) { [audit, lease] session in
                 try await session.leases.insert(lease)
                 try await audit.append(event, in: session)
+                try await WebhookOutbox.enqueue([issuedEvent], in: session)
             }
         } catch {
             // Not recorded, so not handed out: the session opened for it is logged out again.

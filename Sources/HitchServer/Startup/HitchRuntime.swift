@@ -54,6 +54,7 @@ public struct HitchRuntime: Sendable {
     var healthSchedule: HealthSchedule {
         HealthSchedule(settings: checkSettings, tests: connectionTests, policy: rotationPolicy, store: store, clock: clock)
     }
+    var certificateTrust: CertificateTrust { CertificateTrust(connections: connections, store: store, audit: audit) }
     var webhooks: WebhookService { WebhookService(store: store, secrets: connections.secrets, audit: audit, clock: clock) }
     var webhookDelivery: WebhookDelivery {
         WebhookDelivery(settings: webhookSettings, store: store, secrets: connections.secrets, clock: clock)
