@@ -11,7 +11,8 @@
 //
 // It prints "counts {JSON}" (how many objects of each type the model holds, as a recursive ContainerView on the
 // root folder reports them) and then "listening on URL thumbprint HEX" once ready, writes the certificate to
-// -cert, and stops on SIGTERM.
+// -cert, and stops on SIGTERM. -calls names a file that each method called is appended to; -keep-cert keeps the
+// certificate across restarts (see calls.go).
 package main
 
 import (
@@ -53,6 +54,8 @@ func main() {
 	folders := flag.Int("folders", 0, "datacenters placed within a folder")
 	delays := flag.String("delay", "", "METHOD=MILLISECONDS[,METHOD=MILLISECONDS...]: slow these methods down")
 	holdSpec := flag.String("hold", "", "METHOD=PATH[,METHOD=PATH...]: calls of METHOD wait while the file PATH exists")
+	callsPath := flag.String("calls", "", "append the name of every method called to this file")
+	keepCert := flag.String("keep-cert", "", "keep the certificate and key in this file, and present them again after a restart")
 	flag.IntVar(&defaultPageSize, "page-size", defaultPageSize, "objects per RetrievePropertiesEx page without maxObjects")
 	flag.Parse()
 
@@ -88,6 +91,9 @@ func main() {
 	installPagingCollector()
 
 	certificate, der := selfSigned()
+	if *keepCert != "" {
+		certificate, der = keptCertificate(*keepCert)
+	}
 	if *certPath != "" {
 		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 		if err := os.WriteFile(*certPath, pemBytes, 0o644); err != nil {
@@ -99,7 +105,7 @@ func main() {
 	model.Service.Listen = &url.URL{Host: *listen}
 	server := model.Service.NewServer()
 	defer server.Close()
-	server.Server.Config.Handler = holdMethods(checkLogins(server.Server.Config.Handler, users), holds)
+	server.Server.Config.Handler = recordCalls(holdMethods(checkLogins(server.Server.Config.Handler, users), holds), *callsPath)
 
 	counts, _ := json.Marshal(inventoryCounts())
 	fmt.Printf("counts %s\n", counts)

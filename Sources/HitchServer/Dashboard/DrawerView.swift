@@ -46,6 +46,20 @@ struct DrawerView: Sendable {
     let rotation: String?
     /// What runs out and when, as the last test was told.
     let expiry: String?
+    /// How long the connection has been ok or failing.
+    let since: String?
+    /// The last test results, oldest first, as a strip of cells.
+    let history: [HistoryCell]
+    /// The certificate the connection remembers, and another that a test met instead.
+    let certificate: String?
+    let offeredCertificate: String?
+    /// How often the schedule tests it.
+    let schedule: String
+
+    struct HistoryCell: Sendable {
+        let badge: String
+        let title: String
+    }
     let isVSphere: Bool
     /// Its kind has a least-privilege preflight (every kind but api-key).
     let hasPreflight: Bool
@@ -67,6 +81,9 @@ struct DrawerView: Sendable {
         }
         let references = try await visitor.call(Operations.GetConnectionReferences.id, target: name) {
             try await $0.getConnectionReferences(path: .init(name: name)).ok.body.json
+        }
+        let tests = try await visitor.call(Operations.ListConnectionTests.id, target: name) {
+            try await $0.listConnectionTests(path: .init(name: name), query: .init(limit: 30)).ok.body.json.results
         }
         let kind = ConnectionKind(rawValue: connection.kind)
         let schema = kind?.schema
@@ -105,8 +122,23 @@ struct DrawerView: Sendable {
                 $0.due ? "rotation due since \(DashboardFormat.time($0.dueAt) ?? "")" : "\($0.ageDays) of \($0.maxAgeDays) days"
             },
             expiry: connection.status.expiresAt.map { "\(connection.status.expiresWhat ?? "something") until \(DashboardFormat.time($0) ?? "")" },
+            since: connection.status.since.flatMap(DashboardFormat.time).map {
+                connection.status.state == "ok" ? "ok since \($0)" : "failing since \($0)"
+            },
+            history: tests.reversed().map {
+                HistoryCell(
+                    badge: DashboardFormat.badge($0.state),
+                    title: "\(DashboardFormat.time($0.at) ?? ""): \($0.state)\($0.message.map { " (\($0))" } ?? "") by \($0.testedBy)")
+            },
+            certificate: connection.knownCertificate.map(Self.describe),
+            offeredCertificate: connection.offeredCertificate.map(Self.describe),
+            schedule: connection.checkEvery.map { $0 == "never" ? "never" : "every \($0)" } ?? "the server's interval",
             isVSphere: kind == .vsphere, hasPreflight: kind.map { !PreflightScope.scopes(of: $0).isEmpty } ?? false, mayChange: visitor.may(Operations.UpdateConnection.id),
             editHref: path + "/edit", deleteHref: path + "/delete", testAction: path + "/test",
             inventoryHref: path + "/inventory", preflightHref: path + "/preflight")
+    }
+
+    private static func describe(_ certificate: Components.Schemas.Certificate) -> String {
+        "SHA-256 \(certificate.thumbprint) (\(certificate.subject), until \(DashboardFormat.time(certificate.notAfter) ?? ""))"
     }
 }
