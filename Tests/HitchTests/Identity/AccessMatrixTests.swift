@@ -38,6 +38,8 @@ import Testing
             "listAuditEvents": auditors, "exportAuditEvents": auditors, "verifyAuditLog": auditors,
             "takeBackup": admins, "getKeyStatus": admins, "rotateMasterKey": admins, "retireMasterKey": admins, "rekeyKeyring": admins,
             "createLease": lessees, "verifyAPIKey": lessees, "listLeases": everyone, "getLease": everyone, "revokeLease": everyone,
+            "listConnectionTests": everyone, "trustCertificate": changers,
+            "listWebhooks": admins, "createWebhook": admins, "deleteWebhook": admins, "listWebhookDeliveries": admins,
         ]
     }()
 
