@@ -88,13 +88,15 @@ struct HealthSchedule: Sendable {
         return claimed.count
     }
 
-    /// Gives each connection without a check its first, at a random point within its interval.
+    /// Gives each connection without a check its first, at a random point in the second half of its interval: the
+    /// connections a server finds unscheduled at once (an upgrade, an import) are spread, and one just made (and
+    /// tested by whoever made it) is not tested again at once.
     private func scheduleNew(at now: Date, logger: Logger) async throws {
         let fresh = try await store.read(logger: logger) { try await $0.scheduledChecks.unscheduled(limit: Self.batch) }
         guard !fresh.isEmpty else { return }
         try await store.write(logger: logger) { session in
             for (id, setting) in fresh {
-                let spread = interval(of: setting).map { Double.random(in: 0..<Double($0)) } ?? Self.neverRevisit
+                let spread = interval(of: setting).map { Double($0) * Double.random(in: 0.5..<1) } ?? Self.neverRevisit
                 try await session.scheduledChecks.schedule(connectionId: id, at: now.addingTimeInterval(spread))
             }
         }

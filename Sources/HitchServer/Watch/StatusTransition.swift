@@ -27,7 +27,10 @@ struct StatusTransition: Equatable {
         let event = { (name: WatchEvent.Name, details: [String: String]) in
             WatchEvent(name: name, at: now, connection: current.name, kind: current.kind.rawValue, details: details)
         }
-        if previous.state != new.state, !(previous.state == ConnectionStatus.untested.state && new.isOK) {
+        // Told when the connection turns from ok to failing or back (or is first found failing): one event per
+        // outage, however its failure changes meanwhile (a timeout, then unreachable).
+        let untested = previous.state == ConnectionStatus.untested.state
+        if untested ? !new.isOK : previous.isOK != new.isOK {
             var details = ["previousState": previous.state, "state": new.state]
             details["stage"] = new.stage
             details["message"] = new.message

@@ -119,9 +119,9 @@ import Testing
 /// A Python client that opens one TLS connection and keeps it, then (on a line from the test) opens a fresh one and
 /// uses the kept one again, printing the certificate each presented.
 private final class TLSProbe {
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
+    private let process: ChildProcess
+    private let input: (read: FileHandle, write: FileHandle)
+    private let output: (read: FileHandle, write: FileHandle)
     private var buffer = Data()
 
     static let script = """
@@ -147,12 +147,13 @@ private final class TLSProbe {
         """
 
     init(port: String, authority: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, port, authority]
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try HitchBinary.launch(process)
+        input = try ChildProcess.pipe()
+        output = try ChildProcess.pipe()
+        process = try ChildProcess(
+            "/usr/bin/env", ["python3", "-c", Self.script, port, authority], stdin: input.read.fileDescriptor,
+            stdout: output.write.fileDescriptor, stderr: output.write.fileDescriptor)
+        try input.read.close()
+        try output.write.close()
     }
 
     /// The next line the probe prints.
@@ -163,7 +164,7 @@ private final class TLSProbe {
                 buffer.removeSubrange(...newline)
                 return line
             }
-            let more = output.fileHandleForReading.availableData
+            let more = output.read.availableData
             if more.isEmpty { return String(decoding: buffer, as: UTF8.self) }
             buffer.append(more)
         }
@@ -171,9 +172,9 @@ private final class TLSProbe {
 
     /// Lets the probe go on, and returns what it printed to its end.
     func finish() throws -> String {
-        input.fileHandleForWriting.write(Data("go\n".utf8))
-        try input.fileHandleForWriting.close()
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        input.write.write(Data("go\n".utf8))
+        try input.write.close()
+        let rest = output.read.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: buffer + rest, as: UTF8.self)
     }

@@ -6,7 +6,7 @@ import Testing
 /// tunnel it opens.
 final class ConnectProxyPeer: Sendable {
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
     private let log = LineLog()
 
     private final class LineLog: Sendable {
@@ -16,14 +16,10 @@ final class ConnectProxyPeer: Sendable {
     init(arguments: [String] = []) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Peers/connect_proxy.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try HitchBinary.launch(process)
-        let handle = output.fileHandleForReading
+        let output = try ChildProcess.pipe()
+        let process = try ChildProcess("/usr/bin/env", ["python3", script] + arguments, stdout: output.write.fileDescriptor)
+        try output.write.close()
+        let handle = output.read
         var text = ""
         while !text.contains("\n") {
             let data = handle.availableData

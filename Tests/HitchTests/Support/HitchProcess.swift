@@ -36,44 +36,31 @@ enum HitchBinary {
         }
     }
 
-    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (it crashed copying
-    /// its arguments while another launch ran): launches go one at a time, the waits stay apart.
-    private static let launching = NSLock()
-
-    /// Starts `process`, one launch at a time across the test process (every test's launches go through here).
-    static func launch(_ process: Process) throws {
-        try launching.withLock { try process.run() }
-    }
-
     /// For a check that a trait makes before any test runs (no task of another test to stall then).
     static func runBlocking(
         _ executable: String, _ arguments: [String], stdin: String?, environment: [String: String]?
     ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try launch(process)
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let input = try ChildProcess.pipe()
+        let output = try ChildProcess.pipe()
+        let errors = try ChildProcess.pipe()
+        let child = try ChildProcess(
+            executable, arguments, environment: environment, stdin: input.read.fileDescriptor,
+            stdout: output.write.fileDescriptor, stderr: errors.write.fileDescriptor)
+        // The child holds its own copies: the parent's ends close, so that reading ends when the child exits.
+        for end in [input.read, output.write, errors.write] { try end.close() }
+        if let stdin { input.write.write(Data(stdin.utf8)) }
+        try input.write.close()
+        let stdout = output.read.readDataToEndOfFile()
+        let stderr = errors.read.readDataToEndOfFile()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            status: child.waitUntilExit(), stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
 /// A `hitch serve` process on 127.0.0.1 with a port of its own choosing, logging to a file.
 final class ServerProcess {
-    let process = Process()
+    let process: ChildProcess
     let logPath: String
     private(set) var address = ""
 
@@ -83,14 +70,11 @@ final class ServerProcess {
     init(arguments: [String], environment: [String: String], logPath: String, scheme: String = "http") async throws {
         self.logPath = logPath
         self.scheme = scheme
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: HitchBinary.path)
-        process.arguments = ["serve", "--bind", "127.0.0.1:0"] + arguments
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        try HitchBinary.launch(process)
+        let log = try ChildProcess.outputFile(logPath)
+        process = try ChildProcess(
+            HitchBinary.path, ["serve", "--bind", "127.0.0.1:0"] + arguments, environment: environment,
+            stdout: log.fileDescriptor, stderr: log.fileDescriptor)
+        try log.close()
         address = try await waitForAddress()
     }
 

@@ -56,18 +56,14 @@ enum LocalTLSServer {
     }
 
     private static func makeCertificate(in directory: String, names: String) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem", "-out",
-            directory + "/cert.pem", "-days", "1", "-subj", "/CN=local.hitch.test", "-addext",
-            "subjectAltName=" + names,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try HitchBinary.launch(process)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl could not make a certificate")
+        let process = try ChildProcess(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem", "-out",
+                directory + "/cert.pem", "-days", "1", "-subj", "/CN=local.hitch.test", "-addext",
+                "subjectAltName=" + names,
+            ])
+        try #require(process.waitUntilExit() == 0, "openssl could not make a certificate")
         return (
             try #require(try NIOSSLCertificate.fromPEMFile(directory + "/cert.pem").first),
             try NIOSSLPrivateKey(file: directory + "/key.pem", format: .pem)

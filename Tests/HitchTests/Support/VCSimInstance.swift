@@ -16,7 +16,7 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
     let url: URL
     let thumbprint: String
     let counts: [String: Int]
-    private let process: Process
+    private let process: ChildProcess
     private let usersFile: URL
     private let directory: URL
 
@@ -24,7 +24,7 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
     /// The users file, read again at every login: a process that writes it changes a password in "vCenter".
     var usersPath: String { usersFile.path }
 
-    private init(url: URL, thumbprint: String, counts: [String: Int], process: Process, usersFile: URL, directory: URL) {
+    private init(url: URL, thumbprint: String, counts: [String: Int], process: ChildProcess, usersFile: URL, directory: URL) {
         self.url = url
         self.thumbprint = thumbprint
         self.counts = counts
@@ -64,15 +64,11 @@ final class VCSimInstance: @unchecked Sendable {  // the process is only started
         for gate in gates { gate.close() }
         let holds = zip(holding, gates).map { "\($0)=\($1.path)" }.joined(separator: ",")
         let outputPath = directory.appendingPathComponent("out")
-        _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputPath)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-users", usersFile.path] + (holds.isEmpty ? [] : ["-hold", holds]) + arguments
-        process.environment = ["TMPDIR": directory.path]
-        process.standardOutput = output
-        process.standardError = output
-        try HitchBinary.launch(process)
+        let output = try ChildProcess.outputFile(outputPath.path)
+        let process = try ChildProcess(
+            binary, ["-users", usersFile.path] + (holds.isEmpty ? [] : ["-hold", holds]) + arguments,
+            environment: ["TMPDIR": directory.path], stdout: output.fileDescriptor, stderr: output.fileDescriptor)
+        try output.close()
         for _ in 0..<300 {
             let text = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
             if let listening = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),

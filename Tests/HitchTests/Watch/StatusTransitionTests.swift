@@ -52,7 +52,9 @@ import Testing
         let still = Self.transition(Self.record(state: "unreachable", since: earlier), Self.tested("unreachable"))
         #expect(still.events.isEmpty && still.status.since == earlier)
         let other = Self.transition(Self.record(state: "unreachable", since: earlier), Self.tested("timeout"))
-        #expect(other.events.map(\.name) == [.statusChanged] && other.status.since == earlier, "still failing since then")
+        #expect(other.events.isEmpty && other.status.since == earlier, "still failing since then: the same outage")
+        let found = Self.transition(Self.record(state: "untested"), Self.tested("auth-failed"))
+        #expect(found.events.map(\.name) == [.statusChanged], "first found failing")
         let up = Self.transition(Self.record(state: "ok", since: earlier, known: Self.old), Self.tested("ok"), presented: Self.old)
         #expect(up.events.isEmpty && up.status.since == earlier && up.certificates == nil)
     }
