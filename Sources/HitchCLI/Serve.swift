@@ -24,6 +24,11 @@ struct Serve: AsyncParsableCommand {
             address that is not loopback, serve refuses plain HTTP unless --allow-plain-http says that a TLS proxy \
             in front is the only way in (and then warns at every start). Pass --secure-cookies when browsers reach \
             Hitch through such a proxy.
+
+            Watching: every connection is tested every HITCH_CHECK_EVERY (6h; 30m, 1d, or never), or its own \
+            --check-every, at most HITCH_CHECK_CONCURRENCY (4) at once, once across servers sharing PostgreSQL. \
+            Webhooks (`hitch webhook add`) are sent from a queue in the database, retried after \
+            HITCH_WEBHOOK_RETRY_SECONDS (30), doubling, for a day.
             """)
 
     @Option(help: "The data directory (env HITCH_DATA_DIR).") var dataDir: String?

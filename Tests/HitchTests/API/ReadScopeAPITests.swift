@@ -5,7 +5,7 @@ import HitchDomain
 import Testing
 
 /// A consumer limited to team-a reads team-a's connections through every route, and nothing of team-b's: not its
-/// versions, references, inventory, preflight, jobs or assignments, and its api-key is invalid to that consumer.
+/// versions, references, test history, inventory, preflight, jobs or assignments, and its api-key is invalid to that consumer.
 @Suite struct ReadScopeAPITests {
     @Test(arguments: TestBackend.all)
     func aTagLimitedConsumerReadsItsTagsOnly(backend: TestBackend) async throws {
@@ -27,7 +27,7 @@ import Testing
             #expect(try await client.call(.post, "/v1/users", json: ["name": "enroll-a", "role": "consumer", "kind": "service", "allowedTags": ["team-a"]]).status == .created)
             let limited = try #require(try await client.call(.post, "/v1/tokens", json: ["user": "enroll-a", "name": "t"]).json["secret"] as? String)
 
-            for path in ["", "/versions", "/references", "/inventory", "/preflight"] {
+            for path in ["", "/versions", "/references", "/inventory", "/preflight", "/tests"] {
                 let refused = try await client.call(.get, "/v1/connections/agents-b\(path)", token: limited)
                 #expect(refused.status == .forbidden, "agents-b\(path): \(refused.status) \(refused.text)")
                 let allowed = try await client.call(.get, "/v1/connections/agents-a\(path)", token: limited)

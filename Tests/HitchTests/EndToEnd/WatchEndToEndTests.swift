@@ -299,8 +299,12 @@ struct WatchEndToEndTests {
                 #expect(Set(all.map { $0.headers["x-hitch-delivery"] ?? "" }).count == 1, "one delivery, tried three times")
                 #expect(all.allSatisfy { $0.isSigned(with: webhook.secret) && $0.body == all[0].body })
                 #expect(all[0].json["state"] == "unreachable" && all[0].json["previousState"] == "untested", "\(all[0].body)")
-                let listed = try await cli.run(["webhook", "deliveries", webhook.id, "-o", "json"], as: admin, expect: 0).stdout
-                let deliveries = try #require(try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]], "\(listed)")
+                // The receiver answered before Hitch saved the attempt: wait for the save.
+                let deliveries = try await Eventually.value { () -> [[String: Any]]? in
+                    let listed = try await cli.run(["webhook", "deliveries", webhook.id, "-o", "json"], as: admin, expect: 0).stdout
+                    let deliveries = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+                    return deliveries.first?["state"] as? String == "pending" ? nil : deliveries
+                }
                 #expect(deliveries.count == 1 && deliveries[0]["state"] as? String == "delivered" && deliveries[0]["attempts"] as? Int == 3
                     && deliveries[0]["lastStatus"] as? Int == 200, "\(deliveries)")
                 // The receiver's answers are never kept beyond their status, and no secret is in any payload.
