@@ -258,6 +258,15 @@ def operator_flows(driver):
     wait(driver).until(EC.url_contains("?notice=saved"))
     status, _ = drawer_test(driver)
     check(status == "ok", "the new password works once saved")
+    # The drawer's strip of recent results: the failed test and the passing one, oldest first, each with its title.
+    cells = driver.find_elements(By.CSS_SELECTOR, "#drawer-history .cell")
+    titles = [cell.get_attribute("title") for cell in cells]
+    check(len(cells) >= 2 and "auth-failed" in " ".join(titles) and ": ok" in titles[-1], "the history strip: %s" % titles)
+    colours = [cell.get_attribute("class") for cell in cells]
+    failed = [index for index, title in enumerate(titles) if "auth-failed" in title]
+    check(all("bad" in colours[index] for index in failed) and "good" in colours[-1], "the strip's colours: %s" % colours)
+    check("ok since" in text_of(driver, "drawer-since"), "since when it is ok")
+    shot(driver, "history-strip")
     connection, headers = api("GET", "/v1/connections/" + name)
     check(connection["credentialVersion"] == 2, "the change made version 2")
     history = by_id(driver, "drawer").text

@@ -50,6 +50,8 @@ struct DrawerView: Sendable {
     let since: String?
     /// The last test results, oldest first, as a strip of cells.
     let history: [HistoryCell]
+    /// The template's section for the strip (a section on the array itself would repeat it).
+    let hasHistory: Bool
     /// The certificate the connection remembers, and another that a test met instead.
     let certificate: String?
     let offeredCertificate: String?
@@ -130,6 +132,7 @@ struct DrawerView: Sendable {
                     badge: DashboardFormat.badge($0.state),
                     title: "\(DashboardFormat.time($0.at) ?? ""): \($0.state)\($0.message.map { " (\($0))" } ?? "") by \($0.testedBy)")
             },
+            hasHistory: !tests.isEmpty,
             certificate: connection.knownCertificate.map(Self.describe),
             offeredCertificate: connection.offeredCertificate.map(Self.describe),
             schedule: connection.checkEvery.map { $0 == "never" ? "never" : "every \($0)" } ?? "the server's interval",

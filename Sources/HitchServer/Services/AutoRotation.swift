@@ -87,16 +87,8 @@ extension HitchRuntime {
     /// Rotates due, opted-in connections every `HITCH_AUTO_ROTATE_SECONDS` (60 by default) until cancelled.
     public func rotateAutomatically(logger: Logger) async {
         let interval = (try? AutoRotation.interval(from: environment)) ?? .seconds(60)
-        while !Task.isCancelled {
-            do {
-                _ = try await autoRotation.runDue(logger: logger)
-                try await Task.sleep(for: interval)
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("automatic rotation: trying again", metadata: ["error": "\(type(of: error))"])
-                try? await Task.sleep(for: interval)
-            }
+        await BackgroundLoop.run("automatic rotation", every: interval, logger: logger) {
+            _ = try await autoRotation.runDue(logger: logger)
         }
     }
 }

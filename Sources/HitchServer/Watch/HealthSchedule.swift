@@ -152,16 +152,8 @@ extension HitchRuntime {
     /// Runs the scheduled checks until cancelled; nothing when `HITCH_CHECK_EVERY` is `never`.
     public func watchConnections(logger: Logger) async {
         guard healthSchedule.settings.interval != nil else { return }
-        let tick = healthSchedule.settings.tick
-        while !Task.isCancelled {
-            do {
-                try await healthSchedule.runDue(logger: logger)
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("scheduled checks: trying again", metadata: ["error": "\(type(of: error))"])
-            }
-            do { try await Task.sleep(for: tick) } catch { return }
+        await BackgroundLoop.run("scheduled checks", every: healthSchedule.settings.tick, logger: logger) {
+            try await healthSchedule.runDue(logger: logger)
         }
     }
 }

@@ -141,15 +141,8 @@ struct WebhookDelivery: Sendable {
 extension HitchRuntime {
     /// Sends due webhook deliveries every second until cancelled.
     public func deliverWebhooks(logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                try await webhookDelivery.runDue(logger: logger)
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("webhook deliveries: trying again", metadata: ["error": "\(type(of: error))"])
-            }
-            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        await BackgroundLoop.run("webhook deliveries", every: .seconds(1), logger: logger) {
+            try await webhookDelivery.runDue(logger: logger)
         }
     }
 }
