@@ -50,6 +50,17 @@ public enum ServerMetrics {
             .recordSeconds(report.duration)
     }
 
+    /// A webhook delivery attempt, by event and outcome (`delivered`, `retry`, `failed`: given up after a day).
+    static func webhookAttempt(event: String, outcome: String) {
+        Counter(label: "hitch_webhook_attempts_total", dimensions: [("event", event), ("outcome", outcome)]).increment()
+    }
+
+    /// The checks the schedule ran on this server.
+    static func scheduledChecks(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "hitch_scheduled_checks_total").increment(by: count)
+    }
+
     /// The objects a finished discovery read, by inventory type.
     static func discovered(_ counts: [InventoryType: Int]) {
         for (type, count) in counts where count > 0 {

@@ -85,6 +85,7 @@ struct HealthSchedule: Sendable {
             if won, every != nil, !Self.isHeld(record) { claimed.append(record) }
         }
         await test(claimed, logger: logger)
+        ServerMetrics.scheduledChecks(claimed.count)
         return claimed.count
     }
 

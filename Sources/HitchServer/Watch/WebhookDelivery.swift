@@ -84,6 +84,10 @@ struct WebhookDelivery: Sendable {
                 if attempt.nextAttemptAt.timeIntervalSince(delivery.createdAt) > Self.giveUpAfter { attempt.state = .failed }
             }
             try await store.write(logger: logger) { [attempt] in try await $0.webhooks.saveAttempt(attempt) }
+            let event = delivery.event
+            ServerMetrics.webhookAttempt(
+                event: WatchEvent.Name(rawValue: event)?.rawValue ?? "other",
+                outcome: attempt.state == .delivered ? "delivered" : attempt.state == .failed ? "failed" : "retry")
             if !outcome.delivered {
                 logger.warning("webhook delivery failed", metadata: [
                     "webhook": "\(webhook.id)", "delivery": "\(delivery.id)", "attempts": "\(attempt.attempts)",
