@@ -180,10 +180,11 @@ struct Load: Sendable {
         await ledger.acknowledge(name, version: connection?["credentialVersion"] as? Int ?? 1)
     }
 
-    /// One request; a short `timeout` by default, since a client of a killed server would otherwise keep trying to
-    /// connect until it runs out.
+    /// One request, with a `timeout`: a killed server's connections are refused or reset at once, and the bound
+    /// only ends a request that hangs. It is long enough for a loaded machine, where a durable create has taken over
+    /// 10 s; a client that timed out against a live server stopped, and the test then waited for writes that never came.
     func send(
-        _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, timeout: Int64 = 5
+        _ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, timeout: Int64 = 30
     ) async throws -> (status: HTTPResponseStatus, text: String) {
         var request = HTTPClientRequest(url: address + path)
         request.method = method
