@@ -51,8 +51,9 @@ public final class ServingCertificate: Sendable {
 
     /// A key file that the group or others may read is served all the same (a mounted secret often is), but said.
     private static func warnIfShared(_ path: String, logger: Logger) {
-        var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & 0o077 != 0 else { return }
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int,
+            mode & 0o077 != 0
+        else { return }
         logger.warning("the tls key file can be read by other users than the server's; chmod 600 it", metadata: ["tls.key": "\(path)"])
     }
 
