@@ -2,6 +2,7 @@ import HitchDomain
 import HitchPlatforms
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics, reported through swift-metrics and exported by swift-prometheus at /metrics. No label
 /// carries a connection's name, a user's name or a secret: labels are operations, status codes, kinds, inventory
@@ -25,9 +26,28 @@ public enum ServerMetrics {
 
     /// A request, by its operation (an API operation id, or one of a few fixed names) and status.
     static func request(operation: String?, path: String, status: Int, took duration: Duration) {
-        let name = operationLabel(operation, path: path)
-        Counter(label: "hitch_http_requests_total", dimensions: [("operation", name), ("status", String(status))]).increment()
-        Timer(label: "hitch_http_request_duration_seconds", dimensions: [("operation", name)]).record(duration: duration)
+        let handles = requestHandles.handles(operation: operationLabel(operation, path: path), status: status)
+        handles.count.increment()
+        handles.duration.record(duration: duration)
+    }
+
+    /// The request metrics' handles, made once per operation and status: making one looks it up in the registry
+    /// under a lock, which profiles showed on every request.
+    private static let requestHandles = RequestHandles()
+
+    private final class RequestHandles: Sendable {
+        private let made = Mutex<[String: (count: Metrics.Counter, duration: Metrics.Timer)]>([:])
+
+        func handles(operation: String, status: Int) -> (count: Metrics.Counter, duration: Metrics.Timer) {
+            let key = operation + " " + String(status)
+            if let handles = made.withLock({ $0[key] }) { return handles }
+            let handles = (
+                Counter(label: "hitch_http_requests_total", dimensions: [("operation", operation), ("status", String(status))]),
+                Timer(label: "hitch_http_request_duration_seconds", dimensions: [("operation", operation)])
+            )
+            made.withLock { $0[key] = handles }
+            return handles
+        }
     }
 
     /// An operation id names one of the document's operations; a dashboard page, a fixed route or an unknown path
