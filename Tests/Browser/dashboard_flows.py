@@ -19,7 +19,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ENV = os.environ
@@ -133,7 +133,13 @@ def sign_in(driver, username, password):
 def sign_in_with_keyboard(driver, username, password):
     """The sign-in form with the keyboard only: the username has the focus, Tab moves on, Enter submits."""
     driver.get(BASE + "/ui/login")
-    check(driver.switch_to.active_element.get_attribute("id") == "username", "the username has the focus")
+    # autofocus applies once the page has loaded, which a loaded machine may finish after get() returns.
+    focused = lambda d: d.switch_to.active_element.get_attribute("id") == "username"
+    try:
+        wait(driver).until(focused)
+    except TimeoutException:
+        pass
+    check(focused(driver), "the username has the focus")
     ActionChains(driver).send_keys(username, Keys.TAB, password, Keys.ENTER).perform()
     wait(driver).until(EC.url_contains("/ui/connections"))
     check(username in by_id(driver, "signed-in-as").text, "signed in with the keyboard as " + username)
