@@ -305,7 +305,9 @@ struct WatchEndToEndTests {
                     let deliveries = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
                     return deliveries.first?["state"] as? String == "pending" ? nil : deliveries
                 }
-                #expect(deliveries.count == 1 && deliveries[0]["state"] as? String == "delivered" && deliveries[0]["attempts"] as? Int == 3
+                // Three attempts reached the receiver; one more may have been cut short by the stop itself.
+                #expect(deliveries.count == 1 && deliveries[0]["state"] as? String == "delivered"
+                    && (3...4).contains(deliveries[0]["attempts"] as? Int ?? 0)
                     && deliveries[0]["lastStatus"] as? Int == 200, "\(deliveries)")
                 // The receiver's answers are never kept beyond their status, and no secret is in any payload.
                 for delivery in all { #expect(!delivery.body.contains("CANARYgonePw-55") && !delivery.body.contains(webhook.secret)) }
