@@ -29,7 +29,8 @@ struct WebhookService: Sendable {
         let sealed = try secrets.seal(secret, as: Self.binding(id: id, url: url))
         let webhook = WebhookRecord(
             id: id, url: url, events: names, secret: sealed, createdAt: clock(), createdBy: actor.principal.name)
-        let event = actor.event("webhook.add", target: Self.target(webhook), detail: "\(url) for \(names.joined(separator: ", "))")
+        let event = actor.event(
+            "webhook.add", target: Self.target(webhook), detail: "\(Self.shown(url)) for \(names.joined(separator: ", "))")
         try await store.write(logger: logger) { [audit] session in
             guard try await session.webhooks.list().count < Self.maximumWebhooks else {
                 throw HitchError(.conflict, "a server keeps at most \(Self.maximumWebhooks) webhooks; remove one first")
@@ -48,7 +49,7 @@ struct WebhookService: Sendable {
         try await store.write(logger: logger) { [audit] session in
             guard let webhook = try await session.webhooks.find(id: id) else { throw Self.notFound(id) }
             _ = try await session.webhooks.delete(id: id)
-            try await audit.append(actor.event("webhook.remove", target: Self.target(webhook), detail: webhook.url), in: session)
+            try await audit.append(actor.event("webhook.remove", target: Self.target(webhook)), in: session)
         }
     }
 
@@ -66,7 +67,14 @@ struct WebhookService: Sendable {
     }
 
     static func target(_ webhook: WebhookRecord) -> AuditTarget {
-        AuditTarget(kind: "webhook", name: webhook.url, id: webhook.id)
+        AuditTarget(kind: "webhook", name: shown(webhook.url), id: webhook.id)
+    }
+
+    /// A URL as the audit log names it: its scheme and host only. A hook's path or query often is its credential
+    /// (a chat service's incoming webhook), and auditors who read the log are not its admins.
+    static func shown(_ url: String) -> String {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return "webhook" }
+        return "\(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")/…"
     }
 
     private static func notFound(_ id: String) -> HitchError { HitchError(.notFound, "webhook '\(id)' not found") }

@@ -107,6 +107,9 @@ import Testing
             #expect(tooMany.status == .conflict, "\(tooMany.text)")
             #expect(try await client.call(.delete, "/v1/webhooks/no-such-id").status == .notFound)
             let audit = try await client.call(.get, "/v1/audit?action=webhook.add")
+            // The log names a hook by its host only: a hook's path may be its credential.
+            let logged = (audit.json["events"] as? [[String: Any]] ?? []).map { "\($0["target"] ?? "") \($0["detail"] ?? "")" }
+            #expect(logged.contains { $0.contains("https://hooks.example/…") } && !logged.contains { $0.contains("hooks.example/19") }, "\(logged.prefix(3))")
             // Every refusal is audited too: six invalid requests and the 21st.
             let outcomes = (audit.json["events"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } ?? []
             #expect(outcomes.filter { $0 == "ok" }.count == WebhookService.maximumWebhooks && outcomes.filter { $0 == "failed" }.count == 7, "\(outcomes)")
