@@ -18,7 +18,7 @@ public struct SecretBinding: Sendable, Hashable {
     }
 
     func associatedData(purpose: String) -> Data {
-        let digest = SHA256.hash(data: Data(destination.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SecretGenerator.hex(SHA256.hash(data: Data(destination.utf8)))
         return Data("hitch/\(purpose)/v2\u{0}\(connectionId)\u{0}\(field)\u{0}\(credentialVersion)\u{0}\(digest)".utf8)
     }
 

@@ -16,8 +16,8 @@ struct SQLAuditRepository: AuditRepository {
     }
 
     func head() async throws -> AuditHead? {
-        try await database.select().columns("sequence", "mac", "key_version", "head_mac").from("audit_head")
-            .where("id", .equal, Self.headId).first()
+        // Plain SQL rather than a builder: every write reads and moves the head, inside SQLite's one writer.
+        try await database.raw("SELECT sequence, mac, key_version, head_mac FROM audit_head WHERE id = \(bind: Self.headId)").first()
             .map { row in
                 AuditHead(
                     sequence: try row.decode(column: "sequence", as: Int64.self),
@@ -31,13 +31,12 @@ struct SQLAuditRepository: AuditRepository {
         // Bounded so that one statement stays under every backend's limit on bound values.
         for chunk in stride(from: 0, to: entries.count, by: 1_000) {
             let rows = entries[chunk..<min(chunk + 1_000, entries.count)].map(AuditRow.init)
-            try await database.insert(into: "audit_events").models(rows, with: .snakeCase).run()
+            try await RowInsert(into: "audit_events", rows: rows).run(on: database)
         }
-        let updated = try await database.update("audit_head")
-            .set("sequence", to: head.sequence).set("mac", to: head.mac).set("key_version", to: head.keyVersion)
-            .set("head_mac", to: head.headMac)
-            .where("id", .equal, Self.headId)
-            .returning("id").all()
+        let updated = try await database.raw("""
+            UPDATE audit_head SET sequence = \(bind: head.sequence), mac = \(bind: head.mac), \
+            key_version = \(bind: head.keyVersion), head_mac = \(bind: head.headMac) WHERE id = \(bind: Self.headId) RETURNING id
+            """).all()
         if updated.isEmpty {
             try await database.insert(into: "audit_head")
                 .columns("id", "sequence", "mac", "key_version", "head_mac")

@@ -132,7 +132,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {
-        try await database.insert(into: "connections").model(ConnectionRow(record), with: .snakeCase).run()
+        try await RowInsert(into: "connections", row: ConnectionRow(record)).run(on: database)
         try await insertSecrets(secrets, connectionId: record.id)
         try await insertVersion(version, connectionId: record.id)
     }
@@ -140,12 +140,10 @@ struct SQLConnectionRepository: ConnectionRepository {
     func update(
         _ record: ConnectionRecord, expectedRevision: Int, secrets: [StoredSecret], version: CredentialVersionRecord?
     ) async throws -> Bool {
-        let updated = try await database.update("connections")
-            .set(model: ConnectionRow(record), with: .snakeCase)
-            .where("id", .equal, record.id)
-            .where("revision", .equal, expectedRevision)
-            .returning("id")
-            .all()
+        let update = try RowUpdate(
+            "connections", set: ConnectionRow(record),
+            where: "id = \(bind: record.id) AND revision = \(bind: expectedRevision) RETURNING id")
+        let updated = try await database.raw(update.statement).all()
         guard !updated.isEmpty else { return false }
         try await insertSecrets(secrets, connectionId: record.id)
         if let version { try await insertVersion(version, connectionId: record.id) }
@@ -244,18 +242,17 @@ struct SQLConnectionRepository: ConnectionRepository {
         if checkingKeyring {
             try await SQLKeyringRepository.requireDataVersions(Set(secrets.map(\.masterKeyVersion)), in: database)
         }
-        try await database.insert(into: "connection_secrets")
-            .models(secrets.map { SecretRow($0, connectionId: connectionId) }, with: .snakeCase)
-            .onConflict(with: ["connection_id", "field"]) { update in
-                update.set(excludedValueOf: "credential_version").set(excludedValueOf: "master_key_version")
-                    .set(excludedValueOf: "wrapped_key").set(excludedValueOf: "ciphertext")
-            }
-            .run()
+        try await RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) })
+            .then("""
+                ON CONFLICT (connection_id, field) DO UPDATE SET credential_version = excluded.credential_version, \
+                master_key_version = excluded.master_key_version, wrapped_key = excluded.wrapped_key, \
+                ciphertext = excluded.ciphertext
+                """)
+            .run(on: database)
     }
 
     private func insertVersion(_ version: CredentialVersionRecord, connectionId: String) async throws {
-        try await database.insert(into: "credential_versions")
-            .model(try VersionRow(version, connectionId: connectionId), with: .snakeCase).run()
+        try await RowInsert(into: "credential_versions", row: try VersionRow(version, connectionId: connectionId)).run(on: database)
     }
 }
 
@@ -269,10 +266,6 @@ extension ConnectionFilter {
         }
         return true
     }
-}
-
-extension SQLQueryEncoder {
-    static let snakeCase = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
 }
 
 extension SQLRowDecoder {

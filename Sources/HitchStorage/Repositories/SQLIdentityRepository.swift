@@ -19,7 +19,7 @@ struct SQLIdentityRepository: IdentityRepository {
     func insert(_ identity: Identity, passwordHash: String?) async throws {
         var row = IdentityRow(identity)
         row.passwordHash = passwordHash
-        try await database.insert(into: "identities").model(row, with: .snakeCase).run()
+        try await RowInsert(into: "identities", row: row).run(on: database)
     }
 
     func find(name: String) async throws -> Identity? {
@@ -59,7 +59,7 @@ struct SQLIdentityRepository: IdentityRepository {
     }
 
     func insert(_ token: TokenRecord) async throws {
-        try await database.insert(into: "tokens").model(TokenRow(token), with: .snakeCase).run()
+        try await RowInsert(into: "tokens", row: TokenRow(token)).run(on: database)
     }
 
     func identity(forTokenHash hash: String) async throws -> (Identity, TokenRecord)? {

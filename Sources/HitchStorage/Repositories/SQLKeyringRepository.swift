@@ -19,7 +19,7 @@ struct SQLKeyringRepository: KeyringRepository {
     }
 
     func insert(_ key: KeyringKeyRecord) async throws {
-        try await database.insert(into: "keyring_keys").model(KeyringRow(key), with: .snakeCase).run()
+        try await RowInsert(into: "keyring_keys", row: KeyringRow(key)).run(on: database)
     }
 
     func reseal(purpose: String, version: Int, sealedKey: Data, kek: String) async throws {
@@ -75,10 +75,10 @@ struct SQLKeyringRepository: KeyringRepository {
     /// then counts what was written with it. So nothing is ever stored wrapped by a retired version.
     static func requireDataVersions(_ versions: Set<Int>, in database: any SQLDatabase) async throws {
         guard !versions.isEmpty else { return }
-        let query = database.select().column("version").from("keyring_keys").where("purpose", .equal, "data")
-            .where("version", .in, Array(versions))
-        if database.dialect.name != "sqlite" { query.lockingClause(SQLRaw("FOR KEY SHARE")) }
-        let found = Set(try await query.all().map { try $0.decode(column: "version", as: Int.self) })
+        // Plain SQL rather than a builder: it runs on every write of a secret, inside SQLite's one writer.
+        var query: SQLQueryString = "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))"
+        if database.dialect.name != "sqlite" { query.appendLiteral(" FOR KEY SHARE") }
+        let found = Set(try await database.raw(query).all().map { try $0.decode(column: "version", as: Int.self) })
         if let missing = versions.subtracting(found).min() {
             throw StorageError(
                 code: .keyVersionRetired,

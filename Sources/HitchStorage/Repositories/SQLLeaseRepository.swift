@@ -8,7 +8,7 @@ struct SQLLeaseRepository: LeaseRepository {
         if let handle = lease.handle {
             try await SQLKeyringRepository.requireDataVersions([handle.masterKeyVersion], in: database)
         }
-        try await database.insert(into: "leases").model(LeaseRow(lease), with: .snakeCase).run()
+        try await RowInsert(into: "leases", row: LeaseRow(lease)).run(on: database)
     }
 
     func find(id: String) async throws -> LeaseRecord? {

@@ -6,7 +6,7 @@ struct SQLJobRepository: JobRepository {
     let database: any SQLDatabase
 
     func insert(_ job: JobRecord) async throws {
-        try await database.insert(into: "jobs").model(JobRow(job), with: .snakeCase).run()
+        try await RowInsert(into: "jobs", row: JobRow(job)).run(on: database)
     }
 
     func find(id: String) async throws -> JobRecord? {
@@ -73,7 +73,7 @@ struct SQLAssignmentRepository: AssignmentRepository {
     let database: any SQLDatabase
 
     func insert(_ assignment: AssignmentRecord) async throws {
-        try await database.insert(into: "assignments").model(AssignmentRow(assignment), with: .snakeCase).run()
+        try await RowInsert(into: "assignments", row: AssignmentRow(assignment)).run(on: database)
     }
 
     func find(id: String) async throws -> AssignmentRecord? {

@@ -127,7 +127,7 @@ struct SQLWebhookRepository: WebhookRepository {
 
     func insert(_ webhook: WebhookRecord) async throws {
         try await SQLKeyringRepository.requireDataVersions([webhook.secret.masterKeyVersion], in: database)
-        try await database.insert(into: "webhooks").model(try WebhookRow(webhook), with: .snakeCase).run()
+        try await RowInsert(into: "webhooks", row: try WebhookRow(webhook)).run(on: database)
     }
 
     func list() async throws -> [WebhookRecord] {
@@ -190,7 +190,7 @@ struct SQLWebhookRepository: WebhookRepository {
 
     func enqueue(_ deliveries: [WebhookDeliveryRecord]) async throws {
         guard !deliveries.isEmpty else { return }
-        try await database.insert(into: "webhook_deliveries").models(deliveries.map(DeliveryRow.init), with: .snakeCase).run()
+        try await RowInsert(into: "webhook_deliveries", rows: deliveries.map(DeliveryRow.init)).run(on: database)
     }
 
     func due(at now: Date, limit: Int) async throws -> [WebhookDeliveryRecord] {
