@@ -48,7 +48,7 @@ struct SQLAuditRepository: AuditRepository {
     }
 
     func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry] {
-        let query = database.select().columns(AuditRow.columns).from("audit_events")
+        let query = database.select().column(AuditRow.columnList).from("audit_events")
             .orderBy("sequence", .descending).limit(limit)
         if let before { query.where("sequence", .lessThan, before) }
         if let connection = filter.connection {
@@ -74,7 +74,7 @@ struct SQLAuditRepository: AuditRepository {
     }
 
     func entries(after sequence: Int64, limit: Int) async throws -> [AuditEntry] {
-        try await database.select().columns(AuditRow.columns).from("audit_events")
+        try await database.select().column(AuditRow.columnList).from("audit_events")
             .where("sequence", .greaterThan, sequence).orderBy("sequence").limit(limit)
             .all().map(AuditRow.decode)
     }
@@ -95,6 +95,7 @@ struct AuditRow: Codable {
         "request_id", "action", "target_kind", "target_name", "target_id", "outcome", "failure_code",
         "changed_fields", "detail", "key_version", "mac",
     ]
+    static let columnList = ColumnNames.list(columns)
 
     var sequence: Int64
     var recordedAt: Int64

@@ -11,6 +11,7 @@ struct SQLConnectionRepository: ConnectionRepository {
         "expires_at", "expires_what", "platform_created_at", "created_at", "created_by", "updated_at", "updated_by", "max_secret_age_days", "credential_created_at", "auto_rotate",
         "check_every_seconds",
     ] + WatchColumns.columns
+    private static let columnList = ColumnNames.list(columns)
 
     func find(name: String) async throws -> ConnectionRecord? {
         try await find(where: "name", is: name, lock: nil)
@@ -29,7 +30,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     private func find(where column: String, is value: String, lock: RowLock?) async throws -> ConnectionRecord? {
-        let query = database.select().columns(Self.columns).from("connections").where(SQLIdentifier(column), .equal, SQLBind(value))
+        let query = database.select().column(Self.columnList).from("connections").where(SQLIdentifier(column), .equal, SQLBind(value))
         switch lock {
         case .share?: query.for(.share)
         case .update?: query.for(.update)
@@ -78,7 +79,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord] {
         // SQL narrows the rows with LIKE; `filter.matches` then decides exactly, since `_` and `%` in a tag or
         // in the searched text are LIKE wildcards.
-        let query = database.select().columns(Self.columns).from("connections").orderBy("name")
+        let query = database.select().column(Self.columnList).from("connections").orderBy("name")
         if let kind = filter.kind { query.where("kind", .equal, kind.rawValue) }
         // `KEY:` alone matches any tag of that key (`environment:` finds environment:prod and environment:dev).
         for tag in filter.tags { query.where("tags", .like, tag.hasSuffix(":") ? "%\"\(tag)%" : "%\"\(tag)\"%") }
@@ -269,5 +270,6 @@ extension ConnectionFilter {
 }
 
 extension SQLRowDecoder {
-    static let snakeCase = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+    /// SQLKit's `convertFromSnakeCase`, with each key's column name converted once and kept.
+    static let snakeCase = SQLRowDecoder(keyDecodingStrategy: .custom(ColumnNames.key(for:)))
 }

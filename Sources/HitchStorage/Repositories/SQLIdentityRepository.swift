@@ -23,17 +23,17 @@ struct SQLIdentityRepository: IdentityRepository {
     }
 
     func find(name: String) async throws -> Identity? {
-        try await database.select().columns(IdentityRow.columns).from("identities").where("name", .equal, name)
+        try await database.select().column(IdentityRow.columnList).from("identities").where("name", .equal, name)
             .first(decoding: IdentityRow.self, with: .snakeCase)?.identity()
     }
 
     func find(id: String) async throws -> Identity? {
-        try await database.select().columns(IdentityRow.columns).from("identities").where("id", .equal, id)
+        try await database.select().column(IdentityRow.columnList).from("identities").where("id", .equal, id)
             .first(decoding: IdentityRow.self, with: .snakeCase)?.identity()
     }
 
     func list() async throws -> [Identity] {
-        try await database.select().columns(IdentityRow.columns).from("identities").orderBy("name")
+        try await database.select().column(IdentityRow.columnList).from("identities").orderBy("name")
             .all(decoding: IdentityRow.self, with: .snakeCase).compactMap { $0.identity() }
     }
 
@@ -67,7 +67,7 @@ struct SQLIdentityRepository: IdentityRepository {
             let tokenRow = try await database.select().column("*").from("tokens")
                 .where("token_hash", .equal, hash).where("revoked_at", .is, SQLLiteral.null)
                 .first(decoding: TokenRow.self, with: .snakeCase),
-            let identityRow = try await database.select().columns(IdentityRow.columns).from("identities")
+            let identityRow = try await database.select().column(IdentityRow.columnList).from("identities")
                 .where("id", .equal, tokenRow.identityId).where("enabled", .equal, 1)
                 .first(decoding: IdentityRow.self, with: .snakeCase),
             let identity = identityRow.identity()
@@ -115,6 +115,7 @@ struct SQLIdentityRepository: IdentityRepository {
 struct IdentityRow: Codable {
     /// Every column but the password hash, which only a sign-in reads.
     static let columns = ["id", "name", "display_name", "kind", "role", "enabled", "created_at", "allowed_tags"]
+    static let columnList = ColumnNames.list(columns)
 
     var id: String
     var name: String

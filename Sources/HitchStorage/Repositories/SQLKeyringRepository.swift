@@ -6,14 +6,16 @@ struct SQLKeyringRepository: KeyringRepository {
 
     static let columns = ["purpose", "version", "sealed_key", "kek", "chain_version", "chained_key", "created_at", "created_by"]
 
+    static let columnList = ColumnNames.list(columns)
+
     func all() async throws -> [KeyringKeyRecord] {
-        try await database.select().columns(Self.columns).from("keyring_keys").orderBy("purpose").orderBy("version")
+        try await database.select().column(Self.columnList).from("keyring_keys").orderBy("purpose").orderBy("version")
             .all(decoding: KeyringRow.self, with: .snakeCase).map { try $0.record() }
     }
 
     /// `FOR NO KEY UPDATE`: key changes take turns, while writes that hold a version (`FOR KEY SHARE`) go on.
     func allLocked() async throws -> [KeyringKeyRecord] {
-        let query = database.select().columns(Self.columns).from("keyring_keys").orderBy("purpose").orderBy("version")
+        let query = database.select().column(Self.columnList).from("keyring_keys").orderBy("purpose").orderBy("version")
         if database.dialect.name != "sqlite" { query.lockingClause(SQLRaw("FOR NO KEY UPDATE")) }
         return try await query.all(decoding: KeyringRow.self, with: .snakeCase).map { try $0.record() }
     }

@@ -12,12 +12,12 @@ struct SQLLeaseRepository: LeaseRepository {
     }
 
     func find(id: String) async throws -> LeaseRecord? {
-        try await database.select().columns(LeaseRow.columns).from("leases").where("id", .equal, id)
+        try await database.select().column(LeaseRow.columnList).from("leases").where("id", .equal, id)
             .first(decoding: LeaseRow.self, with: .snakeCase)?.record()
     }
 
     func list(_ filter: LeaseFilter, limit: Int) async throws -> [LeaseRecord] {
-        let query = database.select().columns(LeaseRow.columns).from("leases")
+        let query = database.select().column(LeaseRow.columnList).from("leases")
         if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
         if let consumerId = filter.consumerId { query.where("consumer_id", .equal, consumerId) }
         if filter.activeOnly { query.where("ended_at", .is, SQLLiteral.null) }
@@ -75,7 +75,7 @@ struct SQLLeaseRepository: LeaseRepository {
     }
 
     func handles(below version: Int, after: String?, limit: Int) async throws -> [LeaseRecord] {
-        let query = database.select().columns(LeaseRow.columns).from("leases")
+        let query = database.select().column(LeaseRow.columnList).from("leases")
             .where("handle_ciphertext", .isNot, SQLLiteral.null).where("handle_master_key_version", .lessThan, version)
         if let after { query.where("id", .greaterThan, after) }
         return try await query.orderBy("id").limit(limit).for(.update)
@@ -92,7 +92,7 @@ struct SQLLeaseRepository: LeaseRepository {
     }
 
     private func pending(ids: [String]?, limit: Int) async throws -> [LeaseRecord] {
-        let query = database.select().columns(LeaseRow.columns).from("leases")
+        let query = database.select().column(LeaseRow.columnList).from("leases")
             .where("handle_ciphertext", .isNot, SQLLiteral.null).where("ended_at", .isNot, SQLLiteral.null)
         if let ids { query.where("id", .in, ids) }
         return try await query.orderBy("ended_at").limit(limit).all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
@@ -103,7 +103,7 @@ struct SQLLeaseRepository: LeaseRepository {
     private func claim(_ update: SQLUpdateBuilder, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
         try await update.set("ended_at", to: Timestamp.milliseconds(date)).set("end_reason", to: reason.rawValue)
             .where("ended_at", .is, SQLLiteral.null)
-            .returning(LeaseRow.columns.map { SQLColumn($0) })
+            .returning(LeaseRow.columnList)
             .all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
     }
 }
@@ -114,6 +114,7 @@ struct LeaseRow: Codable {
         "scope", "issued_at", "expires_at", "ended_at", "end_reason", "handle_master_key_version", "handle_wrapped_key",
         "handle_ciphertext",
     ]
+    static let columnList = ColumnNames.list(columns)
 
     var id: String
     var connectionId: String

@@ -10,12 +10,12 @@ struct SQLJobRepository: JobRepository {
     }
 
     func find(id: String) async throws -> JobRecord? {
-        try await database.select().columns(JobRow.columns).from("jobs").where("id", .equal, id)
+        try await database.select().column(JobRow.columnList).from("jobs").where("id", .equal, id)
             .first(decoding: JobRow.self, with: .snakeCase)?.record()
     }
 
     func list(_ filter: JobFilter, limit: Int) async throws -> [JobRecord] {
-        let query = database.select().columns(JobRow.columns).from("jobs")
+        let query = database.select().column(JobRow.columnList).from("jobs")
         if let connectionId = filter.connectionId { query.where("connection_id", .equal, connectionId) }
         if let connectionName = filter.connectionName { query.where("connection_name", .equal, connectionName) }
         if let state = filter.state { query.where("state", .equal, state.rawValue) }
@@ -28,7 +28,7 @@ struct SQLJobRepository: JobRepository {
     }
 
     func active(connectionId: String) async throws -> [JobRecord] {
-        try await database.select().columns(JobRow.columns).from("jobs")
+        try await database.select().column(JobRow.columnList).from("jobs")
             .where("connection_id", .equal, connectionId)
             .where("state", .in, JobState.allCases.filter(\.isActive).map(\.rawValue))
             .orderBy("created_at").orderBy("id")
@@ -52,7 +52,7 @@ struct SQLJobRepository: JobRepository {
     }
 
     func overdue(at date: Date) async throws -> [JobRecord] {
-        try await database.select().columns(JobRow.columns).from("jobs")
+        try await database.select().column(JobRow.columnList).from("jobs")
             .where("state", .in, JobState.allCases.filter(\.isActive).map(\.rawValue))
             .where("deadline_at", .lessThan, Timestamp.milliseconds(date))
             .orderBy("created_at").orderBy("id")
@@ -77,12 +77,12 @@ struct SQLAssignmentRepository: AssignmentRepository {
     }
 
     func find(id: String) async throws -> AssignmentRecord? {
-        try await database.select().columns(AssignmentRow.columns).from("assignments").where("id", .equal, id)
+        try await database.select().column(AssignmentRow.columnList).from("assignments").where("id", .equal, id)
             .first(decoding: AssignmentRow.self, with: .snakeCase)?.record()
     }
 
     func list(connectionId: String?) async throws -> [AssignmentRecord] {
-        let query = database.select().columns(AssignmentRow.columns).from("assignments")
+        let query = database.select().column(AssignmentRow.columnList).from("assignments")
         if let connectionId { query.where("connection_id", .equal, connectionId) }
         return try await query.orderBy("created_at").orderBy("id")
             .all(decoding: AssignmentRow.self, with: .snakeCase).map { try $0.record() }
@@ -98,6 +98,7 @@ struct JobRow: Codable {
         "id", "connection_id", "connection_name", "kind", "state", "ref", "credential_version", "detail", "created_at",
         "created_by", "finished_at", "deadline_at",
     ]
+    static let columnList = ColumnNames.list(columns)
     var id: String
     var connectionId: String
     var connectionName: String
@@ -139,6 +140,7 @@ struct JobRow: Codable {
 
 struct AssignmentRow: Codable {
     static let columns = ["id", "connection_id", "kind", "ref", "created_at", "created_by"]
+    static let columnList = ColumnNames.list(columns)
     var id: String
     var connectionId: String
     var kind: String

@@ -125,18 +125,20 @@ struct SQLWebhookRepository: WebhookRepository {
 
     private static let webhookColumns = ["id", "url", "events", "master_key_version", "wrapped_key", "ciphertext", "created_at", "created_by"]
 
+    private static let webhookColumnList = ColumnNames.list(webhookColumns)
+
     func insert(_ webhook: WebhookRecord) async throws {
         try await SQLKeyringRepository.requireDataVersions([webhook.secret.masterKeyVersion], in: database)
         try await RowInsert(into: "webhooks", row: try WebhookRow(webhook)).run(on: database)
     }
 
     func list() async throws -> [WebhookRecord] {
-        try await database.select().columns(Self.webhookColumns).from("webhooks").orderBy("created_at").orderBy("id")
+        try await database.select().column(Self.webhookColumnList).from("webhooks").orderBy("created_at").orderBy("id")
             .all(decoding: WebhookRow.self, with: .snakeCase).map { try $0.record() }
     }
 
     func find(id: String) async throws -> WebhookRecord? {
-        try await database.select().columns(Self.webhookColumns).from("webhooks").where("id", .equal, id)
+        try await database.select().column(Self.webhookColumnList).from("webhooks").where("id", .equal, id)
             .first(decoding: WebhookRow.self, with: .snakeCase)?.record()
     }
 
@@ -188,13 +190,15 @@ struct SQLWebhookRepository: WebhookRepository {
         "last_status", "last_error",
     ]
 
+    private static let deliveryColumnList = ColumnNames.list(deliveryColumns)
+
     func enqueue(_ deliveries: [WebhookDeliveryRecord]) async throws {
         guard !deliveries.isEmpty else { return }
         try await RowInsert(into: "webhook_deliveries", rows: deliveries.map(DeliveryRow.init)).run(on: database)
     }
 
     func due(at now: Date, limit: Int) async throws -> [WebhookDeliveryRecord] {
-        try await database.select().columns(Self.deliveryColumns).from("webhook_deliveries")
+        try await database.select().column(Self.deliveryColumnList).from("webhook_deliveries")
             .where("state", .equal, WebhookDeliveryRecord.State.pending.rawValue)
             .where("next_attempt_at", .lessThanOrEqual, Timestamp.milliseconds(now))
             .orderBy("next_attempt_at").limit(limit)
@@ -218,13 +222,13 @@ struct SQLWebhookRepository: WebhookRepository {
     }
 
     func deliveries(webhookId: String, limit: Int) async throws -> [WebhookDeliveryRecord] {
-        try await database.select().columns(Self.deliveryColumns).from("webhook_deliveries")
+        try await database.select().column(Self.deliveryColumnList).from("webhook_deliveries")
             .where("webhook_id", .equal, webhookId).orderBy("created_at", .descending).orderBy("id", .descending).limit(limit)
             .all(decoding: DeliveryRow.self, with: .snakeCase).map { try $0.record() }
     }
 
     func wrapped(below version: Int) async throws -> [WebhookRecord] {
-        try await database.select().columns(Self.webhookColumns).from("webhooks")
+        try await database.select().column(Self.webhookColumnList).from("webhooks")
             .where("master_key_version", .lessThan, version).orderBy("id").for(.update)
             .all(decoding: WebhookRow.self, with: .snakeCase).map { try $0.record() }
     }

@@ -89,7 +89,8 @@ enum ColumnNames {
 
     static let encoder = SQLQueryEncoder(keyEncodingStrategy: .custom(key(for:)), nilEncodingStrategy: .asNil)
 
-    @Sendable private static func key(for path: [any CodingKey]) -> any CodingKey {
+    /// The column a coding key is stored in: the same conversion both ways, as SQLKit's snake-case strategies do.
+    @Sendable static func key(for path: [any CodingKey]) -> any CodingKey {
         Column(stringValue: snakeCase(path.last?.stringValue ?? ""))
     }
 
@@ -110,6 +111,13 @@ enum ColumnNames {
             var container = encoder.container(keyedBy: Column.self)
             try container.encodeNil(forKey: Column(stringValue: key))
         }
+    }
+
+    /// Plain column names as one fragment of SQL text for a SELECT or RETURNING list, serialized once instead of
+    /// each name quoted and escaped on every statement.
+    static func list(_ names: [String]) -> SQLRaw {
+        precondition(names.allSatisfy(isPlain), "column names in a list are plain identifiers: \(names)")
+        return SQLRaw(names.joined(separator: ", "))
     }
 
     static func isPlain(_ name: String) -> Bool {
