@@ -55,7 +55,7 @@ public struct AuditChain: Sendable {
         return keyed.authenticate(previousMac, canonical).withUnsafeBytes { digest in
             for index in 0..<digest.count {
                 let byte = digest[index]
-                if mac[index * 2] != Self.digits[Int(byte >> 4)] || mac[index * 2 + 1] != Self.digits[Int(byte & 0x0f)] {
+                if mac[index * 2] != Self.hexDigit(byte >> 4) || mac[index * 2 + 1] != Self.hexDigit(byte & 0x0f) {
                     return false
                 }
             }
@@ -69,7 +69,11 @@ public struct AuditChain: Sendable {
         return SecretGenerator.hex(HMAC<SHA256>.authenticationCode(for: Array("head;\(sequence);\(mac)".utf8), using: key))
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
+    /// A lowercase hex digit, computed: a static table would be reached through a lazy initializer's check 64
+    /// times an event.
+    @inline(__always) private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
 }
 
 /// HMAC-SHA256 (RFC 2104) with the inner and outer hashes already keyed, fed through raw buffers: it is the work of

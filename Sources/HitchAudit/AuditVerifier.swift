@@ -143,10 +143,16 @@ struct ChainWalk {
     var expected: Int64 = 1
     var previousMac: [UInt8] = Array(AuditChain.genesis.utf8)
 
+    /// A record checked, with its MAC (which the next record follows), or why it does not check.
+    private enum RecordCheck {
+        case checked(UnsafeRawBufferPointer)
+        case failed(AuditVerification.Failure)
+    }
+
     private static let fieldSeparator: UInt8 = 0x1F
     private static let recordSeparator: UInt8 = 0x1E
 
-    /// Checks each event of a page (`AuditCanonicalForm.pageExpression`) in place; the first failure, or nil.
+    /// Checks each event of a page (`SQLAuditRepository.canonicalPage`) in place; the first failure, or nil.
     mutating func check(_ page: String) -> AuditVerification.Failure? {
         var page = page
         return page.withUTF8 { bytes in
@@ -158,11 +164,11 @@ struct ChainWalk {
             carried.withUnsafeBytes { carriedMac in
                 previous = carriedMac
                 while start <= all.count, failure == nil {
-                    let end = all[start...].firstIndex(of: Self.recordSeparator) ?? all.count
+                    let end = Self.index(of: Self.recordSeparator, in: all, from: start) ?? all.count
                     let record = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                    failure = checkRecord(record, after: previous)
-                    if failure == nil, let macEnd = record.firstIndex(of: Self.fieldSeparator) {
-                        previous = UnsafeRawBufferPointer(rebasing: record[..<macEnd])
+                    switch checkRecord(record, after: previous) {
+                    case .failed(let found): failure = found
+                    case .checked(let mac): previous = mac
                     }
                     start = end + 1
                 }
@@ -172,15 +178,16 @@ struct ChainWalk {
         }
     }
 
+    /// The record's MAC, which the next record follows, or why the record does not check.
     private mutating func checkRecord(
         _ record: UnsafeRawBufferPointer, after previous: UnsafeRawBufferPointer
-    ) -> AuditVerification.Failure? {
-        guard let macEnd = record.firstIndex(of: Self.fieldSeparator),
-            let sequenceEnd = record[(macEnd + 1)...].firstIndex(of: Self.fieldSeparator),
+    ) -> RecordCheck {
+        guard let macEnd = Self.index(of: Self.fieldSeparator, in: record, from: 0),
+            let sequenceEnd = Self.index(of: Self.fieldSeparator, in: record, from: macEnd + 1),
             let versionStart = record.lastIndex(of: Self.fieldSeparator)
-        else { return .init(sequence: expected, reason: "event \(expected) is malformed") }
+        else { return .failed(.init(sequence: expected, reason: "event \(expected) is malformed")) }
         let sequence = Self.number(UnsafeRawBufferPointer(rebasing: record[(macEnd + 1)..<sequenceEnd]))
-        if sequence != expected { return .init(sequence: expected, reason: "event \(expected) is missing") }
+        if sequence != expected { return .failed(.init(sequence: expected, reason: "event \(expected) is missing")) }
         let keyVersion = Self.number(UnsafeRawBufferPointer(rebasing: record[(versionStart + 1)...]))
         let matches = chain.matches(
             UnsafeRawBufferPointer(rebasing: record[..<macEnd]),
@@ -188,15 +195,22 @@ struct ChainWalk {
             after: previous)
         switch matches {
         case nil:
-            return .init(sequence: expected, reason: "no master key of version \(keyVersion ?? -1) is loaded")
+            return .failed(.init(sequence: expected, reason: "no master key of version \(keyVersion ?? -1) is loaded"))
         case false?:
-            return .init(
+            return .failed(.init(
                 sequence: expected,
-                reason: "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key")
+                reason: "event \(expected) does not match its MAC: it was edited, inserted, reordered or chained with another key"))
         case true?:
             expected += 1
-            return nil
+            return .checked(UnsafeRawBufferPointer(rebasing: record[..<macEnd]))
         }
+    }
+
+    /// Where `byte` next occurs from `start` on, through `memchr`: a page is scanned byte by byte for its separators.
+    private static func index(of byte: UInt8, in buffer: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < buffer.count, let base = buffer.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), buffer.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// A decimal number, or nil for anything else.

@@ -21,20 +21,19 @@ public enum AuditCanonicalForm {
         return fields.map { $0 ?? "" }.joined(separator: separator)
     }
 
-    /// The same text, computed by SQLite (3.44 or later) or PostgreSQL from the row in one call: `concat` turns
-    /// numbers into decimal text and nulls into empty text on both.
-    static let sqlExpression: String = {
+    /// One event of a page: its MAC, U+001F and its canonical text, computed by SQLite (3.44 or later) or
+    /// PostgreSQL from the row in one call (`concat` turns numbers into decimal text and nulls into empty text on
+    /// both). A page joins its events, in sequence order, with `recordSeparatorSQL` (see
+    /// `SQLAuditRepository.canonicalPage`).
+    static let pageLineExpression: String = {
         let columns = [
-            "sequence", "recorded_at", "actor_id", "actor_name", "actor_kind", "token_name", "client_address",
+            "mac", "sequence", "recorded_at", "actor_id", "actor_name", "actor_kind", "token_name", "client_address",
             "request_id", "action", "target_kind", "target_name", "target_id", "outcome", "failure_code",
             "changed_fields", "detail", "key_version",
         ]
         return "concat(" + columns.joined(separator: ", '\(separator)', ") + ")"
     }()
-
-    /// A page of events as one text, in sequence order: per event its MAC, U+001F and its canonical text; events
-    /// joined by U+001E. `string_agg` with `ORDER BY` is in PostgreSQL and in SQLite 3.44 or later.
-    static let pageExpression = "string_agg(concat(mac, '\(separator)', " + sqlExpression + "), '\(recordSeparator)' ORDER BY sequence)"
+    static let recordSeparatorSQL = "'\(recordSeparator)'"
 
     /// A text as both databases keep it and the canonical form can separate: NUL (SQLite's functions stop at it,
     /// PostgreSQL refuses it) and the two separators become U+FFFD.

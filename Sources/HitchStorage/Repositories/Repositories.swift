@@ -95,7 +95,7 @@ public protocol AuditRepository: Sendable {
     /// In sequence order, after `sequence`.
     func entries(after sequence: Int64, limit: Int) async throws -> [AuditEntry]
     /// The events with a sequence in (`sequence`, `last`] as one text, each event's MAC and canonical text as the
-    /// database computes them from the stored columns (`AuditCanonicalForm.pageExpression`); nil when there are none.
+    /// database computes them from the stored columns (`SQLAuditRepository.canonicalPage`); nil when there are none.
     func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String?
 }
 

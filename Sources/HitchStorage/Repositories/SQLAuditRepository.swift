@@ -82,10 +82,21 @@ struct SQLAuditRepository: AuditRepository {
 
 extension SQLAuditRepository {
     func canonicalPage(after sequence: Int64, through last: Int64) async throws -> String? {
-        try await database.raw("""
-            SELECT \(unsafeRaw: AuditCanonicalForm.pageExpression) AS page FROM audit_events
-            WHERE sequence > \(bind: sequence) AND sequence <= \(bind: last)
-            """).first()?.decode(column: "page", as: String?.self)
+        // PostgreSQL orders the aggregate's input by its ORDER BY, where the order is defined. SQLite would sort that
+        // input again in a temporary b-tree though the rows come in key order (a fifth of a verify's time); from a
+        // subquery ordered by the key it aggregates the rows as they come, with no sort. Either way the verifier
+        // checks each event's sequence: a page out of order fails, it never passes.
+        let line = AuditCanonicalForm.pageLineExpression, separator = AuditCanonicalForm.recordSeparatorSQL
+        let query: SQLQueryString = database.dialect.name == "sqlite"
+            ? """
+                SELECT string_agg(line, \(unsafeRaw: separator)) AS page FROM (SELECT \(unsafeRaw: line) AS line \
+                FROM audit_events WHERE sequence > \(bind: sequence) AND sequence <= \(bind: last) ORDER BY sequence)
+                """
+            : """
+                SELECT string_agg(\(unsafeRaw: line), \(unsafeRaw: separator) ORDER BY sequence) AS page \
+                FROM audit_events WHERE sequence > \(bind: sequence) AND sequence <= \(bind: last)
+                """
+        return try await database.raw(query).first()?.decode(column: "page", as: String?.self)
     }
 }
 
