@@ -54,9 +54,14 @@ struct RowUpdate {
 
     /// `condition` is the WHERE clause and anything after it (RETURNING), with its values bound.
     init<Row: Encodable>(_ table: String, set row: Row, where condition: SQLQueryString) throws {
+        try self.init(table, set: try ColumnNames.encoder.encode(row), where: condition)
+    }
+
+    /// Sets the named columns to the values (binds, or `SQLLiteral.null`).
+    init(_ table: String, set columns: [(String, any SQLExpression)], where condition: SQLQueryString) throws {
         precondition(ColumnNames.isPlain(table), "a table name is a plain identifier")
         var statement = SQLQueryString("UPDATE " + table + " SET ")
-        for (position, value) in try ColumnNames.encoder.encode(row).enumerated() {
+        for (position, value) in columns.enumerated() {
             guard ColumnNames.isPlain(value.0) else { throw RowInsertError.unplainColumn(table, value.0) }
             statement.appendLiteral((position > 0 ? ", " : "") + value.0 + " = ")
             statement.appendInterpolation(value.1)

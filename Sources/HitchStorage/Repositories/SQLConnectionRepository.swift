@@ -100,36 +100,41 @@ struct SQLConnectionRepository: ConnectionRepository {
     func saveStatus(
         _ status: ConnectionStatus, certificates: RememberedCertificates?, connectionId: String, testedVersion: Int
     ) async throws -> Bool {
-        var update = database.update("connections")
-            .set("status", to: status.state).set("status_stage", to: status.stage)
-            .set("status_message", to: status.message).set("status_at", to: status.at.map(Timestamp.milliseconds))
-            .set("status_duration_ms", to: status.durationMilliseconds)
-            .set("status_since", to: status.since.map(Timestamp.milliseconds)).set("status_revision", to: status.revision)
-        if let certificates { update = Self.set(certificates, on: update) }
-        if let ok = status.lastOkAt { update = update.set("last_ok_at", to: Timestamp.milliseconds(ok)) }
-        if let failure = status.lastFailureAt { update = update.set("last_failure_at", to: Timestamp.milliseconds(failure)) }
+        let bind = { (value: (any Encodable & Sendable)?) -> any SQLExpression in value.map { SQLBind($0) } ?? SQLLiteral.null }
+        var columns: [(String, any SQLExpression)] = [
+            ("status", bind(status.state)), ("status_stage", bind(status.stage)), ("status_message", bind(status.message)),
+            ("status_at", bind(status.at.map(Timestamp.milliseconds))), ("status_duration_ms", bind(status.durationMilliseconds)),
+            ("status_since", bind(status.since.map(Timestamp.milliseconds))), ("status_revision", bind(status.revision)),
+        ]
+        if let certificates { columns += Self.columns(of: certificates) }
+        if let ok = status.lastOkAt { columns.append(("last_ok_at", bind(Timestamp.milliseconds(ok)))) }
+        if let failure = status.lastFailureAt { columns.append(("last_failure_at", bind(Timestamp.milliseconds(failure)))) }
         // A test that heard of no expiry (one that failed before it could) keeps what an earlier one heard.
         if let expiresAt = status.expiresAt {
-            update = update.set("expires_at", to: Timestamp.milliseconds(expiresAt)).set("expires_what", to: status.expiresWhat)
+            columns += [("expires_at", bind(Timestamp.milliseconds(expiresAt))), ("expires_what", bind(status.expiresWhat))]
         }
-        if let created = status.platformCreatedAt { update = update.set("platform_created_at", to: Timestamp.milliseconds(created)) }
-        let rows = try await update.where("id", .equal, connectionId).where("credential_version", .equal, testedVersion)
-            .returning("id").all()
+        if let created = status.platformCreatedAt { columns.append(("platform_created_at", bind(Timestamp.milliseconds(created)))) }
+        let update = try RowUpdate(
+            "connections", set: columns,
+            where: "id = \(bind: connectionId) AND credential_version = \(bind: testedVersion) RETURNING id")
+        let rows = try await database.raw(update.statement).all()
         return !rows.isEmpty
     }
 
     func saveCertificates(_ certificates: RememberedCertificates, connectionId: String) async throws {
-        try await Self.set(certificates, on: database.update("connections")).where("id", .equal, connectionId).run()
+        try await database.raw(RowUpdate("connections", set: Self.columns(of: certificates), where: "id = \(bind: connectionId)").statement).run()
     }
 
-    private static func set(_ certificates: RememberedCertificates, on update: SQLUpdateBuilder) -> SQLUpdateBuilder {
-        update
-            .set("known_cert_thumbprint", to: certificates.known?.thumbprint)
-            .set("known_cert_subject", to: certificates.known?.subject)
-            .set("known_cert_not_after", to: certificates.known.map { Timestamp.milliseconds($0.notAfter) })
-            .set("offered_cert_thumbprint", to: certificates.offered?.thumbprint)
-            .set("offered_cert_subject", to: certificates.offered?.subject)
-            .set("offered_cert_not_after", to: certificates.offered.map { Timestamp.milliseconds($0.notAfter) })
+    private static func columns(of certificates: RememberedCertificates) -> [(String, any SQLExpression)] {
+        let bind = { (value: (any Encodable & Sendable)?) -> any SQLExpression in value.map { SQLBind($0) } ?? SQLLiteral.null }
+        return [
+            ("known_cert_thumbprint", bind(certificates.known?.thumbprint)),
+            ("known_cert_subject", bind(certificates.known?.subject)),
+            ("known_cert_not_after", bind(certificates.known.map { Timestamp.milliseconds($0.notAfter) })),
+            ("offered_cert_thumbprint", bind(certificates.offered?.thumbprint)),
+            ("offered_cert_subject", bind(certificates.offered?.subject)),
+            ("offered_cert_not_after", bind(certificates.offered.map { Timestamp.milliseconds($0.notAfter) })),
+        ]
     }
 
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {

@@ -5,12 +5,11 @@ struct SQLTestHistoryRepository: TestHistoryRepository {
     let database: any SQLDatabase
 
     func append(_ result: TestResultRecord, keep: Int) async throws {
-        try await database.insert(into: "test_results")
-            .columns("connection_id", "at", "state", "stage", "message", "duration_ms", "tested_by")
-            .values(
-                SQLBind(result.connectionId), SQLBind(Timestamp.milliseconds(result.at)), SQLBind(result.state),
-                SQLBind(result.stage), SQLBind(result.message), SQLBind(result.durationMilliseconds), SQLBind(result.testedBy))
-            .run()
+        try await database.raw("""
+            INSERT INTO test_results (connection_id, at, state, stage, message, duration_ms, tested_by) VALUES \
+            (\(bind: result.connectionId), \(bind: Timestamp.milliseconds(result.at)), \(bind: result.state), \
+            \(bind: result.stage), \(bind: result.message), \(bind: result.durationMilliseconds), \(bind: result.testedBy))
+            """).run()
         // Nothing older than the `keep`-th newest; with fewer, the bound is NULL and nothing goes.
         try await database.raw("""
             DELETE FROM test_results WHERE connection_id = \(bind: result.connectionId) AND at < (
