@@ -41,8 +41,9 @@ struct AutoRotation: Sendable {
     /// The rotations due now, each tried by this server if it claims it first; how many it rotated.
     func runDue(logger: Logger) async throws -> Int {
         let now = clock()
-        let due = try await connections.list(ConnectionFilter(), logger: logger)
-            .filter { $0.autoRotate && policy.state(of: $0, at: now)?.isDue == true }
+        // Only the opted-in connections are read: the rest may be thousands, every minute, on every server.
+        let due = try await connections.list(ConnectionFilter(autoRotating: true), logger: logger)
+            .filter { policy.state(of: $0, at: now)?.isDue == true }
         var rotated = 0
         for record in due {
             let claimed = try await store.write(logger: logger) { session in

@@ -168,10 +168,13 @@ public struct ConnectionFilter: Sendable, Equatable {
     public var tags: [String]
     /// Case-insensitive text found in the name, the description or a tag.
     public var text: String?
+    /// Only the connections that rotate their credential on the platform by themselves (`autoRotate`).
+    public var autoRotating: Bool
 
-    public init(kind: ConnectionKind? = nil, tags: [String] = [], text: String? = nil) {
+    public init(kind: ConnectionKind? = nil, tags: [String] = [], text: String? = nil, autoRotating: Bool = false) {
         self.kind = kind
         self.tags = tags
         self.text = text
+        self.autoRotating = autoRotating
     }
 }

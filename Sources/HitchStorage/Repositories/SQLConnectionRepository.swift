@@ -81,6 +81,7 @@ struct SQLConnectionRepository: ConnectionRepository {
         // in the searched text are LIKE wildcards.
         let query = database.select().column(Self.columnList).from("connections").orderBy("name")
         if let kind = filter.kind { query.where("kind", .equal, kind.rawValue) }
+        if filter.autoRotating { query.where("auto_rotate", .equal, 1) }
         // `KEY:` alone matches any tag of that key (`environment:` finds environment:prod and environment:dev).
         for tag in filter.tags { query.where("tags", .like, tag.hasSuffix(":") ? "%\"\(tag)%" : "%\"\(tag)\"%") }
         if let text = filter.text?.lowercased(), !text.isEmpty {
@@ -265,6 +266,7 @@ struct SQLConnectionRepository: ConnectionRepository {
 extension ConnectionFilter {
     func matches(_ record: ConnectionRecord) -> Bool {
         if let kind, record.kind != kind { return false }
+        if autoRotating, !record.autoRotate { return false }
         if !tags.allSatisfy({ tag in record.tags.contains { tag.hasSuffix(":") ? $0.hasPrefix(tag) : $0 == tag } }) { return false }
         if let text = text?.lowercased(), !text.isEmpty {
             let haystacks = [record.name, record.description, record.displayName] + record.tags

@@ -65,12 +65,14 @@ import Testing
     }
 
     @Test(arguments: TestBackend.all)
-    func filtersByKindTagAndText(backend: TestBackend) async throws {
+    func filtersByKindTagTextAndAutoRotation(backend: TestBackend) async throws {
         try await backend.withBackend { sql, _ in
             let store = try await Self.migratedStore(sql)
+            var rotating = Self.record("beta", kind: .nutanix, tags: ["prod"])
+            rotating.autoRotate = true
             let records = [
                 Self.record("alpha", tags: ["prod", "a_b"], description: "First vCenter"),
-                Self.record("beta", kind: .nutanix, tags: ["prod"]),
+                rotating,
                 Self.record("gamma", tags: ["axb"], description: "100% lab"),
             ]
             try await store.write(logger: TestBackend.logger) { session in
@@ -88,6 +90,8 @@ import Testing
             #expect(try await names(.init(text: "VCENTER")) == ["alpha"])
             #expect(try await names(.init(text: "0%")) == ["gamma"])
             #expect(try await names(.init(text: "a_b")) == ["alpha"])
+            #expect(try await names(.init(autoRotating: true)) == ["beta"])
+            #expect(try await names(.init(tags: ["axb"], autoRotating: true)) == [])
         }
     }
 
