@@ -11,13 +11,26 @@ struct SQLAuditRepository: AuditRepository {
     private static let headId = 1
 
     func lockedHead() async throws -> AuditHead? {
+        // On PostgreSQL the head row's own lock serializes appends, in the same round trip as its read: FOR UPDATE
+        // waits for the appender before, then reads the head that one committed (READ COMMITTED reads again a row it
+        // waited for). Before the first event there is no row to lock, and the advisory lock does it; the read after
+        // it is a statement of its own, so it sees the head of whoever held the lock before. On SQLite, BEGIN
+        // IMMEDIATE already holds the one write lock.
+        let postgres = database.dialect.name == "postgresql"
+        if postgres, let head = try await head(forUpdate: true) { return head }
         try await lockForAppend()
-        return try await head()
+        return try await head(forUpdate: postgres)
     }
 
     func head() async throws -> AuditHead? {
+        try await head(forUpdate: false)
+    }
+
+    private func head(forUpdate: Bool) async throws -> AuditHead? {
         // Plain SQL rather than a builder: every write reads and moves the head, inside SQLite's one writer.
-        try await database.raw("SELECT sequence, mac, key_version, head_mac FROM audit_head WHERE id = \(bind: Self.headId)").first()
+        var query: SQLQueryString = "SELECT sequence, mac, key_version, head_mac FROM audit_head WHERE id = \(bind: Self.headId)"
+        if forUpdate { query.appendLiteral(" FOR UPDATE") }
+        return try await database.raw(query).first()
             .map { row in
                 AuditHead(
                     sequence: try row.decode(column: "sequence", as: Int64.self),

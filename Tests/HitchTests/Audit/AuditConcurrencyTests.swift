@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HitchAudit
 import HitchServer
@@ -24,6 +25,30 @@ import Testing
                     try await Self.expectChain(of: two, events: Self.perServer * 2)
                 }
             }
+        }
+    }
+
+    /// The very first events, when there is no head row yet to lock: appends racing on an empty log still make one
+    /// chain (on PostgreSQL the advisory lock takes over until the head exists).
+    @Test(arguments: TestBackend.all)
+    func theFirstAppendsOfAnEmptyLogFormOneChain(backend: TestBackend) async throws {
+        try await backend.withBackend { sql, _ in
+            let store = try await ConnectionRepositoryTests.migratedStore(sql)
+            let audit = AuditLog(chain: AuditChain(keys: [1: SymmetricKey(size: .bits256)], current: 1), clock: Date.init)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let event = AuditEvent(
+                            actor: AuditActor(id: "a\(index)", name: "racer-\(index)", kind: "service", tokenName: nil),
+                            origin: .local, action: "connection.update", target: AuditTarget(kind: "connection", name: "c\(index)"))
+                        try await store.write(logger: TestBackend.logger) { session in try await audit.append(event, in: session) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let result = try await AuditVerifier(chain: audit.chain).verify(store: store, logger: TestBackend.logger)
+            #expect(result.isIntact, "\(String(describing: result.failure))")
+            #expect(result.verified == 20)
         }
     }
 
