@@ -103,37 +103,72 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        // Services by capability, the HTTP application, authentication.
+        // Services by capability (connections, tests, rotation, leases, jobs, identity, audit, keys, watching), the
+        // server's configuration and its start-up: everything the API and the dashboard do goes through them.
         .target(
-            name: "HitchServer",
+            name: "HitchServices",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchPlatforms", "HitchAPI", "HitchAPIDocument",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                // NIOSSL, for serving TLS with a certificate that a SIGHUP reloads.
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchPlatforms",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Webhook deliveries.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API: the OpenAPI handlers, authentication and the access gate as middleware, TLS serving, /metrics.
+        .target(
+            name: "HitchHTTP",
+            dependencies: [
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchPlatforms", "HitchAPI", "HitchServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                // NIOSSL, for serving TLS with a certificate that a SIGHUP reloads.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The web dashboard: pages rendered from the API's own operations.
+        .target(
+            name: "HitchDashboard",
+            dependencies: [
+                "HitchDomain", "HitchSecrets", "HitchAPI", "HitchServices", "HitchHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
             // The dashboard's templates, style sheet and script, served by the same server.
-            resources: [.copy("Dashboard/Assets")],
+            resources: [.copy("Assets")],
+            swiftSettings: swiftSettings
+        ),
+        // The application: builds the router from the API, the dashboard and the probes, and runs it.
+        .target(
+            name: "HitchServer",
+            dependencies: [
+                "HitchServices", "HitchHTTP", "HitchDashboard", "HitchAPI", "HitchAPIDocument",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The commands of the `hitch` executable and the API client they use.
         .target(
             name: "HitchCLI",
             dependencies: [
-                "HitchDomain", "HitchAPI", "HitchServer", "HitchPlatforms",
+                "HitchDomain", "HitchAPI", "HitchServer", "HitchServices", "HitchPlatforms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
@@ -151,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "HitchBench",
             dependencies: [
-                "HitchAudit", "HitchDomain", "HitchPlatforms", "HitchServer", "HitchStorage",
+                "HitchAudit", "HitchDomain", "HitchPlatforms", "HitchServer", "HitchServices", "HitchStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -163,8 +198,8 @@ let package = Package(
         .testTarget(
             name: "HitchTests",
             dependencies: [
-                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchAPI", "HitchAPIDocument",
-                "HitchCLI", "HitchPlatforms",
+                "HitchDomain", "HitchSecrets", "HitchStorage", "HitchAudit", "HitchServer", "HitchServices", "HitchHTTP",
+                "HitchDashboard", "HitchAPI", "HitchAPIDocument", "HitchCLI", "HitchPlatforms",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

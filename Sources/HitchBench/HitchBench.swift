@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import HitchAudit
-import HitchServer
+import HitchServices
 import HitchStorage
 import Logging
 
@@ -59,9 +59,7 @@ struct SeedAudit: AsyncParsableCommand {
                         target: AuditTarget(kind: "connection", name: "vc-\(index % 1_000)", id: "id-\(index % 1_000)"),
                         changedFields: ["password", "username"])
                 }
-                try await runtime.store.write(logger: logger) { [audit = runtime.audit] session in
-                    _ = try await audit.append(page, in: session)
-                }
+                try await runtime.auditLog.record(page, logger: logger)
                 written += count
             }
         }
@@ -78,8 +76,7 @@ struct VerifyAudit: AsyncParsableCommand {
     func run() async throws {
         try await storage.withRuntime { runtime in
             let started = ContinuousClock.now
-            let result = try await AuditVerifier(chain: runtime.audit.chain)
-                .verify(store: runtime.store, logger: benchLogger)
+            let result = try await runtime.auditLog.verify(logger: benchLogger)
             let elapsed = started.duration(to: .now)
             print("in-process verify: \(result.verified) events, intact: \(result.isIntact), \(elapsed)")
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HitchServer
+import HitchServices
 
 /// Seeds N sealed secrets, rotates the master key and times one rewrap pass; prints secrets per second.
 struct RewrapKeys: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import HitchDomain
 import HitchPlatforms
 import HitchServer
+import HitchServices
 import Logging
 
 struct Serve: AsyncParsableCommand {

@@ -1,5 +1,8 @@
 import HitchAPI
 import HitchAPIDocument
+import HitchDashboard
+import HitchHTTP
+import HitchServices
 import Hummingbird
 import HummingbirdCore
 import Logging

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import HitchAPI
-import HitchServer
+import HitchServices
 import Logging
 import OpenAPIRuntime
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HitchAPI
 import HitchDomain
+import HitchServices
 
 struct ConnectionUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

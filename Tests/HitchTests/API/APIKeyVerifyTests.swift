@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
 import HummingbirdTesting
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 @testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import Hummingbird
 import HummingbirdTesting

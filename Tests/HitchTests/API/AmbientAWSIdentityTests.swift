@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 @testable import HitchPlatforms
-@testable import HitchServer
+@testable import HitchServices
 import Hummingbird
 import NIOCore
 import Testing

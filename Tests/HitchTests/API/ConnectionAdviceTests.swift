@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
 import Testing
 
 /// The seeds' advice as warnings, never refusals: a name outside provider-purpose-environment, an account shared

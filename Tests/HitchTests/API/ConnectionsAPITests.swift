@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import HitchServer
+@testable import HitchServices
 import HitchStorage
 import HummingbirdTesting
 import Testing

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 import HitchPlatforms
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import HummingbirdTesting
 import Testing

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
 import Testing
 
 /// A display name beside the slug (set, changed, removed, searched, shown in the dashboard), and the tag filter by

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
 import Testing
 
 /// A nutanix lease through the API, against a local server shaped like Prism Central's session mechanism: the

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
 import Testing
 
 /// A consumer limited to team-a reads team-a's connections through every route, and nothing of team-b's: not its

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import HummingbirdTesting
 import Testing

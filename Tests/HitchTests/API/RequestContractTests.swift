@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchAPI
 import HitchDomain
-@testable import HitchServer
+@testable import HitchHTTP
 import HummingbirdTesting
 import Testing
 

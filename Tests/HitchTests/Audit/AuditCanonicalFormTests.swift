@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 @testable import HitchAudit
-import HitchServer
+@testable import HitchServices
 import HitchStorage
 import Testing
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HitchAudit
-import HitchServer
+import HitchServices
 import HitchStorage
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 @testable import HitchAudit
-import HitchServer
+@testable import HitchServices
 import HitchStorage
 import SQLKit
 import Testing

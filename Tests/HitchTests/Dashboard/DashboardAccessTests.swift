@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
+@testable import HitchDashboard
 import HitchDomain
+@testable import HitchServices
 import HitchStorage
-@testable import HitchServer
 import Hummingbird
 import HummingbirdTesting
 import NIOCore

@@ -1,6 +1,7 @@
+@testable import HitchDashboard
 import HitchDomain
+@testable import HitchHTTP
 @testable import HitchPlatforms
-@testable import HitchServer
 import Testing
 
 /// The dashboard's inventory tree from discovered objects: hosts in a cluster under it, a host outside a cluster

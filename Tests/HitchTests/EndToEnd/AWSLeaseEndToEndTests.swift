@@ -1,7 +1,7 @@
 import Foundation
 import HitchDomain
 @testable import HitchPlatforms
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// AWS leases as automation uses them, with the built `hitch` against a running server and moto checking every

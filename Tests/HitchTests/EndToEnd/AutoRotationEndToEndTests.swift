@@ -1,7 +1,7 @@
 import Foundation
 import HitchDomain
 @testable import HitchPlatforms
-import HitchServer
+import HitchServices
 import HitchStorage
 import SQLKit
 import Testing

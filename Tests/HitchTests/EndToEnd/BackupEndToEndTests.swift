@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
-@testable import HitchServer
 import HitchAudit
 import HitchDomain
 import HitchSecrets
+@testable import HitchServices
 import HitchStorage
 import Testing
 

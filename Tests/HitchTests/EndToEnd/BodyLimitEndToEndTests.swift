@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// The body limit against the built server, with bodies as an attacker sends them: a declared length beyond the

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import HitchServer
+@testable import HitchServices
 import NIOCore
 import NIOHTTP1
 import Testing

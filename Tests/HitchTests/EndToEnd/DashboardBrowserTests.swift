@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// The dashboard in headless Chromium, driven through selenium by Tests/Browser/dashboard_flows.py, against the

@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// The capture of issue 14 as a user runs it with the built `hitch`: an operator repoints a working vCenter

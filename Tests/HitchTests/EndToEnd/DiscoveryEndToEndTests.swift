@@ -1,6 +1,6 @@
 import Foundation
 import HitchDomain
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// The built `hitch` against a running server and a simulator with a read-only user granted on the datacenter, as

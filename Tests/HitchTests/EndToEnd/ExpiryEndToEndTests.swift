@@ -1,5 +1,4 @@
 import Foundation
-import HitchServer
 import Testing
 
 /// Expiries from the platform reach `connection show -o json` and `connection list --status expiring`: the

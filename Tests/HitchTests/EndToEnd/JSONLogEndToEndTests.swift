@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// `hitch serve --log-format json` at trace level: every line is a JSON object with time, level and message; each

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import HitchDomain
 import HitchSecrets
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import HitchDomain
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// Leases as automation uses them, with the built `hitch` against a running server and VMware's simulator: a

@@ -1,7 +1,7 @@
 import Foundation
 import HitchDomain
 @testable import HitchPlatforms
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// `hitch connection rotate NAME --generate` against a running server and moto checking every signature: the

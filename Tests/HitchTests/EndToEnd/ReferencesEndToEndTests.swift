@@ -1,5 +1,4 @@
 import Foundation
-import HitchServer
 import Testing
 
 /// The built `hitch` against a running server, as an operator meets the deletion guard: a migration job and an

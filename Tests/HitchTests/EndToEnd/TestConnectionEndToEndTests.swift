@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Testing
 
 /// The built `hitch` against a running server and VMware's simulator, as a user runs Test Connection: create with

@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+@testable import HitchServices
 import Synchronization
 import Testing
 

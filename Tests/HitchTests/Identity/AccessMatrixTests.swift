@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import HitchAPIDocument
-@testable import HitchServer
+@testable import HitchHTTP
 import HummingbirdTesting
 import Testing
 

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import HitchServer
 import HummingbirdTesting
 import Testing
 

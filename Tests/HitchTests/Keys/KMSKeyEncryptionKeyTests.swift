@@ -3,7 +3,7 @@ import HitchAudit
 import HitchDomain
 @testable import HitchPlatforms
 @testable import HitchSecrets
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import Testing
 

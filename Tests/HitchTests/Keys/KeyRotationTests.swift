@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import HitchAudit
 import HitchDomain
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import SQLKit
 import Testing

@@ -3,7 +3,7 @@ import Foundation
 import HitchAudit
 import HitchDomain
 @testable import HitchSecrets
-@testable import HitchServer
+@testable import HitchServices
 @testable import HitchStorage
 import Logging
 import SQLKit

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 @testable import HitchPlatforms
-@testable import HitchServer
 import Hummingbird
 import NIOCore
 import Testing

@@ -1,9 +1,10 @@
 import Foundation
-import Synchronization
 import HitchDomain
 import HitchPlatforms
+import HitchServices
 import Hummingbird
 import NIOCore
+import Synchronization
 import Testing
 
 /// Test Connection for nutanix against a local server shaped like Prism Central's v3 API, which checks the basic

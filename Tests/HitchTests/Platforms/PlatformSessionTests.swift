@@ -3,10 +3,11 @@ import HTTPTypes
 import HitchDomain
 @testable import HitchPlatforms
 @testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import HummingbirdTesting
-import SQLKit
 import NIOCore
+import SQLKit
 import Testing
 
 /// Platform sessions against VMware's simulator: pooled per connection and credential version and reused; a

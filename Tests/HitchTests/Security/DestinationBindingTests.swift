@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import HitchDomain
 @testable import HitchSecrets
-@testable import HitchServer
+@testable import HitchServices
 @testable import HitchStorage
 import HummingbirdTesting
 import SQLKit

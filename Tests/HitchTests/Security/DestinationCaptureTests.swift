@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
-import HitchServer
+import HitchServices
 import HummingbirdTesting
 import Testing
 import _CryptoExtras

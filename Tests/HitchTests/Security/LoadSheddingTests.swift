@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
+@testable import HitchHTTP
 @testable import HitchPlatforms
-@testable import HitchServer
+@testable import HitchServices
 import Hummingbird
 import HummingbirdTesting
 import NIOCore

@@ -1,6 +1,5 @@
 import Foundation
 import HitchDomain
-import HitchServer
 import HitchStorage
 import Testing
 

@@ -1,8 +1,8 @@
 import Crypto
-import HitchDomain
 import Foundation
+import HitchDomain
 import HitchSecrets
-import HitchServer
+import HitchServices
 import HitchStorage
 import SQLKit
 import Testing

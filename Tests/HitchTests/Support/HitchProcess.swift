@@ -1,5 +1,5 @@
 import Foundation
-import HitchServer
+import HitchServices
 import Testing
 
 /// The built `hitch` binary, run as a user would.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HitchDomain
 @testable import HitchPlatforms
+import HitchServices
 import NIOCore
 import NIOHTTP1
 import Testing

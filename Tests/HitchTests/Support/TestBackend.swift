@@ -1,8 +1,8 @@
 import Foundation
-import HitchServer
+import HitchServices
 import HitchStorage
-import SQLKit
 import Logging
+import SQLKit
 import Synchronization
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import HitchDomain
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
 import Testing
 

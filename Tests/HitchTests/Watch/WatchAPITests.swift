@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
 import HitchDomain
-@testable import HitchServer
+@testable import HitchServices
 import HitchStorage
+import HummingbirdTesting
 import Testing
 
 /// Webhooks, the schedule's settings and its rotation-due events through the API, in process. Both backends.
