@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HitchDomain
+import HitchSecrets
 
 /// AWS Signature Version 4 (the signing that STS and every AWS API take), written by hand: no maintained Swift
 /// library exists here. Checked against signatures botocore made (scripts/sigv4-vectors.py).
@@ -43,12 +44,12 @@ public struct SigV4Signer: Sendable {
         let canonicalRequest = [
             method.uppercased(), Self.canonicalPath(path), Self.canonicalQuery(query),
             names.map { "\($0):\(signed[$0]!)\n" }.joined(), names.joined(separator: ";"),
-            Self.hex(SHA256.hash(data: body)),
+            SecretGenerator.hex(SHA256.hash(data: body)),
         ].joined(separator: "\n")
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))]
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, SecretGenerator.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))]
             .joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(dateStamp)))
+        let signature = SecretGenerator.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(dateStamp)))
         added.append((
             "Authorization",
             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(names.joined(separator: ";")), Signature=\(signature)"
@@ -85,7 +86,7 @@ public struct SigV4Signer: Sendable {
             if (byte < 0x80 && (Character(scalar).isLetter || Character(scalar).isNumber)) || "-_.~/".utf8.contains(byte) {
                 encoded.unicodeScalars.append(scalar)
             } else {
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                encoded += "%" + SecretGenerator.hex([byte]).uppercased()
             }
         }
         return encoded
@@ -108,15 +109,5 @@ public struct SigV4Signer: Sendable {
 
     static func trimmed(_ value: String) -> String {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HitchSecrets
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -90,19 +91,8 @@ extension PresentedCertificate {
     init?(_ certificate: NIOSSLCertificate) {
         guard let der = try? certificate.toDERBytes() else { return nil }
         self.init(
-            thumbprint: Self.hex(SHA256.hash(data: der)), subject: Self.commonName(of: certificate).map { "CN=" + $0 } ?? "(no common name)",
+            thumbprint: SecretGenerator.hex(SHA256.hash(data: der)), subject: Self.commonName(of: certificate).map { "CN=" + $0 } ?? "(no common name)",
             notAfter: Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter)))
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// NIOSSL keeps the subject's common name internal but prints it in its description
