@@ -57,7 +57,7 @@ extension APIMapping {
 
     static func webhook(_ webhook: WebhookRecord) -> Components.Schemas.Webhook {
         .init(
-            id: webhook.id, url: webhook.url, events: webhook.events.compactMap(Components.Schemas.WebhookEventName.init(rawValue:)),
+            id: webhook.id, url: WebhookService.shown(webhook.url), events: webhook.events.compactMap(Components.Schemas.WebhookEventName.init(rawValue:)),
             createdAt: webhook.createdAt, createdBy: webhook.createdBy)
     }
 

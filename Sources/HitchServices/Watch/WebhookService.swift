@@ -70,9 +70,10 @@ package struct WebhookService: Sendable {
         AuditTarget(kind: "webhook", name: shown(webhook.url), id: webhook.id)
     }
 
-    /// A URL as the audit log names it: its scheme and host only. A hook's path or query often is its credential
-    /// (a chat service's incoming webhook), and auditors who read the log are not its admins.
-    static func shown(_ url: String) -> String {
+    /// A URL as Hitch shows it once added, in the audit log and in listings: its scheme, host and port only. A hook's
+    /// path or query often is its credential (a chat service's incoming webhook), and like a secret it is not shown
+    /// again; auditors who read the log are not its admins either.
+    package static func shown(_ url: String) -> String {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return "webhook" }
         return "\(scheme)://\(host)\(parts.port.map { ":\($0)" } ?? "")/…"
     }

@@ -61,8 +61,10 @@ import Testing
     @Test(arguments: TestBackend.all)
     func aWebhookSecretMovesWithTheRewrapAndStillOpens(backend: TestBackend) async throws {
         try await withAPI(backend, environment: Self.neverChecked) { client, runtime in
-            let added = try await client.call(.post, "/v1/webhooks", json: ["url": "https://hooks.example/hitch", "events": ["expiring"]])
+            let added = try await client.call(
+                .post, "/v1/webhooks", json: ["url": "https://hooks.example/services/T01/path-token-7f3a", "events": ["expiring"]])
             let secret = try #require(added.json["secret"] as? String)
+            #expect((added.json["webhook"] as? [String: Any])?["url"] as? String == "https://hooks.example/…")
             let id = try #require((added.json["webhook"] as? [String: Any])?["id"] as? String)
             #expect(secret.hasPrefix("whsec_"))
             #expect(try await client.call(.post, "/v1/keys/rotate").status == .created)
@@ -84,6 +86,9 @@ import Testing
             // Listed without it, and never stored in the clear.
             let listed = try await client.call(.get, "/v1/webhooks")
             #expect(listed.status == .ok && !listed.text.contains(secret))
+            // Nor its path, which is often the hook's own credential: scheme and host only.
+            let shown = (listed.json["webhooks"] as? [[String: Any]])?.compactMap { $0["url"] as? String }
+            #expect(shown == ["https://hooks.example/…"] && !listed.text.contains("path-token-7f3a"), "\(listed.text)")
         }
     }
 
