@@ -38,6 +38,9 @@ public struct EgressPolicy: Sendable, Equatable {
         guard let bytes = address.ipBytes else {
             throw StageFailure(.connect, .egressDenied, "\(host) resolved to an address that is not IP")
         }
+        if deny.contains(where: { $0.contains(bytes) }) {
+            throw StageFailure(.connect, .egressDenied, "the egress policy does not allow \(shown):\(port)")
+        }
         if plainHTTP {
             guard IPRange.loopback.contains(where: { $0.contains(bytes) }) else {
                 throw StageFailure(.connect, .egressDenied, "plain HTTP goes to loopback addresses only, not \(shown)")
@@ -50,9 +53,7 @@ public struct EgressPolicy: Sendable, Equatable {
             return
         }
         let allowedExplicitly = allow.contains { $0.contains(bytes) }
-        if deny.contains(where: { $0.contains(bytes) })
-            || (!allowedExplicitly && Self.deniedByDefault.contains { $0.contains(bytes) })
-        {
+        if !allowedExplicitly && Self.deniedByDefault.contains(where: { $0.contains(bytes) }) {
             throw StageFailure(.connect, .egressDenied, "the egress policy does not allow \(shown):\(port)")
         }
         if !allow.isEmpty && !allowedExplicitly {

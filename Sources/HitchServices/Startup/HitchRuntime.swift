@@ -58,7 +58,7 @@ public struct HitchRuntime: Sendable {
     package var certificateTrust: CertificateTrust { CertificateTrust(connections: connections, store: store, audit: audit) }
     package var webhooks: WebhookService { WebhookService(store: store, secrets: connections.secrets, audit: audit, clock: clock) }
     var webhookDelivery: WebhookDelivery {
-        WebhookDelivery(settings: webhookSettings, store: store, secrets: connections.secrets, clock: clock)
+        WebhookDelivery(settings: webhookSettings, egress: egress, store: store, secrets: connections.secrets, clock: clock)
     }
     package var jobs: JobService { JobService(store: store, audit: audit, leaseEnding: connections.leaseEnding, clock: clock) }
     package var discoveries: DiscoveryService {

@@ -1,18 +1,18 @@
-import AsyncHTTPClient
 import Crypto
 import Foundation
 import HitchDomain
+import HitchPlatforms
 import HitchSecrets
 import HitchStorage
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 
 /// Sends queued webhook deliveries: each POSTed with its JSON body and `X-Hitch-Signature: sha256=<hex>`, an
 /// HMAC-SHA256 of the body under the webhook's secret. A 2xx answer delivers it; anything else is tried again after a
 /// backoff that doubles from `HITCH_WEBHOOK_RETRY_SECONDS` (30) up to an hour, for a day. Of several servers, the one
-/// whose update moves a delivery's next attempt forward sends it.
+/// whose update moves a delivery's next attempt forward sends it. A receiver is reached like a platform: under the
+/// server's egress policy and outbound proxy, with the system's trust, and never through a redirect; plain HTTP goes
+/// to a loopback address only (a local relay: a delivery carries no secret, and its signature covers the body).
 package struct WebhookDelivery: Sendable {
     struct Settings: Sendable, Equatable {
         var firstRetry: TimeInterval = 30
@@ -34,13 +34,9 @@ package struct WebhookDelivery: Sendable {
     static let claim: TimeInterval = 60
     static let requestTimeout: TimeAmount = .seconds(10)
 
-    /// Never follows a redirect: the signed body goes to the URL the admin gave, and nowhere else.
-    private static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: requestTimeout)))
-
     let settings: Settings
+    /// The server's egress policy; plain HTTP to a loopback address is allowed here without the developer setting.
+    let egress: EgressPolicy
     let store: Store
     let secrets: ConnectionSecrets
     let clock: @Sendable () -> Date
@@ -111,34 +107,19 @@ package struct WebhookDelivery: Sendable {
         } catch {
             return Outcome(error: "the webhook's secret does not open")
         }
-        var request = HTTPClientRequest(url: webhook.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "hitch-webhook")
-        request.headers.add(name: "X-Hitch-Event", value: delivery.event)
-        request.headers.add(name: "X-Hitch-Delivery", value: delivery.id)
-        request.headers.add(name: "X-Hitch-Signature", value: Self.signature(of: delivery.payload, secret: secret))
-        request.body = .bytes(ByteBuffer(string: delivery.payload))
-        do {
-            let response = try await Self.client.execute(request, timeout: Self.requestTimeout)
-            // The receiver's body is not kept: only its status.
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            let status = Int(response.status.code)
-            return Outcome(delivered: (200..<300).contains(status), status: status, error: nil)
-        } catch {
-            return Outcome(error: "no answer: \(Self.describe(error))")
+        let headers = [
+            ("Content-Type", "application/json"), ("User-Agent", "hitch-webhook"), ("X-Hitch-Event", delivery.event),
+            ("X-Hitch-Delivery", delivery.id), ("X-Hitch-Signature", Self.signature(of: delivery.payload, secret: secret)),
+        ]
+        var policy = egress
+        policy.allowsLoopbackHTTP = true
+        let outcome = await EgressPolicy.$current.withValue(policy) {
+            await OutboundPost.send(to: webhook.url, headers: headers, body: delivery.payload, timeout: Self.requestTimeout)
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout, .deadlineExceeded, .readTimeout: return "timed out"
-            default: break
-            }
+        switch outcome {
+        case .answered(let status): return Outcome(delivered: (200..<300).contains(status), status: status, error: nil)
+        case .failed(let reason): return Outcome(error: reason)
         }
-        if error is NIOConnectionError || error is ChannelError { return "cannot connect" }
-        return "the request failed"
     }
 }
 

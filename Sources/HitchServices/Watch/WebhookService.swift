@@ -1,6 +1,7 @@
 import Foundation
 import HitchAudit
 import HitchDomain
+import HitchPlatforms
 import HitchSecrets
 import HitchStorage
 import Logging
@@ -80,7 +81,7 @@ package struct WebhookService: Sendable {
 
     private static func notFound(_ id: String) -> HitchError { HitchError(.notFound, "webhook '\(id)' not found") }
 
-    /// HTTPS, or plain HTTP to this machine's loopback only (a local receiver); no credentials in the URL.
+    /// HTTPS, or plain HTTP to a loopback address only (a local receiver); no credentials in the URL.
     static func validatedURL(_ text: String) throws -> String {
         guard text.count <= 2048, let url = URLComponents(string: text), let host = url.host, !host.isEmpty,
             let scheme = url.scheme?.lowercased()
@@ -89,9 +90,8 @@ package struct WebhookService: Sendable {
             throw HitchError.validation(["url": "must not hold a user or password: receivers check the signature"])
         }
         guard url.fragment == nil else { throw HitchError.validation(["url": "must not have a fragment"]) }
-        let loopback = ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host.lowercased())
-        guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw HitchError.validation(["url": "must be https:// (plain http:// only to this machine's loopback)"])
+        guard scheme == "https" || (scheme == "http" && IPRange.isLoopbackLiteral(host)) else {
+            throw HitchError.validation(["url": "must be https:// (plain http:// only to a loopback address such as 127.0.0.1)"])
         }
         return text
     }

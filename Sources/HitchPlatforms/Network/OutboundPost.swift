@@ -1,0 +1,40 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One POST to a receiver that is not a platform (a webhook's), over the same road as every platform call: the name
+/// resolved and the address checked against `EgressPolicy.current` before connecting, the outbound proxy when one
+/// applies, the system's trust for TLS, and no redirect followed. Only the answer's status is kept.
+public enum OutboundPost {
+    public enum Outcome: Sendable, Equatable {
+        /// The receiver answered with this HTTP status.
+        case answered(status: Int)
+        /// It could not be reached or did not answer, in Hitch's own words (the egress policy's refusal included).
+        case failed(reason: String)
+    }
+
+    /// Plain `http://` goes only to a loopback IP literal, and only where the bound egress policy allows loopback HTTP.
+    public static func send(to url: String, headers: [(String, String)], body: String, timeout: TimeAmount) async -> Outcome {
+        guard let parsed = URL(string: url), let parts = URLComponents(string: url) else {
+            return .failed(reason: "the URL is not valid")
+        }
+        let location: HTTPSLocation
+        do {
+            location = try HTTPSLocation(parsed, allowLoopbackHTTP: true)
+        } catch {
+            return .failed(reason: error.message)
+        }
+        let target = (parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath)
+            + (parts.percentEncodedQuery.map { "?" + $0 } ?? "")
+        var sent = HTTPHeaders(headers)
+        let defaultPort = location.plainHTTP ? 80 : 443
+        sent.replaceOrAdd(name: "Host", value: location.port == defaultPort ? location.host : "\(location.host):\(location.port)")
+        do {
+            let response = try await location.send(
+                .POST, path: target, headers: sent, body: body, policy: .systemTrust, timeout: timeout, stage: .connect)
+            return .answered(status: Int(response.status.code))
+        } catch {
+            return .failed(reason: error.message)
+        }
+    }
+}
