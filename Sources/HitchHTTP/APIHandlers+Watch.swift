@@ -8,7 +8,7 @@ extension APIHandlers {
     package func listConnectionTests(_ input: Operations.ListConnectionTests.Input) async throws -> Operations.ListConnectionTests.Output {
         let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let limit = min(max(input.query.limit ?? TestResultWriter.historyLength, 1), TestResultWriter.historyLength)
-        let results = try await runtime.certificateTrust.history(of: record, limit: limit, logger: logger)
+        let results = try await runtime.connectionTests.history(of: record, limit: limit, logger: logger)
         return .ok(.init(body: .json(.init(results: results.map(APIMapping.testResult)))))
     }
 

@@ -16,6 +16,11 @@ package struct ConnectionTestService: Sendable {
     let expiryWarningDays: Int
     let clock: @Sendable () -> Date
 
+    /// The connection's last test results (by hand, in bulk or scheduled), newest first.
+    package func history(of record: ConnectionRecord, limit: Int, logger: Logger) async throws -> [TestResultRecord] {
+        try await store.read(logger: logger) { try await $0.testHistory.list(connectionId: record.id, limit: limit) }
+    }
+
     package func testSaved(
         name: String, deadline: Duration = PlatformTests.defaultDeadline, by actor: RequestActor, logger: Logger
     ) async throws -> TestReport {

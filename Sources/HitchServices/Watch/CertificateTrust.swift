@@ -44,9 +44,4 @@ package struct CertificateTrust: Sendable {
         logger.notice("certificate trusted", metadata: ["connection": "\(name)"])
         return try await connections.get(name: name, logger: logger)
     }
-
-    /// The connection's last test results, newest first.
-    package func history(of record: ConnectionRecord, limit: Int, logger: Logger) async throws -> [TestResultRecord] {
-        try await store.read(logger: logger) { try await $0.testHistory.list(connectionId: record.id, limit: limit) }
-    }
 }

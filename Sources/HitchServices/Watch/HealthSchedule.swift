@@ -58,7 +58,7 @@ struct HealthSchedule: Sendable {
     /// Whether the schedule leaves the connection alone: its last test was refused its credentials, and it has not
     /// changed since.
     static func isHeld(_ record: ConnectionRecord) -> Bool {
-        record.status.state == TestFailureState.authFailed && record.status.revision == record.revision
+        record.status.state == TestFailureCode.authFailed.rawValue && record.status.revision == record.revision
     }
 
     /// Schedules new connections, claims the due checks and runs them; how many connections it tested.

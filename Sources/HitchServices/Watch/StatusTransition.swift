@@ -1,5 +1,6 @@
 import Foundation
 import HitchDomain
+import HitchPlatforms
 import HitchStorage
 
 /// What a test's result does to a connection as it is stored now (read locked, in the result's transaction): the
@@ -36,7 +37,7 @@ struct StatusTransition: Equatable {
             details["message"] = new.message
             events.append(event(.statusChanged, details))
         }
-        if new.state == TestFailureState.tlsChanged, let presented,
+        if new.state == TestFailureCode.tlsChanged.rawValue, let presented,
             previous.state != new.state || current.offeredCertificate?.thumbprint != presented.thumbprint
         {
             var details = ["thumbprint": presented.thumbprint, "subject": presented.subject, "notAfter": WatchEvent.iso(presented.notAfter)]
@@ -56,7 +57,7 @@ struct StatusTransition: Equatable {
         guard remembers, let presented else { return nil }
         let stored = RememberedCertificates(known: current.knownCertificate, offered: current.offeredCertificate)
         var next = stored
-        if state == TestFailureState.tlsChanged {
+        if state == TestFailureCode.tlsChanged.rawValue {
             next.offered = presented
         } else if state == ConnectionStatus.ok.state, current.knownCertificate == nil {
             // The first certificate a test passed with is the one this connection keeps.
@@ -64,12 +65,6 @@ struct StatusTransition: Equatable {
         }
         return next == stored ? nil : next
     }
-}
-
-/// The state names a transition acts on.
-enum TestFailureState {
-    static let tlsChanged = "tls-changed"
-    static let authFailed = "auth-failed"
 }
 
 extension ConnectionStatus {
