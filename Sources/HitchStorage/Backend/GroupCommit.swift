@@ -14,6 +14,12 @@ final class GroupCommit: Sendable {
 
     private static let maximumBatch = 64
     private let state = Mutex(State())
+    /// Where the leader runs: the writer's own event loop, where each statement's answer arrives.
+    private let executor: any TaskExecutor
+
+    init(executor: any TaskExecutor) {
+        self.executor = executor
+    }
 
     func run<Result: Sendable>(
         on database: any SQLDatabase, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
@@ -28,7 +34,7 @@ final class GroupCommit: Sendable {
         // The leader runs the batches in a task of their own: its caller may be cancelled (a job stopped at
         // shutdown), and a cancelled task must not stop a batch between BEGIN and COMMIT or ROLLBACK, which would
         // leave the one writer inside a transaction and fail every write after it.
-        if leads { await Task { await self.lead(on: database) }.value }
+        if leads { await Task(executorPreference: executor) { await self.lead(on: database) }.value }
         return try await job.outcome() as! Result
     }
 

@@ -18,41 +18,51 @@ public final class SQLiteBackend: SQLBackend {
     private let readers: [SQLiteConnection]
     /// The writer has a thread of its own, so that its statements never queue behind readers'.
     private let writerThread: NIOThreadPool
-    private let groupCommit = GroupCommit()
+    /// And an event loop of its own, where its statements' answers arrive and the group commit's leader runs.
+    private let writerLoop: MultiThreadedEventLoopGroup
+    private let groupCommit: GroupCommit
     private let readerTurn = Atomic<Int>(0)
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool) {
+    private init(
+        path: String, writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool,
+        writerLoop: MultiThreadedEventLoopGroup
+    ) {
         self.path = path
         self.writer = writer
         self.readers = readers
         self.writerThread = writerThread
+        self.writerLoop = writerLoop
+        groupCommit = GroupCommit(executor: EventLoopExecutor(writer.eventLoop))
     }
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
+        let writerLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let writer: SQLiteConnection
         do {
-            writer = try await openConnection(path: path, threadPool: writerThread, logger: logger)
+            writer = try await openConnection(path: path, threadPool: writerThread, on: writerLoop.next(), logger: logger)
         } catch {
             try? await writerThread.shutdownGracefully()
+            try? await writerLoop.shutdownGracefully()
             throw error
         }
         // WAL mode is a property of the file; set it once, from the writer.
         _ = try await writer.query("PRAGMA journal_mode=WAL")
         var readers: [SQLiteConnection] = []
         for _ in 0..<readerCount {
-            readers.append(try await openConnection(path: path, threadPool: .singleton, logger: logger))
+            readers.append(
+                try await openConnection(
+                    path: path, threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any(), logger: logger))
         }
-        return SQLiteBackend(path: path, writer: writer, readers: readers, writerThread: writerThread)
+        return SQLiteBackend(path: path, writer: writer, readers: readers, writerThread: writerThread, writerLoop: writerLoop)
     }
 
-    private static func openConnection(path: String, threadPool: NIOThreadPool, logger: Logger) async throws
-        -> SQLiteConnection
-    {
+    private static func openConnection(
+        path: String, threadPool: NIOThreadPool, on eventLoop: any EventLoop, logger: Logger
+    ) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: threadPool, logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any())
+            storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
         for pragma in [
             "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
             "PRAGMA secure_delete=ON", "PRAGMA case_sensitive_like=ON",
@@ -100,5 +110,6 @@ public final class SQLiteBackend: SQLBackend {
         for reader in readers { try await reader.close() }
         try await writer.close()
         try await writerThread.shutdownGracefully()
+        try await writerLoop.shutdownGracefully()
     }
 }
