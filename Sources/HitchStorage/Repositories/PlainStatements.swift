@@ -9,6 +9,9 @@ import Synchronization
 struct RowInsert {
     let table: String
     private(set) var statement: SQLQueryString
+    /// `INSERT INTO table (columns) `, and the rows' values as `(...), (...)`: kept apart for `onlyIf`.
+    private let head: String
+    private let values: SQLQueryString
 
     /// `rows` must all encode the same columns in the same order; nil values encode as NULL.
     init<Row: Encodable>(into table: String, rows: [Row]) throws {
@@ -17,8 +20,8 @@ struct RowInsert {
         guard let first = rows.first else { throw RowInsertError.noRows(table) }
         let columns = try ColumnNames.encoder.encode(first).map(\.0)
         if let column = columns.first(where: { !ColumnNames.isPlain($0) }) { throw RowInsertError.unplainColumn(table, column) }
-        let head = "INSERT INTO " + table + " (" + columns.joined(separator: ", ") + ") VALUES "
-        var statement = SQLQueryString(head)
+        head = "INSERT INTO " + table + " (" + columns.joined(separator: ", ") + ") "
+        var statement = SQLQueryString("")
         for (index, row) in rows.enumerated() {
             let values = index == 0 ? try ColumnNames.encoder.encode(first) : try ColumnNames.encoder.encode(row)
             guard values.map(\.0) == columns else { throw RowInsertError.unevenRows(table) }
@@ -29,7 +32,17 @@ struct RowInsert {
             }
             statement.appendLiteral(")")
         }
-        self.statement = statement
+        values = statement
+        self.statement = SQLQueryString(head + "VALUES ") + values
+    }
+
+    /// The same rows, inserted only when `condition` holds as the statement runs: `INSERT ... SELECT * FROM (VALUES
+    /// ...) WHERE condition`. A clause added by `then` comes after it (SQLite needs the WHERE before an upsert's
+    /// ON CONFLICT).
+    func onlyIf(_ condition: SQLQueryString) -> RowInsert {
+        var copy = self
+        copy.statement = SQLQueryString(head + "SELECT * FROM (VALUES ") + values + SQLQueryString(") WHERE ") + condition
+        return copy
     }
 
     init<Row: Encodable>(into table: String, row: Row) throws {

@@ -246,16 +246,30 @@ struct SQLConnectionRepository: ConnectionRepository {
     /// still holds the master key versions that wrap them.
     private func insertSecrets(_ secrets: [StoredSecret], connectionId: String, checkingKeyring: Bool = true) async throws {
         guard !secrets.isEmpty else { return }
-        if checkingKeyring {
-            try await SQLKeyringRepository.requireDataVersions(Set(secrets.map(\.masterKeyVersion)), in: database)
+        let versions = Set(secrets.map(\.masterKeyVersion))
+        var insert = try RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) })
+        if checkingKeyring, database.dialect.name == "sqlite" {
+            // SQLite's one writer holds the file's write lock from BEGIN IMMEDIATE, so the keyring cannot change
+            // between check and write: the check goes into the insert, one statement (and thread hop) fewer on every
+            // write of a secret. When it finds a version gone, nothing is written, and the check says which.
+            insert = insert.onlyIf(SQLKeyringRepository.holdsDataVersions(versions))
+            let written = try await database.raw(Self.upsertingSecrets(insert).statement + " RETURNING field").all()
+            if written.count != secrets.count {
+                try await SQLKeyringRepository.requireDataVersions(versions, in: database)
+                throw StorageError(code: .keyVersionRetired, message: "the keyring changed meanwhile; nothing was saved: try again")
+            }
+            return
         }
-        try await RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) })
-            .then("""
-                ON CONFLICT (connection_id, field) DO UPDATE SET credential_version = excluded.credential_version, \
-                master_key_version = excluded.master_key_version, wrapped_key = excluded.wrapped_key, \
-                ciphertext = excluded.ciphertext
-                """)
-            .run(on: database)
+        if checkingKeyring { try await SQLKeyringRepository.requireDataVersions(versions, in: database) }
+        try await Self.upsertingSecrets(insert).run(on: database)
+    }
+
+    private static func upsertingSecrets(_ insert: RowInsert) -> RowInsert {
+        insert.then("""
+            ON CONFLICT (connection_id, field) DO UPDATE SET credential_version = excluded.credential_version, \
+            master_key_version = excluded.master_key_version, wrapped_key = excluded.wrapped_key, \
+            ciphertext = excluded.ciphertext
+            """)
     }
 
     private func insertVersion(_ version: CredentialVersionRecord, connectionId: String) async throws {

@@ -75,6 +75,11 @@ struct SQLKeyringRepository: KeyringRepository {
     /// Fails unless every data key version in `versions` is still in the keyring, and holds them there until the
     /// transaction ends (`FOR KEY SHARE` on PostgreSQL; SQLite has one writer): a retire that deletes one waits, and
     /// then counts what was written with it. So nothing is ever stored wrapped by a retired version.
+    /// True, as the statement it is part of runs, when the keyring holds every data key version in `versions`.
+    static func holdsDataVersions(_ versions: Set<Int>) -> SQLQueryString {
+        "(SELECT count(*) FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))) = \(bind: versions.count)"
+    }
+
     static func requireDataVersions(_ versions: Set<Int>, in database: any SQLDatabase) async throws {
         guard !versions.isEmpty else { return }
         // Plain SQL rather than a builder: it runs on every write of a secret, inside SQLite's one writer.

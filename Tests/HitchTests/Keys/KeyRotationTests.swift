@@ -103,12 +103,32 @@ import Testing
             let retired = try await client.call(.delete, "/v1/keys/1")
             #expect(rotated.status == .created && retired.status == .noContent)
             let record = ConnectionRepositoryTests.record("stale-writer")
+            let retiredOnly = [ConnectionRepositoryTests.secret()]
+            let current = StoredSecret(
+                field: "token", credentialVersion: 1, masterKeyVersion: 2, wrappedKey: Data([1, 2, 3]), ciphertext: Data([4, 5, 6, 7]))
+            // Wrapped by the retired version alone, or beside one wrapped by the current version: nothing is written.
+            for secrets in [retiredOnly, [current] + retiredOnly] {
+                let error = await #expect(throws: StorageError.self) {
+                    try await runtime.store.write(logger: TestBackend.logger) { session in
+                        try await session.connections.insert(record, secrets: secrets, version: ConnectionRepositoryTests.version())
+                    }
+                }
+                #expect(error?.code == .keyVersionRetired, "\(String(describing: error))")
+                #expect(try await runtime.store.connection(named: "stale-writer", logger: TestBackend.logger) == nil)
+            }
+            // A secret replaced in place (an update's upsert) is refused the same way, and the stored one is kept.
+            try await runtime.store.write(logger: TestBackend.logger) { session in
+                try await session.connections.insert(record, secrets: [current], version: ConnectionRepositoryTests.version())
+            }
+            let replaced = { var copy = record; copy.revision = 2; return copy }()
             await #expect(throws: StorageError.self) {
                 try await runtime.store.write(logger: TestBackend.logger) { session in
-                    try await session.connections.insert(
-                        record, secrets: [ConnectionRepositoryTests.secret()], version: ConnectionRepositoryTests.version())
+                    _ = try await session.connections.update(
+                        replaced, expectedRevision: 1, secrets: [ConnectionRepositoryTests.secret("token")], version: nil)
                 }
             }
+            let kept = try await runtime.store.read(logger: TestBackend.logger) { try await $0.connections.secrets(connectionId: record.id) }
+            #expect(kept.map(\.masterKeyVersion) == [2])
         }
     }
 
