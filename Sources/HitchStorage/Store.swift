@@ -42,7 +42,7 @@ public struct StoreSession: Sendable {
         audit = SQLAuditRepository(
             database: database,
             lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },
-            appended: { tally?.appended($0) })
+            appended: { tally?.appended($0) }, memo: backend.auditHeadMemo)
     }
 
     /// Within a write, waits for and holds until it ends the lock `key`: of the servers sharing the database, one

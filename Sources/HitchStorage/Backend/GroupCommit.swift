@@ -16,9 +16,12 @@ final class GroupCommit: Sendable {
     private let state = Mutex(State())
     /// Where the leader runs: the writer's own event loop, where each statement's answer arrives.
     private let executor: any TaskExecutor
+    /// Follows each transaction's outcome, so that a head appended in a batch that rolled back is never used.
+    private let auditHead: AuditHeadMemo
 
-    init(executor: any TaskExecutor) {
+    init(executor: any TaskExecutor, auditHead: AuditHeadMemo) {
         self.executor = executor
+        self.auditHead = auditHead
     }
 
     func run<Result: Sendable>(
@@ -66,12 +69,15 @@ final class GroupCommit: Sendable {
     /// All of the batch in one transaction, or nothing when any of it fails.
     private func runTogether(_ batch: [WriteJob], on database: any SQLDatabase) async throws -> [any Sendable] {
         try await database.raw("BEGIN IMMEDIATE").run()
+        auditHead.begin()
         do {
             var values: [any Sendable] = []
             for job in batch { values.append(try await job.body(database)) }
             try await database.raw("COMMIT").run()
+            auditHead.commit()
             return values
         } catch {
+            auditHead.forget()
             try? await database.raw("ROLLBACK").run()
             throw error
         }

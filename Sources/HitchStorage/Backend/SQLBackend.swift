@@ -37,4 +37,12 @@ public protocol SQLBackend: Sendable {
     func snapshot(to path: String, logger: Logger) async throws
 
     func close() async throws
+
+    /// The audit head kept in memory by a backend that only this process writes (SQLite); nil where another server
+    /// may append (PostgreSQL), so every append reads the head under its lock.
+    var auditHeadMemo: AuditHeadMemo? { get }
+}
+
+extension SQLBackend {
+    public var auditHeadMemo: AuditHeadMemo? { nil }
 }

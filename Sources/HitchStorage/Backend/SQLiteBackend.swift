@@ -21,6 +21,7 @@ public final class SQLiteBackend: SQLBackend {
     /// And an event loop of its own, where its statements' answers arrive and the group commit's leader runs.
     private let writerLoop: MultiThreadedEventLoopGroup
     private let groupCommit: GroupCommit
+    public let auditHeadMemo: AuditHeadMemo?
     private let readerTurn = Atomic<Int>(0)
 
     private init(
@@ -32,7 +33,9 @@ public final class SQLiteBackend: SQLBackend {
         self.readers = readers
         self.writerThread = writerThread
         self.writerLoop = writerLoop
-        groupCommit = GroupCommit(executor: EventLoopExecutor(writer.eventLoop))
+        let memo = AuditHeadMemo()
+        auditHeadMemo = memo
+        groupCommit = GroupCommit(executor: EventLoopExecutor(writer.eventLoop), auditHead: memo)
     }
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {

@@ -54,6 +54,8 @@ public struct Migrator: Sendable {
                     .run()
                 return true
             }
+            // A migration may rewrite any table, the audit head's included, by means of its own.
+            backend.auditHeadMemo?.forget()
             if didApply {
                 logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 applied.append(migration.version)

@@ -7,6 +7,8 @@ struct SQLAuditRepository: AuditRepository {
     let lockForAppend: @Sendable () async throws -> Void
     /// Told how many events each append wrote, for the transaction's tally.
     var appended: @Sendable (Int) -> Void = { _ in }
+    /// The head as this process last wrote it, on a database only it writes (see `AuditHeadMemo`).
+    var memo: AuditHeadMemo? = nil
 
     private static let headId = 1
 
@@ -19,6 +21,7 @@ struct SQLAuditRepository: AuditRepository {
         let postgres = database.dialect.name == "postgresql"
         if postgres, let head = try await head(forUpdate: true) { return head }
         try await lockForAppend()
+        if let head = memo?.head { return head }
         return try await head(forUpdate: postgres)
     }
 
@@ -64,6 +67,7 @@ struct SQLAuditRepository: AuditRepository {
                         SQLBind(head.headMac))
                 .run()
         }
+        memo?.moved(to: head)
         appended(entries.count)
     }
 

@@ -52,6 +52,41 @@ import Testing
         }
     }
 
+    /// Writes that append and then fail, racing writes that commit: on SQLite they share group commits that roll back
+    /// and run again one by one, and the head an append kept in memory (`AuditHeadMemo`) must never outlive its
+    /// rollback. The chain holds exactly the events of the writes that committed.
+    @Test(arguments: TestBackend.all)
+    func appendsOfWritesThatFailLeaveNoTrace(backend: TestBackend) async throws {
+        struct Refused: Error {}
+        try await backend.withBackend { sql, _ in
+            let store = try await ConnectionRepositoryTests.migratedStore(sql)
+            let audit = AuditLog(chain: AuditChain(keys: [1: SymmetricKey(size: .bits256)], current: 1), clock: Date.init)
+            let writes = 90
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<writes {
+                    group.addTask {
+                        let event = AuditEvent(
+                            actor: AuditActor(id: "a\(index)", name: "writer-\(index)", kind: "service", tokenName: nil),
+                            origin: .local, action: "connection.update", target: AuditTarget(kind: "connection", name: "c\(index)"))
+                        do {
+                            try await store.write(logger: TestBackend.logger) { session in
+                                try await audit.append([event, event], in: session)
+                                if index % 3 == 0 { throw Refused() }
+                            }
+                        } catch is Refused {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let result = try await AuditVerifier(chain: audit.chain).verify(store: store, logger: TestBackend.logger)
+            #expect(result.isIntact, "\(String(describing: result.failure))")
+            #expect(result.verified == Int64(2 * (writes - writes / 3)))
+            let names = try await store.read(logger: TestBackend.logger) { try await $0.audit.entries(after: 0, limit: 1_000) }
+                .compactMap(\.actorName)
+            #expect(!names.contains { Int($0.dropFirst("writer-".count))! % 3 == 0 })
+        }
+    }
+
     static func append(from runtimes: [HitchRuntime], count: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (server, runtime) in runtimes.enumerated() {
