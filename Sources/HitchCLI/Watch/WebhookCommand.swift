@@ -21,7 +21,7 @@ struct WebhookAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a webhook and print its signing secret, once.")
 
-    @Argument(help: "Where to POST: https://, or http:// to this machine's loopback.") var url: String
+    @Argument(help: "Where to POST: https://, or http:// to a loopback IP address (127.0.0.1). Shown afterwards by scheme and host only.") var url: String
     @Option(name: .customLong("event"), help: "An event to send (repeatable): status-changed, rotation-due, expiring, tls-changed, lease.issue.")
     var events: [String] = []
     @OptionGroup var output: OutputOptions
