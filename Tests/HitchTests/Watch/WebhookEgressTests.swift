@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
+@testable import HitchPlatforms
 @testable import HitchServices
 import HitchStorage
 import Testing
@@ -65,6 +66,13 @@ import Testing
                 #expect(received.json["connection"] == "vcenter-prod" && received.headers["x-hitch-event"] == "status-changed")
             }
         }
+    }
+
+    @Test func theHostHeaderNamesThePortAndBracketsAnIPv6Address() {
+        #expect(OutboundPost.hostHeader(host: "hooks.example", port: 443, plainHTTP: false) == "hooks.example")
+        #expect(OutboundPost.hostHeader(host: "hooks.example", port: 8443, plainHTTP: false) == "hooks.example:8443")
+        #expect(OutboundPost.hostHeader(host: "127.0.0.1", port: 80, plainHTTP: true) == "127.0.0.1")
+        #expect(OutboundPost.hostHeader(host: "::1", port: 9000, plainHTTP: true) == "[::1]:9000")
     }
 
     @Test func aWebhookURLIsHTTPSOrLoopbackHTTP() throws {
