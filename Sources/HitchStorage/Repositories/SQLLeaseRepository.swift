@@ -32,9 +32,18 @@ struct SQLLeaseRepository: LeaseRepository {
     func endActive(
         connectionId: String, olderThan version: Int?, reason: LeaseRecord.EndReason, at date: Date
     ) async throws -> [LeaseRecord] {
-        let update = database.update("leases").where("connection_id", .equal, connectionId)
-        if let version { update.where("credential_version", .lessThan, version) }
-        return try await claim(update, reason: reason, at: date)
+        // Plain SQL rather than a builder: every rotation runs this inside SQLite's one writer.
+        var query: SQLQueryString = """
+            UPDATE leases SET ended_at = \(bind: Timestamp.milliseconds(date)), end_reason = \(bind: reason.rawValue) \
+            WHERE connection_id = \(bind: connectionId) AND ended_at IS NULL
+            """
+        if let version {
+            query.appendLiteral(" AND credential_version < ")
+            query.appendInterpolation(bind: version)
+        }
+        query.appendLiteral(" RETURNING ")
+        query.appendInterpolation(LeaseRow.columnList)
+        return try await database.raw(query).all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
     }
 
     func endActive(jobId: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {

@@ -28,12 +28,15 @@ struct SQLJobRepository: JobRepository {
     }
 
     func active(connectionId: String) async throws -> [JobRecord] {
-        try await database.select().column(JobRow.columnList).from("jobs")
-            .where("connection_id", .equal, connectionId)
-            .where("state", .in, JobState.allCases.filter(\.isActive).map(\.rawValue))
-            .orderBy("created_at").orderBy("id")
-            .all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
+        // Plain SQL rather than a builder: every rotation reads this inside SQLite's one writer.
+        let query: SQLQueryString = """
+            SELECT \(JobRow.columnList) FROM jobs WHERE connection_id = \(bind: connectionId) \
+            AND state IN (\(binds: Self.activeStates)) ORDER BY created_at, id
+            """
+        return try await database.raw(query).all(decoding: JobRow.self, with: .snakeCase).map { try $0.record() }
     }
+
+    private static let activeStates: [any Encodable & Sendable] = JobState.allCases.filter(\.isActive).map(\.rawValue)
 
     func update(_ job: JobRecord, from states: [JobState]) async throws -> Bool {
         let updated = try await database.update("jobs")
