@@ -9,10 +9,10 @@ import Logging
 /// What a running server holds: the store, the keyring and the services built on them.
 public struct HitchRuntime: Sendable {
     /// Reached only by the services: the API, the dashboard and the CLI go through them.
-    package let store: Store
+    let store: Store
     let keys: LiveKeyring
     /// Moves what older master key versions wrap to the current one, in the background.
-    package let rewrap: KeyRewrap
+    let rewrap: KeyRewrap
     public let audit: AuditLog
     let hasher: PasswordHasher
     let throttle: LoginThrottle
@@ -26,8 +26,8 @@ public struct HitchRuntime: Sendable {
     let checkSettings: HealthSchedule.Settings
     let webhookSettings: WebhookDelivery.Settings
     /// The bootstrap token's file, removed once the token is spent.
-    package let bootstrapTokenPath: String
-    package let sessions: PlatformSessionPool
+    let bootstrapTokenPath: String
+    let sessions: PlatformSessionPool
     package let runningJobs: RunningJobs
     /// The process environment: the AWS identity a KMS key-encryption key is reached with.
     package let environment: [String: String]

@@ -70,6 +70,11 @@ struct RowUpdate {
         try self.init(table, set: try ColumnNames.encoder.encode(row), where: condition)
     }
 
+    /// Sets the named columns to the values, bound; nil sets NULL.
+    init(_ table: String, values columns: [(String, (any Encodable & Sendable)?)], where condition: SQLQueryString) throws {
+        try self.init(table, set: columns.map { ($0.0, $0.1.map { SQLBind($0) } ?? SQLLiteral.null) }, where: condition)
+    }
+
     /// Sets the named columns to the values (binds, or `SQLLiteral.null`).
     init(_ table: String, set columns: [(String, any SQLExpression)], where condition: SQLQueryString) throws {
         precondition(ColumnNames.isPlain(table), "a table name is a plain identifier")

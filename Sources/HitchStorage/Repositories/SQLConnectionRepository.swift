@@ -101,40 +101,38 @@ struct SQLConnectionRepository: ConnectionRepository {
     func saveStatus(
         _ status: ConnectionStatus, certificates: RememberedCertificates?, connectionId: String, testedVersion: Int
     ) async throws -> Bool {
-        let bind = { (value: (any Encodable & Sendable)?) -> any SQLExpression in value.map { SQLBind($0) } ?? SQLLiteral.null }
-        var columns: [(String, any SQLExpression)] = [
-            ("status", bind(status.state)), ("status_stage", bind(status.stage)), ("status_message", bind(status.message)),
-            ("status_at", bind(status.at.map(Timestamp.milliseconds))), ("status_duration_ms", bind(status.durationMilliseconds)),
-            ("status_since", bind(status.since.map(Timestamp.milliseconds))), ("status_revision", bind(status.revision)),
+        var columns: [(String, (any Encodable & Sendable)?)] = [
+            ("status", status.state), ("status_stage", status.stage), ("status_message", status.message),
+            ("status_at", status.at.map(Timestamp.milliseconds)), ("status_duration_ms", status.durationMilliseconds),
+            ("status_since", status.since.map(Timestamp.milliseconds)), ("status_revision", status.revision),
         ]
         if let certificates { columns += Self.columns(of: certificates) }
-        if let ok = status.lastOkAt { columns.append(("last_ok_at", bind(Timestamp.milliseconds(ok)))) }
-        if let failure = status.lastFailureAt { columns.append(("last_failure_at", bind(Timestamp.milliseconds(failure)))) }
+        if let ok = status.lastOkAt { columns.append(("last_ok_at", Timestamp.milliseconds(ok))) }
+        if let failure = status.lastFailureAt { columns.append(("last_failure_at", Timestamp.milliseconds(failure))) }
         // A test that heard of no expiry (one that failed before it could) keeps what an earlier one heard.
         if let expiresAt = status.expiresAt {
-            columns += [("expires_at", bind(Timestamp.milliseconds(expiresAt))), ("expires_what", bind(status.expiresWhat))]
+            columns += [("expires_at", Timestamp.milliseconds(expiresAt)), ("expires_what", status.expiresWhat)]
         }
-        if let created = status.platformCreatedAt { columns.append(("platform_created_at", bind(Timestamp.milliseconds(created)))) }
+        if let created = status.platformCreatedAt { columns.append(("platform_created_at", Timestamp.milliseconds(created))) }
         let update = try RowUpdate(
-            "connections", set: columns,
+            "connections", values: columns,
             where: "id = \(bind: connectionId) AND credential_version = \(bind: testedVersion) RETURNING id")
         let rows = try await database.raw(update.statement).all()
         return !rows.isEmpty
     }
 
     func saveCertificates(_ certificates: RememberedCertificates, connectionId: String) async throws {
-        try await database.raw(RowUpdate("connections", set: Self.columns(of: certificates), where: "id = \(bind: connectionId)").statement).run()
+        try await database.raw(RowUpdate("connections", values: Self.columns(of: certificates), where: "id = \(bind: connectionId)").statement).run()
     }
 
-    private static func columns(of certificates: RememberedCertificates) -> [(String, any SQLExpression)] {
-        let bind = { (value: (any Encodable & Sendable)?) -> any SQLExpression in value.map { SQLBind($0) } ?? SQLLiteral.null }
-        return [
-            ("known_cert_thumbprint", bind(certificates.known?.thumbprint)),
-            ("known_cert_subject", bind(certificates.known?.subject)),
-            ("known_cert_not_after", bind(certificates.known.map { Timestamp.milliseconds($0.notAfter) })),
-            ("offered_cert_thumbprint", bind(certificates.offered?.thumbprint)),
-            ("offered_cert_subject", bind(certificates.offered?.subject)),
-            ("offered_cert_not_after", bind(certificates.offered.map { Timestamp.milliseconds($0.notAfter) })),
+    private static func columns(of certificates: RememberedCertificates) -> [(String, (any Encodable & Sendable)?)] {
+        [
+            ("known_cert_thumbprint", certificates.known?.thumbprint),
+            ("known_cert_subject", certificates.known?.subject),
+            ("known_cert_not_after", certificates.known.map { Timestamp.milliseconds($0.notAfter) }),
+            ("offered_cert_thumbprint", certificates.offered?.thumbprint),
+            ("offered_cert_subject", certificates.offered?.subject),
+            ("offered_cert_not_after", certificates.offered.map { Timestamp.milliseconds($0.notAfter) }),
         ]
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import HitchServices
+@testable import HitchServices
 import HitchStorage
 import SQLKit
 import Testing

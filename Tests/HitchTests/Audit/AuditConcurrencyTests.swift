@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HitchAudit
-import HitchServices
+@testable import HitchServices
 import HitchStorage
 import Testing
 

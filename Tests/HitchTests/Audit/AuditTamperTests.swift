@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 @testable import HitchAudit
 import HitchSecrets
-import HitchServices
+@testable import HitchServices
 @testable import HitchStorage
 import SQLKit
 import Testing

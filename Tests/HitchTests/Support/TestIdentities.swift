@@ -1,7 +1,7 @@
 import Foundation
 import HitchDomain
 import HitchSecrets
-import HitchServices
+@testable import HitchServices
 import HitchStorage
 
 /// Identities and tokens made straight in the store, for tests that need many of them quickly.
