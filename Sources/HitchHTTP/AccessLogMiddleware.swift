@@ -29,9 +29,7 @@ package struct AccessLogMiddleware: RouterMiddleware {
         return response
     }
 
-    package init() {
-
-    }
+    package init() {}
 }
 
 /// What the inner layers learn of a request for its access log line: who (the token's actor) and which operation.

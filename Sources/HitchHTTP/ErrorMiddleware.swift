@@ -22,9 +22,7 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    package init() {
-
-    }
+    package init() {}
 }
 
 /// The error body and status of every failure, and the mapping of any error to a `HitchError`.

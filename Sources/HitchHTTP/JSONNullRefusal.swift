@@ -22,9 +22,7 @@ package struct JSONNullRefusalMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    package init() {
-
-    }
+    package init() {}
 }
 
 /// Finds a `null` literal in JSON text in one pass without parsing it: outside a string, the only token that starts

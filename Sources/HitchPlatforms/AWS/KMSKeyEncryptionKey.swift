@@ -73,7 +73,7 @@ public struct KMSKeyEncryptionKey: KeyEncryptionKey {
             throw SecretsError(.kekUnavailable, "no AWS credentials to reach \(origin): \(error)")
         }
         let payload = String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self)
-        let hostHeader = location.port == (location.plainHTTP ? 80 : 443) ? location.host : "\(location.host):\(location.port)"
+        let hostHeader = location.authority
         let path = location.path.isEmpty ? "/" : location.path
         let contentType = "application/x-amz-json-1.1"
         let target = "TrentService.\(action)"

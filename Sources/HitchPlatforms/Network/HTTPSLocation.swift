@@ -26,6 +26,12 @@ struct HTTPSLocation: Sendable {
         path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
     }
 
+    /// The Host header's value: the host, with the port when it is not the scheme's, an IPv6 address in brackets.
+    var authority: String {
+        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return port == (plainHTTP ? 80 : 443) ? name : "\(name):\(port)"
+    }
+
     /// One request, over `existing` (which stays open) or a connection of its own; a failure to connect or answer
     /// is this stage's.
     func send(
@@ -40,6 +46,8 @@ struct HTTPSLocation: Sendable {
                 host: host, port: port, policy: policy, timeout: timeout, plainHTTP: plainHTTP, stage: stage)
         }
         defer { if existing == nil { connection.close() } }
+        var headers = headers
+        if !headers.contains(name: "Host") { headers.add(name: "Host", value: authority) }
         do {
             return try await connection.send(method, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) })
         } catch {

@@ -26,20 +26,12 @@ public enum OutboundPost {
         }
         let target = (parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath)
             + (parts.percentEncodedQuery.map { "?" + $0 } ?? "")
-        var sent = HTTPHeaders(headers)
-        sent.replaceOrAdd(name: "Host", value: hostHeader(host: location.host, port: location.port, plainHTTP: location.plainHTTP))
         do {
             let response = try await location.send(
-                .POST, path: target, headers: sent, body: body, policy: .systemTrust, timeout: timeout, stage: .connect)
+                .POST, path: target, headers: HTTPHeaders(headers), body: body, policy: .systemTrust, timeout: timeout, stage: .connect)
             return .answered(status: Int(response.status.code))
         } catch {
             return .failed(reason: error.message)
         }
-    }
-
-    /// `host`, `host:port` when the port is not the scheme's, and an IPv6 address in brackets.
-    static func hostHeader(host: String, port: Int, plainHTTP: Bool) -> String {
-        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return port == (plainHTTP ? 80 : 443) ? name : "\(name):\(port)"
     }
 }

@@ -68,11 +68,12 @@ import Testing
         }
     }
 
-    @Test func theHostHeaderNamesThePortAndBracketsAnIPv6Address() {
-        #expect(OutboundPost.hostHeader(host: "hooks.example", port: 443, plainHTTP: false) == "hooks.example")
-        #expect(OutboundPost.hostHeader(host: "hooks.example", port: 8443, plainHTTP: false) == "hooks.example:8443")
-        #expect(OutboundPost.hostHeader(host: "127.0.0.1", port: 80, plainHTTP: true) == "127.0.0.1")
-        #expect(OutboundPost.hostHeader(host: "::1", port: 9000, plainHTTP: true) == "[::1]:9000")
+    @Test func theHostHeaderNamesThePortAndBracketsAnIPv6Address() throws {
+        func authority(_ url: String) throws -> String { try HTTPSLocation(URL(string: url)!, allowLoopbackHTTP: true).authority }
+        #expect(try authority("https://hooks.example/x") == "hooks.example")
+        #expect(try authority("https://hooks.example:8443/x") == "hooks.example:8443")
+        #expect(try authority("http://127.0.0.1/x") == "127.0.0.1")
+        #expect(try authority("http://[::1]:9000/x") == "[::1]:9000")
     }
 
     @Test func aWebhookURLIsHTTPSOrLoopbackHTTP() throws {
