@@ -18,11 +18,9 @@ public enum OutboundPost {
         guard let parsed = URL(string: url), let parts = URLComponents(string: url) else {
             return .failed(reason: "the URL is not valid")
         }
-        let location: HTTPSLocation
-        do {
-            location = try HTTPSLocation(parsed, allowLoopbackHTTP: true)
-        } catch {
-            return .failed(reason: error.message)
+        // The reason is kept with the delivery and logged: it never repeats the URL, whose path may be a credential.
+        guard let location = try? HTTPSLocation(parsed, allowLoopbackHTTP: true) else {
+            return .failed(reason: "the URL is not https:// (or http:// to a loopback address)")
         }
         let target = (parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath)
             + (parts.percentEncodedQuery.map { "?" + $0 } ?? "")
