@@ -63,9 +63,13 @@ package struct APIHandlers: APIProtocol {
     package func getConnection(_ input: Operations.GetConnection.Input) async throws -> Operations.GetConnection.Output {
         let record = try await ConnectionReadScope.current().connection(named: input.path.name, in: runtime, logger: logger)
         let failures = record.autoRotate ? try await runtime.autoRotation.failures(of: record, logger: logger) : nil
+        let rotation = rotation(of: record)
+        // The answer may be kept for the next read (`ConnectionAnswers`), unless it may show what the record does
+        // not hold: the failures of a connection that rotates on its own.
+        if !record.autoRotate { ConnectionAnswerSource.note?.tell(ConnectionAnswerSource(record: record, rotation: rotation)) }
         return .ok(.init(
             headers: .init(eTag: ETag.of(record)),
-            body: .json(APIMapping.connection(record, rotation: rotation(of: record), autoRotationFailures: failures))))
+            body: .json(APIMapping.connection(record, rotation: rotation, autoRotationFailures: failures))))
     }
 
     package func updateConnection(_ input: Operations.UpdateConnection.Input) async throws -> Operations.UpdateConnection.Output {

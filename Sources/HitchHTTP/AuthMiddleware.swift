@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import HitchDomain
 import HitchServices
@@ -19,8 +18,7 @@ package struct AuthMiddleware: RouterMiddleware {
             return try await Self.hidingUnknownRoutes(.none) { try await next(request, context) }
         }
         let authentication: Authentication
-        if header.lowercased().hasPrefix("bearer ") {
-            let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        if let token = BearerToken.parse(header) {
             do {
                 let principal = try await authenticator.principal(bearer: token, logger: context.logger)
                 AccessRecord.current?.actor = principal.name

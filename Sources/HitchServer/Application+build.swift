@@ -55,7 +55,9 @@ func buildRouter(runtime: HitchRuntime, configuration: HitchConfiguration, logge
     ).register(on: router)
     let handlers = APIHandlers(runtime: runtime, logger: logger)
     let gate = AccessGate(runtime: runtime, logger: logger)
-    try handlers.registerHandlers(on: router, configuration: .hitchServer, middlewares: [AccessMiddleware(gate: gate)])
+    try handlers.registerHandlers(on: router, configuration: .hitchServer, middlewares: [
+        AccessMiddleware(gate: gate), ConnectionAnswers(runtime: runtime, logger: logger), EntityTagMiddleware(),
+    ])
     Dashboard(
         runtime: runtime, handlers: handlers, gate: gate, renderer: try DashboardRenderer.load(),
         secureCookies: configuration.cookiesAreSecure, logger: logger

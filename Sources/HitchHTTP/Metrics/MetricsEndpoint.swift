@@ -50,10 +50,9 @@ package struct MetricsEndpoint {
     }
 
     private func authorize(_ request: Request) async throws {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let header = request.headers[.authorization], let token = BearerToken.parse(header) else {
             throw HitchError(.unauthenticated, "/metrics needs the bearer token of an admin or an auditor")
         }
-        let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         let principal = try await runtime.authenticator.principal(bearer: token, logger: logger)
         AccessRecord.current?.actor = principal.name
         guard principal.role == .admin || principal.role == .auditor else {
