@@ -30,7 +30,8 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     private func find(where column: String, is value: String, lock: RowLock?) async throws -> ConnectionRecord? {
-        let query = database.select().column(Self.columnList).from("connections").where(SQLIdentifier(column), .equal, SQLBind(value))
+        let query = database.select().column(Self.columnList).column(secretFieldNames).from("connections")
+            .where(SQLIdentifier(column), .equal, SQLBind(value))
         switch lock {
         case .share?: query.for(.share)
         case .update?: query.for(.update)
@@ -38,9 +39,15 @@ struct SQLConnectionRepository: ConnectionRepository {
         }
         guard let row = try await query.first()
         else { return nil }
-        let record = try ConnectionRow.decode(row)
-        return try record.record(
-            secretFields: Set(try await secretFieldNames([record.id])[record.id] ?? []), watch: try WatchColumns.decode(row))
+        let secretFields = try row.decode(column: "secret_fields", as: String?.self)?.split(separator: ",").map(String.init)
+        return try ConnectionRow.decode(row).record(secretFields: Set(secretFields ?? []), watch: try WatchColumns.decode(row))
+    }
+
+    /// The names of the connection's secret fields in one column of its row, so that a lookup is one statement.
+    /// Field names come from the kind's schema, and none holds a comma.
+    private var secretFieldNames: SQLQueryString {
+        let aggregate: SQLQueryString = database.dialect.name == "postgresql" ? "string_agg(field, ',')" : "group_concat(field, ',')"
+        return "(SELECT \(aggregate) FROM connection_secrets WHERE connection_secrets.connection_id = connections.id) AS secret_fields"
     }
 
     func destinationInputs() async throws -> [ConnectionDestinationInput] {
@@ -137,9 +144,16 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     func insert(_ record: ConnectionRecord, secrets: [StoredSecret], version: CredentialVersionRecord) async throws {
-        try await RowInsert(into: "connections", row: ConnectionRow(record)).run(on: database)
+        let connection = try RowInsert(into: "connections", row: ConnectionRow(record))
+        if isPostgres {
+            try await insertTogether(
+                [connection, try secretsInsert(secrets, connectionId: record.id), try versionInsert(version, connectionId: record.id)],
+                holding: secrets)
+            return
+        }
+        try await connection.run(on: database)
         try await insertSecrets(secrets, connectionId: record.id)
-        try await insertVersion(version, connectionId: record.id)
+        try await versionInsert(version, connectionId: record.id).run(on: database)
     }
 
     func update(
@@ -150,8 +164,14 @@ struct SQLConnectionRepository: ConnectionRepository {
             where: "id = \(bind: record.id) AND revision = \(bind: expectedRevision) RETURNING id")
         let updated = try await database.raw(update.statement).all()
         guard !updated.isEmpty else { return false }
+        if isPostgres {
+            try await insertTogether(
+                [try secretsInsert(secrets, connectionId: record.id), try version.map { try versionInsert($0, connectionId: record.id) }],
+                holding: secrets)
+            return true
+        }
         try await insertSecrets(secrets, connectionId: record.id)
-        if let version { try await insertVersion(version, connectionId: record.id) }
+        if let version { try await versionInsert(version, connectionId: record.id).run(on: database) }
         return true
     }
 
@@ -240,6 +260,39 @@ struct SQLConnectionRepository: ConnectionRepository {
         return names
     }
 
+    private var isPostgres: Bool { database.dialect.name == "postgresql" }
+
+    /// PostgreSQL: the rows of a write go in as one statement, each table's insert a data-modifying WITH, beside the
+    /// keyring check that locks the versions wrapping `secrets` (FOR KEY SHARE, until the transaction ends): one
+    /// round trip instead of one per table and one for the check. When a version is gone, the rows were written in
+    /// the statement, and the error thrown rolls the whole transaction back, so nothing is saved.
+    private func insertTogether(_ inserts: [RowInsert?], holding secrets: [StoredSecret]) async throws {
+        let inserts = inserts.compactMap { $0 }
+        let versions = Set(secrets.map(\.masterKeyVersion))
+        guard !inserts.isEmpty else { return }
+        var statement: SQLQueryString = versions.isEmpty ? "WITH " : "WITH held AS (" + SQLKeyringRepository.lockingDataVersions(versions) + "), "
+        for (index, insert) in inserts.enumerated() {
+            if index > 0 { statement.appendLiteral(", ") }
+            let name = "written_\(index) AS ("
+            statement = statement + SQLQueryString(name) + insert.statement + ")"
+        }
+        statement.appendLiteral(versions.isEmpty ? " SELECT 0 AS held" : " SELECT count(*) AS held FROM held")
+        let held = try await database.raw(statement).first()?.decode(column: "held", as: Int.self)
+        if held != versions.count { try await Self.keyringChanged(versions, in: database) }
+    }
+
+    /// Throws that a version wrapping the secrets was retired meanwhile, naming it when it is known.
+    private static func keyringChanged(_ versions: Set<Int>, in database: any SQLDatabase) async throws -> Never {
+        try await SQLKeyringRepository.requireDataVersions(versions, in: database)
+        throw StorageError(code: .keyVersionRetired, message: "the keyring changed meanwhile; nothing was saved: try again")
+    }
+
+    private func secretsInsert(_ secrets: [StoredSecret], connectionId: String) throws -> RowInsert? {
+        guard !secrets.isEmpty else { return nil }
+        return Self.upsertingSecrets(
+            try RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) }))
+    }
+
     /// Inserts the secrets, or replaces the stored ones of the same fields, in one statement, once the keyring
     /// still holds the master key versions that wrap them.
     private func insertSecrets(_ secrets: [StoredSecret], connectionId: String, checkingKeyring: Bool = true) async throws {
@@ -252,10 +305,7 @@ struct SQLConnectionRepository: ConnectionRepository {
             // write of a secret. When it finds a version gone, nothing is written, and the check says which.
             insert = insert.onlyIf(SQLKeyringRepository.holdsDataVersions(versions))
             let written = try await database.raw(Self.upsertingSecrets(insert).statement + " RETURNING field").all()
-            if written.count != secrets.count {
-                try await SQLKeyringRepository.requireDataVersions(versions, in: database)
-                throw StorageError(code: .keyVersionRetired, message: "the keyring changed meanwhile; nothing was saved: try again")
-            }
+            if written.count != secrets.count { try await Self.keyringChanged(versions, in: database) }
             return
         }
         if checkingKeyring { try await SQLKeyringRepository.requireDataVersions(versions, in: database) }
@@ -270,8 +320,8 @@ struct SQLConnectionRepository: ConnectionRepository {
             """)
     }
 
-    private func insertVersion(_ version: CredentialVersionRecord, connectionId: String) async throws {
-        try await RowInsert(into: "credential_versions", row: try VersionRow(version, connectionId: connectionId)).run(on: database)
+    private func versionInsert(_ version: CredentialVersionRecord, connectionId: String) throws -> RowInsert {
+        try RowInsert(into: "credential_versions", row: try VersionRow(version, connectionId: connectionId))
     }
 }
 

@@ -80,11 +80,18 @@ struct SQLKeyringRepository: KeyringRepository {
         "(SELECT count(*) FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))) = \(bind: versions.count)"
     }
 
+    /// PostgreSQL: the data key versions of `versions` still in the keyring, locked FOR KEY SHARE until the
+    /// transaction ends, so that none is retired before the secrets they wrap are committed.
+    static func lockingDataVersions(_ versions: Set<Int>) -> SQLQueryString {
+        "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable })) FOR KEY SHARE"
+    }
+
     static func requireDataVersions(_ versions: Set<Int>, in database: any SQLDatabase) async throws {
         guard !versions.isEmpty else { return }
         // Plain SQL rather than a builder: it runs on every write of a secret, inside SQLite's one writer.
-        var query: SQLQueryString = "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))"
-        if database.dialect.name != "sqlite" { query.appendLiteral(" FOR KEY SHARE") }
+        let query: SQLQueryString = database.dialect.name == "sqlite"
+            ? "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))"
+            : lockingDataVersions(versions)
         let found = Set(try await database.raw(query).all().map { try $0.decode(column: "version", as: Int.self) })
         if let missing = versions.subtracting(found).min() {
             throw StorageError(
