@@ -26,8 +26,17 @@ enum StorageMetrics {
 /// that failed, each of its transactions retried alone) starts from zero, so only what committed is reported.
 final class WriteTally: Sendable {
     private let events = Atomic<Int>(0)
+    private let identities = Atomic<Bool>(false)
 
-    func reset() { events.store(0, ordering: .relaxed) }
+    func reset() {
+        events.store(0, ordering: .relaxed)
+        identities.store(false, ordering: .relaxed)
+    }
+
+    /// The write used the identities repository (it may have changed a token, a role, a scope, or disabled someone).
+    func usedIdentities() { identities.store(true, ordering: .relaxed) }
+    var hasUsedIdentities: Bool { identities.load(ordering: .relaxed) }
+
     func appended(_ count: Int) { events.add(count, ordering: .relaxed) }
     var auditEvents: Int { events.load(ordering: .relaxed) }
 }

@@ -4,7 +4,11 @@ import SQLKit
 /// The repositories, bound to one database handle: a read, or one transaction.
 public struct StoreSession: Sendable {
     public let connections: any ConnectionRepository
-    public let identities: any IdentityRepository
+    /// In a write, any use marks the write as one that may change who a token is, and empties the token lookups kept.
+    public var identities: any IdentityRepository {
+        tally?.usedIdentities()
+        return identityRepository
+    }
     public let keyCheck: any KeyCheckRepository
     public let audit: any AuditRepository
     public let jobs: any JobRepository
@@ -22,12 +26,15 @@ public struct StoreSession: Sendable {
 
     private let database: any SQLDatabase
     private let backend: any SQLBackend
+    private let identityRepository: any IdentityRepository
+    private let tally: WriteTally?
 
     init(database: any SQLDatabase, backend: any SQLBackend, tally: WriteTally? = nil) {
         self.database = database
         self.backend = backend
+        self.tally = tally
         connections = SQLConnectionRepository(database: database)
-        identities = SQLIdentityRepository(database: database)
+        identityRepository = SQLIdentityRepository(database: database)
         keyCheck = SQLKeyCheckRepository(database: database)
         jobs = SQLJobRepository(database: database)
         assignments = SQLAssignmentRepository(database: database)
@@ -72,7 +79,7 @@ public struct Store: Sendable {
     public func connection(named name: String, logger: Logger) async throws -> ConnectionRecord? {
         guard let cache else { return try await read(logger: logger) { try await $0.connections.find(name: name) } }
         if let record = cache.connection(named: name) { return record }
-        let generation = cache.generation
+        let generation = cache.connectionGeneration
         let record = try await read(logger: logger) { try await $0.connections.find(name: name) }
         if let record { cache.keep(record, readAt: generation) }
         return record
@@ -84,7 +91,7 @@ public struct Store: Sendable {
             return try await read(logger: logger) { try await $0.identities.identity(forTokenHash: hash) }
         }
         if let entry = cache.token(hash: hash) { return entry }
-        let generation = cache.generation
+        let generation = cache.tokenGeneration
         let entry = try await read(logger: logger) { try await $0.identities.identity(forTokenHash: hash) }
         if let entry { cache.keep(entry, hash: hash, readAt: generation) }
         return entry
@@ -100,15 +107,17 @@ public struct Store: Sendable {
     public func write<Result: Sendable>(
         logger: Logger, _ body: @escaping @Sendable (StoreSession) async throws -> Result
     ) async throws -> Result {
-        // Emptied after the commit (or the failure), so no read that started before it is kept.
-        defer { cache?.invalidateAll() }
         let tally = WriteTally()
+        // Emptied after the commit (or the failure, wholly), so no read that started before it is kept.
+        var committed = false
+        defer { cache?.invalidate(identities: !committed || tally.hasUsedIdentities) }
         let started = ContinuousClock.now
         do {
             let result = try await backend.transaction(logger: logger) { [backend] database in
                 tally.reset()
                 return try await body(StoreSession(database: database, backend: backend, tally: tally))
             }
+            committed = true
             StorageMetrics.transaction(backend: backend.name, took: started.duration(to: .now))
             StorageMetrics.committed(tally)
             return result

@@ -276,7 +276,9 @@ struct WatchEndToEndTests {
             try await backend.withConfiguration { configuration in
                 var arguments = ["--data-dir", configuration.dataDirectory]
                 if let database = configuration.databaseURL { arguments += ["--database-url", database] }
-                let environment = Self.environment(checkEvery: "never")
+                var environment = Self.environment(checkEvery: "never")
+                // The third try comes 4 s after the second (2 s, doubled): time for the stop on a loaded machine.
+                environment["HITCH_WEBHOOK_RETRY_SECONDS"] = "2"
                 let started = try await SignedInServer(configuration, environment: environment)
                 let cli = CLIRecorder()
                 var admin = started.environment
