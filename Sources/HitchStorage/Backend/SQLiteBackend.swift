@@ -16,38 +16,32 @@ public final class SQLiteBackend: SQLBackend {
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
-    /// The writer has a thread of its own, so that its statements never queue behind readers'.
+    /// The writer has a thread of its own, so that its statements never queue behind readers', and the group
+    /// commit's leader runs on it too, between its statements (`ThreadPoolExecutor`).
     private let writerThread: NIOThreadPool
-    /// And an event loop of its own, where its statements' answers arrive and the group commit's leader runs.
-    private let writerLoop: MultiThreadedEventLoopGroup
     private let groupCommit: GroupCommit
     public let auditHeadMemo: AuditHeadMemo?
     private let readerTurn = Atomic<Int>(0)
 
-    private init(
-        path: String, writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool,
-        writerLoop: MultiThreadedEventLoopGroup
-    ) {
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], writerThread: NIOThreadPool) {
         self.path = path
         self.writer = writer
         self.readers = readers
         self.writerThread = writerThread
-        self.writerLoop = writerLoop
         let memo = AuditHeadMemo()
         auditHeadMemo = memo
-        groupCommit = GroupCommit(executor: EventLoopExecutor(writer.eventLoop), auditHead: memo)
+        groupCommit = GroupCommit(executor: ThreadPoolExecutor(writerThread), auditHead: memo)
     }
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
         let writerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
-        let writerLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let writer: SQLiteConnection
         do {
-            writer = try await openConnection(path: path, threadPool: writerThread, on: writerLoop.next(), logger: logger)
+            writer = try await openConnection(
+                path: path, threadPool: writerThread, on: MultiThreadedEventLoopGroup.singleton.any(), logger: logger)
         } catch {
             try? await writerThread.shutdownGracefully()
-            try? await writerLoop.shutdownGracefully()
             throw error
         }
         // WAL mode is a property of the file; set it once, from the writer.
@@ -58,7 +52,7 @@ public final class SQLiteBackend: SQLBackend {
                 try await openConnection(
                     path: path, threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any(), logger: logger))
         }
-        return SQLiteBackend(path: path, writer: writer, readers: readers, writerThread: writerThread, writerLoop: writerLoop)
+        return SQLiteBackend(path: path, writer: writer, readers: readers, writerThread: writerThread)
     }
 
     private static func openConnection(
@@ -113,6 +107,5 @@ public final class SQLiteBackend: SQLBackend {
         for reader in readers { try await reader.close() }
         try await writer.close()
         try await writerThread.shutdownGracefully()
-        try await writerLoop.shutdownGracefully()
     }
 }
