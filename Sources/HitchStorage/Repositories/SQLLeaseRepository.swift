@@ -26,28 +26,22 @@ struct SQLLeaseRepository: LeaseRepository {
     }
 
     func end(id: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> LeaseRecord? {
-        try await claim(database.update("leases").where("id", .equal, id), reason: reason, at: date).first
+        try await claim(where: "id = \(bind: id)", reason: reason, at: date).first
     }
 
     func endActive(
         connectionId: String, olderThan version: Int?, reason: LeaseRecord.EndReason, at date: Date
     ) async throws -> [LeaseRecord] {
-        // Plain SQL rather than a builder: every rotation runs this inside SQLite's one writer.
-        var query: SQLQueryString = """
-            UPDATE leases SET ended_at = \(bind: Timestamp.milliseconds(date)), end_reason = \(bind: reason.rawValue) \
-            WHERE connection_id = \(bind: connectionId) AND ended_at IS NULL
-            """
+        var condition: SQLQueryString = "connection_id = \(bind: connectionId)"
         if let version {
-            query.appendLiteral(" AND credential_version < ")
-            query.appendInterpolation(bind: version)
+            condition.appendLiteral(" AND credential_version < ")
+            condition.appendInterpolation(bind: version)
         }
-        query.appendLiteral(" RETURNING ")
-        query.appendInterpolation(LeaseRow.columnList)
-        return try await database.raw(query).all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+        return try await claim(where: condition, reason: reason, at: date)
     }
 
     func endActive(jobId: String, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
-        try await claim(database.update("leases").where("job_id", .equal, jobId), reason: reason, at: date)
+        try await claim(where: "job_id = \(bind: jobId)", reason: reason, at: date)
     }
 
     func hasExpired(at date: Date) async throws -> Bool {
@@ -57,7 +51,7 @@ struct SQLLeaseRepository: LeaseRepository {
     func endExpired(at date: Date, limit: Int) async throws -> [LeaseRecord] {
         let due = try await expired(at: date, limit: limit)
         guard !due.isEmpty else { return [] }
-        return try await claim(database.update("leases").where("id", .in, due), reason: .expired, at: date)
+        return try await claim(where: "id IN (\(binds: due))", reason: .expired, at: date)
     }
 
     private func expired(at date: Date, limit: Int) async throws -> [String] {
@@ -109,11 +103,12 @@ struct SQLLeaseRepository: LeaseRepository {
 
     /// Ends the active leases `update` selects, in one statement: of several servers, only the one whose update
     /// changed a row ends that lease on the platform.
-    private func claim(_ update: SQLUpdateBuilder, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
-        try await update.set("ended_at", to: Timestamp.milliseconds(date)).set("end_reason", to: reason.rawValue)
-            .where("ended_at", .is, SQLLiteral.null)
-            .returning(LeaseRow.columnList)
-            .all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
+    /// Ends the active leases that `condition` selects, and returns them as ended: whoever's update ends a lease
+    /// holds it. Plain SQL rather than a builder: every rotation runs it inside SQLite's one writer.
+    private func claim(where condition: SQLQueryString, reason: LeaseRecord.EndReason, at date: Date) async throws -> [LeaseRecord] {
+        let query: SQLQueryString = "UPDATE leases SET ended_at = \(bind: Timestamp.milliseconds(date)), end_reason = \(bind: reason.rawValue) WHERE ("
+            + condition + ") AND ended_at IS NULL RETURNING \(LeaseRow.columnList)"
+        return try await database.raw(query).all(decoding: LeaseRow.self, with: .snakeCase).map { try $0.record() }
     }
 }
 
