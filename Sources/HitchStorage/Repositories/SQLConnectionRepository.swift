@@ -30,24 +30,27 @@ struct SQLConnectionRepository: ConnectionRepository {
     }
 
     private func find(where column: String, is value: String, lock: RowLock?) async throws -> ConnectionRecord? {
-        let query = database.select().column(Self.columnList).column(secretFieldNames).from("connections")
-            .where(SQLIdentifier(column), .equal, SQLBind(value))
+        let query = selectRecords().where(SQLIdentifier(column), .equal, SQLBind(value))
         switch lock {
         case .share?: query.for(.share)
         case .update?: query.for(.update)
         case nil: break
         }
-        guard let row = try await query.first()
-        else { return nil }
-        let secretFields = try row.decode(column: "secret_fields", as: String?.self)?.split(separator: ",").map(String.init)
-        return try ConnectionRow.decode(row).record(secretFields: Set(secretFields ?? []), watch: try WatchColumns.decode(row))
+        return try await query.first().map(Self.record)
     }
 
-    /// The names of the connection's secret fields in one column of its row, so that a lookup is one statement.
-    /// Field names come from the kind's schema, and none holds a comma.
-    private var secretFieldNames: SQLQueryString {
+    /// The connections' columns, and the names of each one's secret fields in one more column, so that a read is one
+    /// statement. Field names come from the kind's schema, and none holds a comma.
+    private func selectRecords() -> SQLSelectBuilder {
         let aggregate: SQLQueryString = database.dialect.name == "postgresql" ? "string_agg(field, ',')" : "group_concat(field, ',')"
-        return "(SELECT \(aggregate) FROM connection_secrets WHERE connection_secrets.connection_id = connections.id) AS secret_fields"
+        return database.select().column(Self.columnList)
+            .column("(SELECT \(aggregate) FROM connection_secrets WHERE connection_secrets.connection_id = connections.id) AS secret_fields" as SQLQueryString)
+            .from("connections")
+    }
+
+    private static func record(_ row: any SQLRow) throws -> ConnectionRecord {
+        let secretFields = try row.decode(column: "secret_fields", as: String?.self)?.split(separator: ",").map(String.init)
+        return try ConnectionRow.decode(row).record(secretFields: Set(secretFields ?? []), watch: try WatchColumns.decode(row))
     }
 
     func destinationInputs() async throws -> [ConnectionDestinationInput] {
@@ -86,7 +89,7 @@ struct SQLConnectionRepository: ConnectionRepository {
     func list(_ filter: ConnectionFilter) async throws -> [ConnectionRecord] {
         // SQL narrows the rows with LIKE; `filter.matches` then decides exactly, since `_` and `%` in a tag or
         // in the searched text are LIKE wildcards.
-        let query = database.select().column(Self.columnList).from("connections").orderBy("name")
+        let query = selectRecords().orderBy("name")
         if let kind = filter.kind { query.where("kind", .equal, kind.rawValue) }
         if filter.autoRotating { query.where("auto_rotate", .equal, 1) }
         // `KEY:` alone matches any tag of that key (`environment:` finds environment:prod and environment:dev).
@@ -100,9 +103,7 @@ struct SQLConnectionRepository: ConnectionRepository {
                     .orWhere(SQLFunction("LOWER", args: SQLColumn("tags")), .like, SQLBind(pattern))
             }
         }
-        let rows = try await query.all().map { (try ConnectionRow.decode($0), try WatchColumns.decode($0)) }
-        let secretNames = try await secretFieldNames(rows.map(\.0.id))
-        return try rows.map { try $0.record(secretFields: Set(secretNames[$0.id] ?? []), watch: $1) }.filter(filter.matches)
+        return try await query.all().map(Self.record).filter(filter.matches)
     }
 
     func saveStatus(
@@ -248,18 +249,6 @@ struct SQLConnectionRepository: ConnectionRepository {
             .map { try $0.record() }
     }
 
-    private func secretFieldNames(_ ids: [String]) async throws -> [String: [String]] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await database.select().columns("connection_id", "field").from("connection_secrets")
-            .where("connection_id", .in, ids).all()
-        var names: [String: [String]] = [:]
-        for row in rows {
-            names[try row.decode(column: "connection_id", as: String.self), default: []]
-                .append(try row.decode(column: "field", as: String.self))
-        }
-        return names
-    }
-
     private var isPostgres: Bool { database.dialect.name == "postgresql" }
 
     /// PostgreSQL: the rows of a write go in as one statement, each table's insert a data-modifying WITH, beside the
@@ -270,7 +259,7 @@ struct SQLConnectionRepository: ConnectionRepository {
         let inserts = inserts.compactMap { $0 }
         let versions = Set(secrets.map(\.masterKeyVersion))
         guard !inserts.isEmpty else { return }
-        var statement: SQLQueryString = versions.isEmpty ? "WITH " : "WITH held AS (" + SQLKeyringRepository.lockingDataVersions(versions) + "), "
+        var statement: SQLQueryString = versions.isEmpty ? "WITH " : "WITH held AS (" + SQLKeyringRepository.dataVersions(versions, locked: true) + "), "
         for (index, insert) in inserts.enumerated() {
             if index > 0 { statement.appendLiteral(", ") }
             let name = "written_\(index) AS ("

@@ -72,26 +72,26 @@ struct SQLKeyringRepository: KeyringRepository {
         return usage
     }
 
+    /// The data key versions of `versions` still in the keyring; `locked` (PostgreSQL) holds them `FOR KEY SHARE`
+    /// until the transaction ends, so that none is retired before the secrets they wrap are committed. Plain SQL
+    /// rather than a builder: it runs on every write of a secret, inside SQLite's one writer.
+    static func dataVersions(_ versions: Set<Int>, locked: Bool) -> SQLQueryString {
+        var query: SQLQueryString = "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))"
+        if locked { query.appendLiteral(" FOR KEY SHARE") }
+        return query
+    }
+
+    /// True, as the statement it is part of runs, when the keyring holds every data key version in `versions`.
+    static func holdsDataVersions(_ versions: Set<Int>) -> SQLQueryString {
+        "(SELECT count(*) FROM (" + dataVersions(versions, locked: false) + ") AS held) = \(bind: versions.count)"
+    }
+
     /// Fails unless every data key version in `versions` is still in the keyring, and holds them there until the
     /// transaction ends (`FOR KEY SHARE` on PostgreSQL; SQLite has one writer): a retire that deletes one waits, and
     /// then counts what was written with it. So nothing is ever stored wrapped by a retired version.
-    /// True, as the statement it is part of runs, when the keyring holds every data key version in `versions`.
-    static func holdsDataVersions(_ versions: Set<Int>) -> SQLQueryString {
-        "(SELECT count(*) FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))) = \(bind: versions.count)"
-    }
-
-    /// PostgreSQL: the data key versions of `versions` still in the keyring, locked FOR KEY SHARE until the
-    /// transaction ends, so that none is retired before the secrets they wrap are committed.
-    static func lockingDataVersions(_ versions: Set<Int>) -> SQLQueryString {
-        "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable })) FOR KEY SHARE"
-    }
-
     static func requireDataVersions(_ versions: Set<Int>, in database: any SQLDatabase) async throws {
         guard !versions.isEmpty else { return }
-        // Plain SQL rather than a builder: it runs on every write of a secret, inside SQLite's one writer.
-        let query: SQLQueryString = database.dialect.name == "sqlite"
-            ? "SELECT version FROM keyring_keys WHERE purpose = 'data' AND version IN (\(binds: versions.sorted().map { $0 as any Encodable & Sendable }))"
-            : lockingDataVersions(versions)
+        let query = dataVersions(versions, locked: database.dialect.name != "sqlite")
         let found = Set(try await database.raw(query).all().map { try $0.decode(column: "version", as: Int.self) })
         if let missing = versions.subtracting(found).min() {
             throw StorageError(
