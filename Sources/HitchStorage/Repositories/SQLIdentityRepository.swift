@@ -72,21 +72,13 @@ struct SQLIdentityRepository: IdentityRepository {
                 """).first(),
             let identity = try row.decode(model: IdentityRow.self, with: .snakeCase).identity()
         else { return nil }
-        let token = TokenRecord(
-            id: try row.decode(column: "token_id", as: String.self), identityId: identity.id,
-            name: try row.decode(column: "token_name", as: String.self), tokenHash: hash,
-            createdAt: Timestamp.date(try row.decode(column: "token_created_at", as: Int64.self)),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Timestamp.date),
-            revokedAt: nil, lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Timestamp.date),
-            issuedBy: try row.decode(column: "issued_by", as: String?.self))
-        return (identity, token)
+        return (identity, try row.decode(model: TokenRow.self, with: Self.joinedToken).record())
     }
 
-    /// The identity's columns (as `IdentityRow` decodes them) and the token's, renamed where the two share a name.
-    private static let tokenAndIdentityColumns = (IdentityRow.columns.map { "i.\($0)" } + [
-        "t.id AS token_id", "t.name AS token_name", "t.created_at AS token_created_at", "t.expires_at", "t.last_used_at",
-        "t.issued_by",
-    ]).joined(separator: ", ")
+    /// The identity's columns (as `IdentityRow` decodes them) and the token's, each named with `token_` before it.
+    private static let tokenAndIdentityColumns = (IdentityRow.columns.map { "i.\($0)" } + TokenRow.columns.map { "t.\($0) AS token_\($0)" })
+        .joined(separator: ", ")
+    private static let joinedToken = SQLRowDecoder(prefix: "token_", keyDecodingStrategy: .custom(ColumnNames.key(for:)))
 
     func tokens(identityId: String?) async throws -> [TokenRecord] {
         let query = database.select().column("*").from("tokens").orderBy("created_at", .descending).orderBy("id")
@@ -162,6 +154,10 @@ struct IdentityRow: Codable {
 }
 
 struct TokenRow: Codable {
+    static let columns = [
+        "id", "identity_id", "name", "token_hash", "created_at", "expires_at", "revoked_at", "last_used_at", "issued_by",
+    ]
+
     var id: String
     var identityId: String
     var name: String
