@@ -14,7 +14,7 @@ final class GroupCommit: Sendable {
 
     private static let maximumBatch = 64
     private let state = Mutex(State())
-    /// Where the leader runs: the writer's own event loop, where each statement's answer arrives.
+    /// Where the leader runs: the writer's own thread, where each statement runs and its answer arrives.
     private let executor: any TaskExecutor
     /// Follows each transaction's outcome, so that a head appended in a batch that rolled back is never used.
     private let auditHead: AuditHeadMemo

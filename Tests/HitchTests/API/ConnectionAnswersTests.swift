@@ -63,7 +63,7 @@ import Testing
 
     @Test(arguments: TestBackend.all)
     func aKeptAnswerGoesOnlyToReadersWhoMayRead(backend: TestBackend) async throws {
-        try await withAPI(backend) { client, runtime in
+        try await withAPI(backend) { client, _ in
             for (name, tag) in [("vc-a", "team-a"), ("vc-b", "team-b")] {
                 var values = Sample.vsphere(name: name)
                 values["tags"] = [tag]
@@ -95,7 +95,6 @@ import Testing
             let tokenId = try #require(tokens.first?["id"] as? String, "\(tokens)")
             #expect(try await client.call(.delete, "/v1/tokens/\(tokenId)").status == .noContent)
             #expect(try await client.call(.get, "/v1/connections/vc-a", token: limited).status == .unauthorized)
-            _ = runtime
         }
     }
 
