@@ -2,8 +2,10 @@ import Foundation
 import HitchStorage
 
 /// Appends events to the chain inside the caller's transaction, so an event commits with the change it describes
-/// or not at all (S4). The head's lock keeps appends serialized and gap-free across servers.
-public struct AuditLog: Sendable {
+/// or not at all (S4). An append stages the events; the transaction appends them as its last statements before
+/// COMMIT, sealed by this log (`seal(_:after:)`) after the head read under the append lock, which keeps appends
+/// serialized and gap-free across servers.
+public struct AuditLog: AuditSealer {
     public let chain: AuditChain
     let clock: @Sendable () -> Date
 
@@ -18,18 +20,24 @@ public struct AuditLog: Sendable {
         try await append([event], in: session)
     }
 
-    @discardableResult
-    public func append(_ events: [AuditEvent], in session: StoreSession) async throws -> [AuditEntry] {
-        guard !events.isEmpty else { return [] }
-        let head = try await session.audit.lockedHead()
+    public func append(_ events: [AuditEvent], in session: StoreSession) async throws {
+        guard !events.isEmpty else { return }
+        try session.stageAudit(
+            events.map { Self.entry(for: $0, sequence: 0, at: 0, keyVersion: chain.currentVersion) }, sealedBy: self)
+    }
+
+    /// Numbers the staged entries after `head`, at this moment, under the current audit key, and chains their MACs.
+    public func seal(_ staged: [AuditEntry], after head: AuditHead?) -> (entries: [AuditEntry], head: AuditHead) {
         var sequence = head?.sequence ?? 0
         var previousMac = head?.mac ?? AuditChain.genesis
         let now = Timestamp.milliseconds(clock())
         var entries: [AuditEntry] = []
-        entries.reserveCapacity(events.count)
-        for event in events {
+        entries.reserveCapacity(staged.count)
+        for var entry in staged {
             sequence += 1
-            var entry = Self.entry(for: event, sequence: sequence, at: now, keyVersion: chain.currentVersion)
+            entry.sequence = sequence
+            entry.recordedAt = now
+            entry.keyVersion = chain.currentVersion
             entry.mac = chain.mac(of: entry, after: previousMac)!
             previousMac = entry.mac
             entries.append(entry)
@@ -37,8 +45,7 @@ public struct AuditLog: Sendable {
         let newHead = AuditHead(
             sequence: sequence, mac: previousMac, keyVersion: chain.currentVersion,
             headMac: chain.headMac(sequence: sequence, mac: previousMac, keyVersion: chain.currentVersion)!)
-        try await session.audit.append(entries, head: newHead)
-        return entries
+        return (entries, newHead)
     }
 
     /// The stored form: every text storable, empty optional texts absent, field names non-empty and without the

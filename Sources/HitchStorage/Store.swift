@@ -22,16 +22,25 @@ public struct StoreSession: Sendable {
     public let scheduledChecks: any ScheduledCheckRepository
     public let webhooks: any WebhookRepository
 
-    private static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
-
     private let database: any SQLDatabase
     private let backend: any SQLBackend
     private let identityRepository: any IdentityRepository
+    /// The write's transaction, where audit events are staged; nil in a read.
+    private let transaction: WriteTransaction?
     private let tally: WriteTally?
 
-    init(database: any SQLDatabase, backend: any SQLBackend, tally: WriteTally? = nil) {
+    init(database: any SQLDatabase, backend: any SQLBackend) {
+        self.init(database: database, backend: backend, transaction: nil, tally: nil)
+    }
+
+    init(transaction: WriteTransaction, backend: any SQLBackend, tally: WriteTally? = nil) {
+        self.init(database: transaction.database, backend: backend, transaction: transaction, tally: tally)
+    }
+
+    private init(database: any SQLDatabase, backend: any SQLBackend, transaction: WriteTransaction?, tally: WriteTally?) {
         self.database = database
         self.backend = backend
+        self.transaction = transaction
         self.tally = tally
         connections = SQLConnectionRepository(database: database)
         identityRepository = SQLIdentityRepository(database: database)
@@ -48,8 +57,18 @@ public struct StoreSession: Sendable {
         webhooks = SQLWebhookRepository(database: database)
         audit = SQLAuditRepository(
             database: database,
-            lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },
-            appended: { tally?.appended($0) }, memo: backend.auditHeadMemo)
+            lockForAppend: { try await backend.lockExclusively(database, key: WriteTransaction.auditLockKey) },
+            memo: backend.auditHeadMemo)
+    }
+
+    /// Stages audit events for this write: `sealer` numbers and MACs them when the transaction appends them, as its
+    /// last statements before COMMIT, so they commit with the change they describe or not at all (S4).
+    public func stageAudit(_ entries: [AuditEntry], sealedBy sealer: any AuditSealer) throws {
+        guard let transaction else {
+            throw StorageError(code: .unsupported, message: "audit events are appended only in a write")
+        }
+        transaction.stage(entries, sealedBy: sealer)
+        tally?.appended(entries.count)
     }
 
     /// Within a write, waits for and holds until it ends the lock `key`: of the servers sharing the database, one
@@ -113,9 +132,9 @@ public struct Store: Sendable {
         defer { cache?.invalidate(identities: !committed || tally.hasUsedIdentities) }
         let started = ContinuousClock.now
         do {
-            let result = try await backend.transaction(logger: logger) { [backend] database in
+            let result = try await backend.write(logger: logger) { [backend] transaction in
                 tally.reset()
-                return try await body(StoreSession(database: database, backend: backend, tally: tally))
+                return try await body(StoreSession(transaction: transaction, backend: backend, tally: tally))
             }
             committed = true
             StorageMetrics.transaction(backend: backend.name, took: started.duration(to: .now))

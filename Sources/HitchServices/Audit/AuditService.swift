@@ -29,7 +29,7 @@ package struct AuditService: Sendable {
 
     /// Records events that no change carries, such as a refused request, in a transaction of their own.
     package func record(_ events: [AuditEvent], logger: Logger) async throws {
-        try await store.write(logger: logger) { [audit] session in _ = try await audit.append(events, in: session) }
+        try await store.write(logger: logger) { [audit] session in try await audit.append(events, in: session) }
     }
 
     package func verify(expecting expected: ExpectedAuditHead? = nil, logger: Logger) async throws -> AuditVerification {

@@ -263,7 +263,7 @@ package struct ConnectionService: Sendable {
         guard !uses.isEmpty else { return }
         let events = uses.map { record, purpose in actor.event("connection.use", target: Self.target(record), detail: purpose) }
         do {
-            _ = try await store.write(logger: logger) { [audit] session in try await audit.append(events, in: session) }
+            try await store.write(logger: logger) { [audit] session in try await audit.append(events, in: session) }
         } catch let stopped as CancellationError {
             throw stopped
         } catch {

@@ -100,7 +100,7 @@ package struct PlatformRotationService: Sendable {
             "connection.rotate", target: ConnectionService.target(record),
             detail: "generated rotation failed at \(failure.step): \(failure.message)" + (note.map { "; \($0)" } ?? ""))
         event.outcome = .failed(code: failure.step)
-        _ = try await store.write(logger: logger) { [audit, event] session in try await audit.append(event, in: session) }
+        try await store.write(logger: logger) { [audit, event] session in try await audit.append(event, in: session) }
     }
 
     static func error(_ failure: RotationFailure, platform kind: ConnectionKind) -> HitchError {

@@ -11,6 +11,9 @@ public final class PostgresBackend: SQLBackend {
     /// Several servers may share the database: nothing read is cached.
     public let isExclusive = false
     public let client: PostgresClient
+    private let groupCommit: GroupCommit
+    /// How many write batches run at once, each on a connection of its own.
+    static let concurrentBatches = 2
 
     /// The URL's `sslmode` decides TLS: `verify-full` (and `require`, its alias here) verifies the server's
     /// certificate and host name, against the system's roots or the CA file in `sslrootcert`; `prefer` (the default
@@ -62,7 +65,13 @@ public final class PostgresBackend: SQLBackend {
             host: core.host ?? "127.0.0.1", port: core.port ?? 5432, username: core.username, password: core.password,
             database: core.database, tls: tls)
         clientConfiguration.options.connectTimeout = .seconds(5)
-        self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        groupCommit = GroupCommit(
+            writer: GroupCommit.Writer(begin: "BEGIN", withDatabase: { use in
+                try await client.withConnection { connection in await use(connection.sql(queryLogLevel: nil)) }
+            }),
+            maximumLeaders: Self.concurrentBatches, executor: nil, auditHead: nil)
     }
 
     /// Runs the connection pool until the task is cancelled.
@@ -91,23 +100,10 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
-    public func transaction<Result: Sendable>(
-        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    public func write<Result: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
     ) async throws -> Result {
-        // A task of its own: a cancelled caller (a job stopped at shutdown) must not stop the transaction between
-        // BEGIN and COMMIT or ROLLBACK, and hand its connection back to the pool inside a transaction.
-        try await Task { [client] in try await client.withConnection { connection in
-            let database = connection.sql(queryLogLevel: nil)
-            try await database.raw("BEGIN").run()
-            do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-        } }.value
+        try await groupCommit.run(backend: self, body)
     }
 
     public func lockExclusively(_ database: any SQLDatabase, key: Int64) async throws {

@@ -13,10 +13,11 @@ public protocol SQLBackend: Sendable {
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result
 
-    /// Runs statements in one transaction: all of them commit, durably, or none does. The body may run in another
-    /// task (SQLite batches concurrent transactions into one commit).
-    func transaction<Result: Sendable>(
-        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    /// Runs a write's statements in one transaction, then the audit events it staged: all of them commit, durably,
+    /// or none does. The body may run in another task, and again after a failure of another write: concurrent writes
+    /// share one transaction and one commit (`GroupCommit`).
+    func write<Result: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
     ) async throws -> Result
 
     /// Serializes work across every server sharing the database, inside a transaction.
@@ -45,4 +46,11 @@ public protocol SQLBackend: Sendable {
 
 extension SQLBackend {
     public var auditHeadMemo: AuditHeadMemo? { nil }
+
+    /// Runs statements in one transaction (a write that stages no audit events).
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await write(logger: logger) { try await body($0.database) }
+    }
 }

@@ -7,8 +7,8 @@ import SQLiteKit
 import Synchronization
 
 /// SQLite in one file, in WAL mode with `synchronous=FULL`: an acknowledged write survives a crash or a power cut.
-/// One connection writes, in batches that share a commit (`GroupCommit`); a few more read beside it. SQL is not logged: its binds carry
-/// ciphertexts and token hashes.
+/// One connection writes, in batches that share a commit (`GroupCommit`); a few more read beside it. SQL is not
+/// logged: its binds carry ciphertexts and token hashes.
 public final class SQLiteBackend: SQLBackend {
     public let name = "sqlite"
     /// The data directory's lock file keeps a second server off this file (see `DataDirectoryLock`).
@@ -30,7 +30,9 @@ public final class SQLiteBackend: SQLBackend {
         self.writerThread = writerThread
         let memo = AuditHeadMemo()
         auditHeadMemo = memo
-        groupCommit = GroupCommit(executor: ThreadPoolExecutor(writerThread), auditHead: memo)
+        groupCommit = GroupCommit(
+            writer: GroupCommit.Writer(begin: "BEGIN IMMEDIATE", withDatabase: { use in await use(writer.sql(queryLogLevel: nil)) }),
+            maximumLeaders: 1, executor: ThreadPoolExecutor(writerThread), auditHead: memo)
     }
 
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
@@ -77,10 +79,10 @@ public final class SQLiteBackend: SQLBackend {
         return try await body(reader.sql(queryLogLevel: nil))
     }
 
-    public func transaction<Result: Sendable>(
-        logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    public func write<Result: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (WriteTransaction) async throws -> Result
     ) async throws -> Result {
-        try await groupCommit.run(on: writer.sql(queryLogLevel: nil), body)
+        try await groupCommit.run(backend: self, body)
     }
 
     /// `VACUUM INTO` on a reader: a read transaction's snapshot, so writers are not held up.

@@ -36,7 +36,8 @@ public struct Migrator: Sendable {
             if migration.needsServerStep && step == nil {
                 throw StorageError(code: .migrationIncomplete, message: "migration \(migration.version) (\(migration.name)) needs the server's step")
             }
-            let didApply = try await backend.transaction(logger: logger) { database in
+            let didApply = try await backend.write(logger: logger) { transaction in
+                let database = transaction.database
                 try await backend.lockExclusively(database, key: Self.lockKey)
                 try await database.create(table: Self.table).ifNotExists()
                     .column("version", type: .bigint, .primaryKey(autoIncrement: false))
@@ -47,7 +48,7 @@ public struct Migrator: Sendable {
                     .where("version", .equal, migration.version).first()
                 if done != nil { return false }
                 try await migration.apply(database)
-                try await step?(StoreSession(database: database, backend: backend))
+                try await step?(StoreSession(transaction: transaction, backend: backend))
                 try await database.insert(into: Self.table)
                     .columns("version", "name", "applied_at")
                     .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Timestamp.now()))

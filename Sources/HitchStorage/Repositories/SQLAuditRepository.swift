@@ -5,8 +5,6 @@ struct SQLAuditRepository: AuditRepository {
     let database: any SQLDatabase
     /// Takes the lock that serializes appends across every server on the database.
     let lockForAppend: @Sendable () async throws -> Void
-    /// Told how many events each append wrote, for the transaction's tally.
-    var appended: @Sendable (Int) -> Void = { _ in }
     /// The head as this process last wrote it, on a database only it writes (see `AuditHeadMemo`).
     var memo: AuditHeadMemo? = nil
 
@@ -68,7 +66,6 @@ struct SQLAuditRepository: AuditRepository {
                 .run()
         }
         memo?.moved(to: head)
-        appended(entries.count)
     }
 
     func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry] {

@@ -25,7 +25,7 @@ import Testing
                     detail: index.isMultiple(of: 2) ? text : nil)
             }
             try await runtime.store.write(logger: TestBackend.logger) { [audit = runtime.audit] session in
-                _ = try await audit.append(events, in: session)
+                try await audit.append(events, in: session)
             }
             let (entries, page) = try await runtime.store.read(logger: TestBackend.logger) { session in
                 (try await session.audit.entries(after: 0, limit: 100), try await session.audit.canonicalPage(after: 0, through: 100))
