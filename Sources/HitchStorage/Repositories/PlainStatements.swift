@@ -37,11 +37,11 @@ struct RowInsert {
     }
 
     /// The same rows, inserted only when `condition` holds as the statement runs: `INSERT ... SELECT * FROM (VALUES
-    /// ...) WHERE condition`. A clause added by `then` comes after it (SQLite needs the WHERE before an upsert's
+    /// ...) AS given WHERE condition`. A clause added by `then` comes after it (SQLite needs the WHERE before an upsert's
     /// ON CONFLICT).
     func onlyIf(_ condition: SQLQueryString) -> RowInsert {
         var copy = self
-        copy.statement = SQLQueryString(head + "SELECT * FROM (VALUES ") + values + SQLQueryString(") WHERE ") + condition
+        copy.statement = SQLQueryString(head + "SELECT * FROM (VALUES ") + values + SQLQueryString(") AS given WHERE ") + condition
         return copy
     }
 

@@ -163,14 +163,16 @@ struct SQLConnectionRepository: ConnectionRepository {
         let update = try RowUpdate(
             "connections", set: ConnectionRow(record),
             where: "id = \(bind: record.id) AND revision = \(bind: expectedRevision) RETURNING id")
+        if isPostgres {
+            // The row's update, and the inserts only when it matched the revision, in one statement.
+            let matched: SQLQueryString = "EXISTS (SELECT 1 FROM updated)"
+            return try await insertTogether(
+                [try secretsInsert(secrets, connectionId: record.id, onlyIf: matched),
+                 try version.map { try versionInsert($0, connectionId: record.id).onlyIf(matched) }],
+                holding: secrets, after: update)
+        }
         let updated = try await database.raw(update.statement).all()
         guard !updated.isEmpty else { return false }
-        if isPostgres {
-            try await insertTogether(
-                [try secretsInsert(secrets, connectionId: record.id), try version.map { try versionInsert($0, connectionId: record.id) }],
-                holding: secrets)
-            return true
-        }
         try await insertSecrets(secrets, connectionId: record.id)
         if let version { try await versionInsert(version, connectionId: record.id).run(on: database) }
         return true
@@ -254,20 +256,32 @@ struct SQLConnectionRepository: ConnectionRepository {
     /// PostgreSQL: the rows of a write go in as one statement, each table's insert a data-modifying WITH, beside the
     /// keyring check that locks the versions wrapping `secrets` (FOR KEY SHARE, until the transaction ends): one
     /// round trip instead of one per table and one for the check. When a version is gone, the rows were written in
-    /// the statement, and the error thrown rolls the whole transaction back, so nothing is saved.
-    private func insertTogether(_ inserts: [RowInsert?], holding secrets: [StoredSecret]) async throws {
+    /// the statement, and the error thrown rolls the whole transaction back, so nothing is saved. An `update` (with
+    /// RETURNING) goes first, as the WITH named `updated`, for inserts that name it in their condition; false when it
+    /// changed no row.
+    @discardableResult
+    private func insertTogether(_ inserts: [RowInsert?], holding secrets: [StoredSecret], after update: RowUpdate? = nil) async throws -> Bool {
         let inserts = inserts.compactMap { $0 }
         let versions = Set(secrets.map(\.masterKeyVersion))
-        guard !inserts.isEmpty else { return }
-        var statement: SQLQueryString = versions.isEmpty ? "WITH " : "WITH held AS (" + SQLKeyringRepository.dataVersions(versions, locked: true) + "), "
+        guard !inserts.isEmpty || update != nil else { return true }
+        var parts: [SQLQueryString] = []
+        if let update { parts.append("updated AS (" + update.statement + ")") }
+        if !versions.isEmpty { parts.append("held AS (" + SQLKeyringRepository.dataVersions(versions, locked: true) + ")") }
         for (index, insert) in inserts.enumerated() {
-            if index > 0 { statement.appendLiteral(", ") }
             let name = "written_\(index) AS ("
-            statement = statement + SQLQueryString(name) + insert.statement + ")"
+            parts.append(SQLQueryString(name) + insert.statement + ")")
         }
-        statement.appendLiteral(versions.isEmpty ? " SELECT 0 AS held" : " SELECT count(*) AS held FROM held")
-        let held = try await database.raw(statement).first()?.decode(column: "held", as: Int.self)
-        if held != versions.count { try await Self.keyringChanged(versions, in: database) }
+        var statement: SQLQueryString = "WITH "
+        for (index, part) in parts.enumerated() {
+            if index > 0 { statement.appendLiteral(", ") }
+            statement += part
+        }
+        statement.appendLiteral(versions.isEmpty ? " SELECT 0 AS held" : " SELECT (SELECT count(*) FROM held) AS held")
+        if update != nil { statement.appendLiteral(", (SELECT count(*) FROM updated) AS updated") }
+        guard let row = try await database.raw(statement).first() else { return false }
+        if update != nil, try row.decode(column: "updated", as: Int.self) == 0 { return false }
+        if try row.decode(column: "held", as: Int.self) != versions.count { try await Self.keyringChanged(versions, in: database) }
+        return true
     }
 
     /// Throws that a version wrapping the secrets was retired meanwhile, naming it when it is known.
@@ -276,10 +290,10 @@ struct SQLConnectionRepository: ConnectionRepository {
         throw StorageError(code: .keyVersionRetired, message: "the keyring changed meanwhile; nothing was saved: try again")
     }
 
-    private func secretsInsert(_ secrets: [StoredSecret], connectionId: String) throws -> RowInsert? {
+    private func secretsInsert(_ secrets: [StoredSecret], connectionId: String, onlyIf condition: SQLQueryString? = nil) throws -> RowInsert? {
         guard !secrets.isEmpty else { return nil }
-        return Self.upsertingSecrets(
-            try RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) }))
+        let insert = try RowInsert(into: "connection_secrets", rows: secrets.map { SecretRow($0, connectionId: connectionId) })
+        return Self.upsertingSecrets(condition.map(insert.onlyIf) ?? insert)
     }
 
     /// Inserts the secrets, or replaces the stored ones of the same fields, in one statement, once the keyring
