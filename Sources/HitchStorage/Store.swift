@@ -78,8 +78,11 @@ public struct StoreSession: Sendable {
     }
 
     /// Tells every server sharing the database once this write commits (see `SQLBackend.notify`).
-    public func notify(channel: String, payload: String) async throws {
-        try await backend.notify(database, channel: channel, payload: payload)
+    public func notify(channel: String, payload: String) throws {
+        guard let transaction else {
+            throw StorageError(code: .unsupported, message: "notices are sent only by a write")
+        }
+        transaction.stage(Notice(channel: channel, payload: payload))
     }
 }
 

@@ -184,7 +184,7 @@ package struct ConnectionService: Sendable {
                 superseded = try await session.leases.endActive(
                     connectionId: record.id, olderThan: version.version, reason: .superseded, at: now)
                 events += LeaseEnding.events(superseded, by: actor)
-                try await session.notify(
+                try session.notify(
                     channel: RotationNotice.channel,
                     payload: RotationNotice(connectionId: record.id, credentialVersion: version.version).payload)
             }

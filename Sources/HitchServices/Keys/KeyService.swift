@@ -72,7 +72,7 @@ package struct KeyService: Sendable {
             }
             try await session.keyring.insert(row)
             try await audit.append(event, in: session)
-            try await session.notify(channel: Self.notice, payload: "rotate \(next.version)")
+            try session.notify(channel: Self.notice, payload: "rotate \(next.version)")
         }
         keys.adopt(next)
         logger.notice("master key rotated", metadata: ["version": "\(next.version)"])
@@ -102,7 +102,7 @@ package struct KeyService: Sendable {
                         + "the rewrap moves them to the current version (see `hitch key status`)")
             }
             try await audit.append(event, in: session)
-            try await session.notify(channel: Self.notice, payload: "retire \(version)")
+            try session.notify(channel: Self.notice, payload: "retire \(version)")
         }
         try await keys.refresh(store: store, logger: logger)
     }
@@ -149,7 +149,7 @@ package struct KeyService: Sendable {
                 try await session.keyring.reseal(purpose: row.purpose, version: row.version, sealedKey: row.sealedKey, kek: row.kek)
             }
             try await audit.append(event, in: session)
-            try await session.notify(channel: Self.notice, payload: "rekey")
+            try session.notify(channel: Self.notice, payload: "rekey")
         }
         keys.replaceKEK(newKEK)
         logger.notice("keyring sealed by a new key-encryption key", metadata: ["kek": "\(newKEK.identity)"])

@@ -102,7 +102,7 @@ final class GroupCommit: Sendable {
                     let transaction = WriteTransaction(database: database, backend: backend)
                     var values: [any Sendable] = []
                     for job in jobs { values.append(try await job.body(transaction)) }
-                    try await transaction.appendStagedAudit()
+                    try await transaction.finish()
                     try await database.raw("COMMIT").run()
                     auditHead?.commit()
                     return .success(values)

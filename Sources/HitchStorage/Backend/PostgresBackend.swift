@@ -69,7 +69,11 @@ public final class PostgresBackend: SQLBackend {
         self.client = client
         groupCommit = GroupCommit(
             writer: GroupCommit.Writer(begin: "BEGIN", withDatabase: { use in
-                try await client.withConnection { connection in await use(connection.sql(queryLogLevel: nil)) }
+                try await client.withConnection { connection in
+                    await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                        await use(connection.sql(queryLogLevel: nil))
+                    }
+                }
             }),
             maximumLeaders: Self.concurrentBatches, executor: nil, auditHead: nil)
     }
@@ -116,8 +120,17 @@ public final class PostgresBackend: SQLBackend {
             message: "on PostgreSQL, take backups with PostgreSQL's own tools: pg_dump --format=custom --file=hitch.dump \"$HITCH_DATABASE_URL\"")
     }
 
-    public func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws {
-        try await database.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    public func notify(_ database: any SQLDatabase, _ notices: [Notice]) async throws {
+        guard !notices.isEmpty else { return }
+        var pairs: SQLQueryString = ""
+        for (index, notice) in notices.enumerated() {
+            pairs.appendLiteral(index == 0 ? "(" : ", (")
+            pairs.appendInterpolation(bind: notice.channel)
+            pairs.appendLiteral(", ")
+            pairs.appendInterpolation(bind: notice.payload)
+            pairs.appendLiteral(")")
+        }
+        try await database.raw("SELECT pg_notify(n.channel, n.payload) FROM (VALUES " + pairs + ") AS n (channel, payload)").run()
     }
 
     /// Holds one pooled connection for as long as it listens.

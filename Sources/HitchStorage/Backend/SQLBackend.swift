@@ -25,9 +25,9 @@ public protocol SQLBackend: Sendable {
 
     func isUniqueViolation(_ error: any Error) -> Bool
 
-    /// Tells every server sharing the database, once this transaction commits (PostgreSQL NOTIFY); nothing on a
-    /// database that only this process uses.
-    func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws
+    /// Tells every server sharing the database each notice, once this transaction commits (PostgreSQL NOTIFY);
+    /// nothing on a database that only this process uses.
+    func notify(_ database: any SQLDatabase, _ notices: [Notice]) async throws
 
     /// Calls `receive` with each payload any server sends on `channel`, until cancelled or the connection fails;
     /// returns at once on a database that only this process uses.
@@ -42,6 +42,17 @@ public protocol SQLBackend: Sendable {
     /// The audit head kept in memory by a backend that only this process writes (SQLite); nil where another server
     /// may append (PostgreSQL), so every append reads the head under its lock.
     var auditHeadMemo: AuditHeadMemo? { get }
+}
+
+/// What `SQLBackend.notify` tells the other servers: a payload on a channel.
+public struct Notice: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+
+    public init(channel: String, payload: String) {
+        self.channel = channel
+        self.payload = payload
+    }
 }
 
 extension SQLBackend {

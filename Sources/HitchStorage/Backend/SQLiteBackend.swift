@@ -95,7 +95,7 @@ public final class SQLiteBackend: SQLBackend {
     }
 
     /// One process uses the file: there is nobody else to tell.
-    public func notify(_ database: any SQLDatabase, channel: String, payload: String) async throws {}
+    public func notify(_ database: any SQLDatabase, _ notices: [Notice]) async throws {}
 
     public func listen(channel: String, logger: Logger, _ receive: @escaping @Sendable (String) async -> Void) async throws {}
 

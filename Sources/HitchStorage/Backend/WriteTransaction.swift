@@ -9,19 +9,23 @@ public protocol AuditSealer: Sendable {
     func seal(_ entries: [AuditEntry], after head: AuditHead?) -> (entries: [AuditEntry], head: AuditHead)
 }
 
-/// One database transaction as a backend runs it: the handle its statements go to, and the audit events that its
-/// writes staged. Several writes may share it (a group commit). The staged events are appended by
-/// `appendStagedAudit()`, the transaction's last statements before COMMIT: the append lock (the audit head's row on
-/// PostgreSQL) is then taken once for all of them and held only through the append and the COMMIT.
+/// One database transaction as a backend runs it: the handle its statements go to, and the notices and audit
+/// events that its writes staged. Several writes may share it (a group commit). What they staged goes out in
+/// `finish()`, the transaction's last statements before COMMIT: one statement for all the notices, and one append
+/// for all the events, so the append lock (the audit head's row on PostgreSQL) is taken once and held only through
+/// the append and the COMMIT.
 public final class WriteTransaction: Sendable {
     public let database: any SQLDatabase
+    private let backend: any SQLBackend
     private let audit: SQLAuditRepository
     private let staged = Mutex<[(entries: [AuditEntry], sealer: any AuditSealer)]>([])
+    private let notices = Mutex<[Notice]>([])
 
     static let auditLockKey: Int64 = 0x6869_7463_6861_7564  // "hitchaud"
 
     init(database: any SQLDatabase, backend: any SQLBackend) {
         self.database = database
+        self.backend = backend
         audit = SQLAuditRepository(
             database: database,
             lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },
@@ -34,8 +38,23 @@ public final class WriteTransaction: Sendable {
         staged.withLock { $0.append((entries, sealer)) }
     }
 
+    /// Keeps a notice to send before COMMIT (see `SQLBackend.notify`).
+    func stage(_ notice: Notice) {
+        notices.withLock { $0.append(notice) }
+    }
+
+    /// Sends the staged notices, then appends the staged events; the transaction commits next.
+    func finish() async throws {
+        let notices = notices.withLock { notices in
+            defer { notices.removeAll() }
+            return notices
+        }
+        try await backend.notify(database, notices)
+        try await appendStagedAudit()
+    }
+
     /// Appends the staged events in the order they were staged, chained after the head, and forgets them.
-    func appendStagedAudit() async throws {
+    private func appendStagedAudit() async throws {
         let groups = staged.withLock { staged in
             defer { staged.removeAll() }
             return staged
