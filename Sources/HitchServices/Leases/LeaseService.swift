@@ -90,6 +90,14 @@ package struct LeaseService: Sendable {
         let issuedEvent = WatchEvent(name: .leaseIssue, at: now, connection: record.name, kind: record.kind.rawValue, details: details)
         do {
             try await store.write(logger: logger) { [audit, lease] session in
+                // The connection is held (FOR SHARE) until this commits, against a rotation: one that committed
+                // since it was read changed the credential version, and the lease is refused; one that comes after
+                // waits, then ends this lease with the old version's others.
+                guard let current = try await session.connections.find(id: lease.connectionId, lock: .share),
+                      current.credentialVersion == lease.credentialVersion
+                else {
+                    throw HitchError(.conflict, "connection '\(lease.connectionName)' changed while the lease was issued; ask again")
+                }
                 try await session.leases.insert(lease)
                 try await audit.append(event, in: session)
                 try await WebhookOutbox.enqueue([issuedEvent], in: session)

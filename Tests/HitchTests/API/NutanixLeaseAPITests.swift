@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HitchDomain
+import Synchronization
 import Testing
 
 /// A nutanix lease through the API, against a local server shaped like Prism Central's session mechanism: the
@@ -42,6 +43,39 @@ import Testing
                 let value = try #require(cookie.split(separator: ";").first?.split(separator: "=").last.map(String.init))
                 for output in [shown.text, audit.text] { #expect(!output.contains(value), "a leased cookie leaked") }
                 #expect(try await LeaseStorageScan.contains(value, in: runtime) == false, "a leased cookie is stored")
+            }
+        }
+    }
+
+    /// A rotation that commits while a lease is being issued (Hitch waiting for Prism's sign-in, with the old
+    /// password) refuses the lease: no lease of the old credential version is left active past the rotation.
+    @Test(arguments: TestBackend.all)
+    func aRotationDuringIssueRefusesTheLease(backend: TestBackend) async throws {
+        let rotate = Mutex<(@Sendable () async -> Void)?>(nil)
+        let prism = PrismSessionServer(beforeSignIn: { await rotate.withLock { $0 }?() })
+        try await LocalTLSServer.run(prism.router) { server in
+            try await withAPI(backend) { client, runtime in
+                #expect(try await client.call(.post, "/v1/connections", json: [
+                    "kind": "nutanix", "name": "pc",
+                    "fields": ["endpoint": "127.0.0.1:\(server.port)", "username": PrismSessionServer.username, "thumbprint": server.thumbprint],
+                    "secrets": ["password": PrismSessionServer.password],
+                ]).status == .created)
+                let consumer = try await TestIdentities.token(role: "consumer", in: runtime, name: "engine").token
+                rotate.withLock {
+                    $0 = {
+                        let rotated = try? await client.call(.patch, "/v1/connections/pc", json: ["secrets": ["password": PrismSessionServer.password]])
+                        #expect(rotated?.status == .ok)
+                    }
+                }
+                let issued = try await client.call(.post, "/v1/connections/pc/leases", json: ["ttlSeconds": 600], token: consumer)
+                #expect(issued.status == .conflict, "\(issued.text)")
+                rotate.withLock { $0 = nil }
+
+                let leases = try await client.call(.get, "/v1/leases?connection=pc&active=true")
+                #expect((leases.json["leases"] as? [[String: Any]])?.isEmpty == true, "\(leases.text)")
+                let again = try await client.call(.post, "/v1/connections/pc/leases", json: ["ttlSeconds": 600], token: consumer)
+                #expect(again.status == .created, "\(again.text)")
+                #expect((again.json["lease"] as? [String: Any])?["credentialVersion"] as? Int == 2, "\(again.text)")
             }
         }
     }

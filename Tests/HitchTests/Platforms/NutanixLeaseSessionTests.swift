@@ -16,10 +16,19 @@ final class PrismSessionServer: Sendable {
     static let password = "prism-session-pw-3f9"
     static let sessionSeconds = 900
     private let sessions = Mutex<Set<String>>([])
+    /// Runs before each sign-in is answered: what happens while Hitch waits for Prism.
+    private let beforeSignIn: @Sendable () async -> Void
+
+    init(beforeSignIn: @escaping @Sendable () async -> Void = {}) {
+        self.beforeSignIn = beforeSignIn
+    }
 
     var router: Router<BasicRequestContext> {
         let router = Router()
-        router.get("/api/nutanix/v3/users/me") { request, _ in self.me(request) }
+        router.get("/api/nutanix/v3/users/me") { request, _ in
+            await self.beforeSignIn()
+            return self.me(request)
+        }
         router.post("/api/nutanix/v3/clusters/list") { request, _ in self.clusters(request) }
         return router
     }
