@@ -55,10 +55,7 @@ public struct StoreSession: Sendable {
         testHistory = SQLTestHistoryRepository(database: database)
         scheduledChecks = SQLScheduledCheckRepository(database: database)
         webhooks = SQLWebhookRepository(database: database)
-        audit = SQLAuditRepository(
-            database: database,
-            lockForAppend: { try await backend.lockExclusively(database, key: WriteTransaction.auditLockKey) },
-            memo: backend.auditHeadMemo)
+        audit = SQLAuditRepository(database: database)
     }
 
     /// Stages audit events for this write: `sealer` numbers and MACs them when the transaction appends them, as its

@@ -17,7 +17,7 @@ public protocol AuditSealer: Sendable {
 public final class WriteTransaction: Sendable {
     public let database: any SQLDatabase
     private let backend: any SQLBackend
-    private let audit: SQLAuditRepository
+    private let audit: SQLAuditAppender
     private let staged = Mutex<[(entries: [AuditEntry], sealer: any AuditSealer)]>([])
     private let notices = Mutex<[Notice]>([])
 
@@ -26,7 +26,7 @@ public final class WriteTransaction: Sendable {
     init(database: any SQLDatabase, backend: any SQLBackend) {
         self.database = database
         self.backend = backend
-        audit = SQLAuditRepository(
+        audit = SQLAuditAppender(
             database: database,
             lockForAppend: { try await backend.lockExclusively(database, key: Self.auditLockKey) },
             memo: backend.auditHeadMemo)

@@ -37,8 +37,8 @@ struct RowInsert {
     }
 
     /// The same rows, inserted only when `condition` holds as the statement runs: `INSERT ... SELECT * FROM (VALUES
-    /// ...) AS given WHERE condition`. A clause added by `then` comes after it (SQLite needs the WHERE before an upsert's
-    /// ON CONFLICT).
+    /// ...) AS given WHERE condition` (PostgreSQL before 16 wants the alias). A clause added by `then` comes after it
+    /// (SQLite needs the WHERE before an upsert's ON CONFLICT).
     func onlyIf(_ condition: SQLQueryString) -> RowInsert {
         var copy = self
         copy.statement = SQLQueryString(head + "SELECT * FROM (VALUES ") + values + SQLQueryString(") AS given WHERE ") + condition

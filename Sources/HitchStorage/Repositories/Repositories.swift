@@ -81,13 +81,10 @@ public protocol IdentityRepository: Sendable {
     func recordUse(tokenId: String, at date: Date) async throws
 }
 
-/// The append-only audit log. Storage keeps the events; the audit module computes and checks their MACs.
+/// The append-only audit log, read. Storage keeps the events; the audit module computes and checks their MACs. A
+/// write appends only by staging events (`StoreSession.stageAudit`), which its transaction appends last.
 public protocol AuditRepository: Sendable {
-    /// Takes the lock that serializes appends (across servers on PostgreSQL) and reads the head under it.
-    func lockedHead() async throws -> AuditHead?
     func head() async throws -> AuditHead?
-    /// Inserts events that continue the chain and moves the head to the last of them.
-    func append(_ entries: [AuditEntry], head: AuditHead) async throws
     /// Newest first, below the sequence `before` when given.
     func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry]
     /// The highest sequence stored, or nil for an empty log.

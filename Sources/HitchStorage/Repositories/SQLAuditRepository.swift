@@ -3,31 +3,14 @@ import SQLKit
 
 struct SQLAuditRepository: AuditRepository {
     let database: any SQLDatabase
-    /// Takes the lock that serializes appends across every server on the database.
-    let lockForAppend: @Sendable () async throws -> Void
-    /// The head as this process last wrote it, on a database only it writes (see `AuditHeadMemo`).
-    var memo: AuditHeadMemo? = nil
 
-    private static let headId = 1
-
-    func lockedHead() async throws -> AuditHead? {
-        // On PostgreSQL the head row's own lock serializes appends, in the same round trip as its read: FOR UPDATE
-        // waits for the appender before, then reads the head that one committed (READ COMMITTED reads again a row it
-        // waited for). Before the first event there is no row to lock, and the advisory lock does it; the read after
-        // it is a statement of its own, so it sees the head of whoever held the lock before. On SQLite, BEGIN
-        // IMMEDIATE already holds the one write lock.
-        let postgres = database.dialect.name == "postgresql"
-        if postgres, let head = try await head(forUpdate: true) { return head }
-        try await lockForAppend()
-        if let head = memo?.head { return head }
-        return try await head(forUpdate: postgres)
-    }
+    static let headId = 1
 
     func head() async throws -> AuditHead? {
-        try await head(forUpdate: false)
+        try await Self.head(in: database, forUpdate: false)
     }
 
-    private func head(forUpdate: Bool) async throws -> AuditHead? {
+    static func head(in database: any SQLDatabase, forUpdate: Bool) async throws -> AuditHead? {
         // Plain SQL rather than a builder: every write reads and moves the head, inside SQLite's one writer.
         var query: SQLQueryString = "SELECT sequence, mac, key_version, head_mac FROM audit_head WHERE id = \(bind: Self.headId)"
         if forUpdate { query.appendLiteral(" FOR UPDATE") }
@@ -39,33 +22,6 @@ struct SQLAuditRepository: AuditRepository {
                     keyVersion: try row.decode(column: "key_version", as: Int.self),
                     headMac: try row.decode(column: "head_mac", as: String.self))
             }
-    }
-
-    func append(_ entries: [AuditEntry], head: AuditHead) async throws {
-        // Bounded so that one statement stays under every backend's limit on bound values.
-        let chunks = stride(from: 0, to: entries.count, by: 1_000).map { entries[$0..<min($0 + 1_000, entries.count)].map(AuditRow.init) }
-        let moveHead: SQLQueryString = """
-            UPDATE audit_head SET sequence = \(bind: head.sequence), mac = \(bind: head.mac), \
-            key_version = \(bind: head.keyVersion), head_mac = \(bind: head.headMac) WHERE id = \(bind: Self.headId) RETURNING id
-            """
-        let updated: [any SQLRow]
-        if database.dialect.name == "postgresql", chunks.count == 1 {
-            // One round trip fewer while the append lock is held (every other server's writes wait on it): the
-            // events go in through a data-modifying WITH that runs with the head's move, in one statement.
-            let insert = try RowInsert(into: "audit_events", rows: chunks[0])
-            updated = try await database.raw("WITH appended AS (" + insert.statement + " RETURNING 1) " + moveHead).all()
-        } else {
-            for rows in chunks { try await RowInsert(into: "audit_events", rows: rows).run(on: database) }
-            updated = try await database.raw(moveHead).all()
-        }
-        if updated.isEmpty {
-            try await database.insert(into: "audit_head")
-                .columns("id", "sequence", "mac", "key_version", "head_mac")
-                .values(SQLBind(Self.headId), SQLBind(head.sequence), SQLBind(head.mac), SQLBind(head.keyVersion),
-                        SQLBind(head.headMac))
-                .run()
-        }
-        memo?.moved(to: head)
     }
 
     func list(_ filter: AuditFilter, before: Int64?, limit: Int) async throws -> [AuditEntry] {

@@ -89,7 +89,7 @@ import Testing
     func chainRemadeWithAnotherKeyIsFound(backend: TestBackend) async throws {
         try await expectFailure(backend, at: 1) { database in
             let forger = AuditChain(keys: [1: SymmetricKey(size: .bits256)], current: 1)
-            let repository = SQLAuditRepository(database: database, lockForAppend: {})
+            let repository = SQLAuditRepository(database: database)
             var previous = AuditChain.genesis
             for entry in try await repository.entries(after: 0, limit: 100) {
                 previous = try #require(forger.mac(of: entry, after: previous))
