@@ -82,11 +82,8 @@ public enum VSphereTester {
         into stages: inout [StageResult]
     ) async throws {
 
-        let datacenters: [(ManagedObjectReference, String)]
-        do {
-            datacenters = try await session.names(of: "Datacenter", under: content.rootFolder, content)
-        } catch let fault as VSphereFault where ["NoPermission", "NotAuthenticated"].contains(fault.type) {
-            throw StageFailure(.authorize, .insufficientPrivileges, "the account cannot read the inventory (\(fault.type))")
+        let datacenters = try await read(.authorize) {
+            try await session.names(of: "Datacenter", under: content.rootFolder, content)
         }
         stages.append(.ok(.authorize, "read the inventory: \(datacenters.count) datacenter(s) visible"))
 
@@ -94,7 +91,8 @@ public enum VSphereTester {
         var found: [String] = []
         for (field, type, label) in objectTypes {
             guard let wanted = target.objects[field], !wanted.isEmpty else { continue }
-            let candidates = field == "datacenter" ? datacenters : try await session.names(of: type, under: scope, content)
+            let candidates = field == "datacenter"
+                ? datacenters : try await read(.objects) { try await session.names(of: type, under: scope, content) }
             if let match = candidates.first(where: { $0.1 == wanted }) {
                 if field == "datacenter" { scope = match.0 }
                 found.append("\(label) '\(wanted)'")
@@ -107,5 +105,19 @@ public enum VSphereTester {
             throw StageFailure(.objects, .notFound, message)
         }
         stages.append(.ok(.objects, found.isEmpty ? "no inventory objects named" : "found " + found.joined(separator: ", ")))
+    }
+
+    /// An inventory read after the login. A refusal is a privilege failure of `stage`, another fault its error, and
+    /// no answer (vCenter stopped, or the connection dropped) a timeout, as at the login.
+    private static func read<Value>(_ stage: TestStage, _ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let fault as VSphereFault where ["NoPermission", "NotAuthenticated"].contains(fault.type) {
+            throw StageFailure(stage, .insufficientPrivileges, "the account cannot read the inventory (\(fault.type))")
+        } catch let fault as VSphereFault {
+            throw StageFailure(stage, .error, "vCenter answered \(fault.type) to an inventory read")
+        } catch {
+            throw StageFailure(stage, .timeout, "no answer from vCenter's /sdk after the login")
+        }
     }
 }
