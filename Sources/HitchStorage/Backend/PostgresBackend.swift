@@ -12,6 +12,7 @@ public final class PostgresBackend: SQLBackend {
     public let isExclusive = false
     public let client: PostgresClient
     private let groupCommit: GroupCommit
+    private let statements = PreparedStatementCatalog()
     /// How many write batches run at once, each on a connection of its own.
     static let concurrentBatches = 2
 
@@ -67,11 +68,12 @@ public final class PostgresBackend: SQLBackend {
         clientConfiguration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
+        let statements = statements
         groupCommit = GroupCommit(
             writer: GroupCommit.Writer(begin: "BEGIN", withDatabase: { use in
                 try await client.withConnection { connection in
                     await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
-                        await use(connection.sql(queryLogLevel: nil))
+                        await use(PreparingSQLDatabase(connection: connection, catalog: statements))
                     }
                 }
             }),
@@ -100,7 +102,7 @@ public final class PostgresBackend: SQLBackend {
         logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: nil))
+            try await body(PreparingSQLDatabase(connection: connection, catalog: statements))
         }
     }
 
@@ -120,17 +122,13 @@ public final class PostgresBackend: SQLBackend {
             message: "on PostgreSQL, take backups with PostgreSQL's own tools: pg_dump --format=custom --file=hitch.dump \"$HITCH_DATABASE_URL\"")
     }
 
+    /// One statement whatever the number of notices (two arrays unnested side by side), so that it is prepared once.
     public func notify(_ database: any SQLDatabase, _ notices: [Notice]) async throws {
         guard !notices.isEmpty else { return }
-        var pairs: SQLQueryString = ""
-        for (index, notice) in notices.enumerated() {
-            pairs.appendLiteral(index == 0 ? "(" : ", (")
-            pairs.appendInterpolation(bind: notice.channel)
-            pairs.appendLiteral(", ")
-            pairs.appendInterpolation(bind: notice.payload)
-            pairs.appendLiteral(")")
-        }
-        try await database.raw("SELECT pg_notify(n.channel, n.payload) FROM (VALUES " + pairs + ") AS n (channel, payload)").run()
+        try await database.raw("""
+            SELECT pg_notify(n.channel, n.payload) FROM unnest(\(bind: notices.map(\.channel)), \(bind: notices.map(\.payload))) \
+            AS n (channel, payload)
+            """).run()
     }
 
     /// Holds one pooled connection for as long as it listens.
