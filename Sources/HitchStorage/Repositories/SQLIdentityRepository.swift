@@ -81,13 +81,14 @@ struct SQLIdentityRepository: IdentityRepository {
     private static let joinedToken = SQLRowDecoder(prefix: "token_", keyDecodingStrategy: .custom(ColumnNames.key(for:)))
 
     func tokens(identityId: String?) async throws -> [TokenRecord] {
-        let query = database.select().column("*").from("tokens").orderBy("created_at", .descending).orderBy("id")
+        let query = database.select().column(ColumnNames.list(TokenRow.columns)).from("tokens")
+            .orderBy("created_at", .descending).orderBy("id")
         if let identityId { query.where("identity_id", .equal, identityId) }
         return try await query.all(decoding: TokenRow.self, with: .snakeCase).map { $0.record() }
     }
 
     func token(id: String) async throws -> TokenRecord? {
-        try await database.select().column("*").from("tokens").where("id", .equal, id)
+        try await database.select().column(ColumnNames.list(TokenRow.columns)).from("tokens").where("id", .equal, id)
             .first(decoding: TokenRow.self, with: .snakeCase)?.record()
     }
 

@@ -126,4 +126,19 @@ struct PreparedStatementPostgresTests {
             #expect(try await Self.prepared(database).keys.contains { $0.hasSuffix("_1") }, "prepared under its second name")
         }
     }
+
+    /// Another server's migration adds a column under a prepared `SELECT *`: PostgreSQL refuses the cached plan once
+    /// (its result changed), and the next run prepares the statement again.
+    @Test func aTableChangedUnderAPreparedStatementIsPreparedAgain() async throws {
+        try await withPreparing { database, _ in
+            try await database.raw("CREATE TEMPORARY TABLE changing (id bigint)").run()
+            try await database.raw("INSERT INTO changing VALUES (1)").run()
+            let statement: SQLQueryString = "SELECT * FROM changing WHERE id = \(bind: 1)"
+            for _ in 0..<2 { _ = try await database.raw(statement).first() }
+            try await database.raw("ALTER TABLE changing ADD COLUMN added text DEFAULT 'new'").run()
+            await #expect(throws: PSQLError.self) { try await database.raw(statement).first() }
+            let row = try await database.raw(statement).first()
+            #expect(try row?.decode(column: "added", as: String.self) == "new")
+        }
+    }
 }
