@@ -15,8 +15,8 @@ import Synchronization
 ///
 /// PostgresNIO remembers a failed preparation for the connection's lifetime: every later run of that name on that
 /// connection fails the same way. When a prepared run fails for any cause but its values (a data or integrity
-/// error, a serialization failure or a deadlock), the statement's name is retired: its next run prepares it under a
-/// new name. After `maximumGenerations` names a statement runs unnamed.
+/// error, a serialization failure or a deadlock) or the connection's end, the statement's name is retired: its next
+/// run prepares it under a new name. After `maximumGenerations` names a statement runs unnamed.
 final class PreparedStatementCatalog: Sendable {
     struct Key: Hashable, Sendable {
         let sql: String
@@ -74,11 +74,14 @@ final class PreparedStatementCatalog: Sendable {
     }
 
     /// False for the errors only a run's values cause: SQLSTATE classes 22 (data), 23 (integrity) and 40 (a
-    /// transaction rolled back: serialization failure, deadlock). Also false for an error without a SQLSTATE: the
-    /// connection failed, and its prepared statements went with it.
+    /// transaction rolled back: serialization failure, deadlock). Also false for the errors that end the connection,
+    /// whose prepared statements, failed or not, go with it: class 08, 57P01 to 57P03 (the server shutting down or
+    /// restarting), and an error without a SQLSTATE. Retiring a name for those would use up a statement's names over
+    /// a few database restarts.
     static func mayHaveFailedPreparing(sqlState: String?) -> Bool {
         guard let sqlState else { return false }
-        return !["22", "23", "40"].contains(String(sqlState.prefix(2)))
+        if ["57P01", "57P02", "57P03"].contains(sqlState) { return false }
+        return !["22", "23", "40", "08"].contains(String(sqlState.prefix(2)))
     }
 
     private static func name(number: Int, generation: Int) -> String { "hitch_\(number)_\(generation)" }

@@ -27,8 +27,9 @@ struct PreparedStatementCatalogTests {
         let catalog = PreparedStatementCatalog()
         _ = catalog.name(for: Self.key)
         let first = try #require(catalog.name(for: Self.key))
-        // A unique violation, a bad value, a deadlock, a dropped connection: the statement itself stands.
-        for sqlState in ["23505", "22012", "40P01", nil] {
+        // A unique violation, a bad value, a deadlock, a dropped connection, the server restarting: the statement
+        // itself stands (the connection's prepared statements go with it).
+        for sqlState in ["23505", "22012", "40P01", "08006", "57P01", nil] {
             catalog.failed(Self.key, name: first, sqlState: sqlState)
             #expect(catalog.name(for: Self.key) == first)
         }
