@@ -29,10 +29,12 @@ struct PreparingSQLDatabase: SQLDatabase {
 
     /// SQLKit's legacy interface: unnamed.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        unnamed.execute(sql: query, onRow)
+        guard !connection.isClosed else { return eventLoop.makeFailedFuture(Self.closed) }
+        return unnamed.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        guard !connection.isClosed else { throw Self.closed }
         let (sql, binds) = serialize(query)
         guard let bindings = try DirectBindings(binds), let name = catalog.name(for: bindings.key(sql)) else {
             return try await unnamed.execute(sql: SerializedStatement(sql: sql, binds: binds), onRow)
@@ -48,6 +50,12 @@ struct PreparingSQLDatabase: SQLDatabase {
             throw error
         }
     }
+
+    /// A statement written to a connection that has closed is never answered: PostgresNIO's handler has left the
+    /// channel, and the write fails unseen. A shared transaction's ROLLBACK after the database restarted waited
+    /// forever, holding its connection (so the server could not stop) and its place as one of the two leaders (so,
+    /// with both taken, no write ran again). A closed connection fails each statement at once instead.
+    static let closed = StorageError.unreachable("the connection to PostgreSQL closed")
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await closure(self)
