@@ -36,17 +36,18 @@ struct PreparingSQLDatabase: SQLDatabase {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         guard !connection.isClosed else { throw Self.closed }
         let (sql, binds) = serialize(query)
-        guard let bindings = try DirectBindings(binds), let name = catalog.name(for: bindings.key(sql)) else {
+        guard let values = DirectValues(binds), case let key = values.key(sql), let name = catalog.name(for: key) else {
             return try await unnamed.execute(sql: SerializedStatement(sql: sql, binds: binds), onRow)
         }
-        let text = CatalogedStatement.Text(name: name, sql: sql, types: bindings.types)
+        let bindings = try values.bindings()
+        let text = CatalogedStatement.Text(name: name, sql: sql, types: values.types)
         do {
             try await CatalogedStatement.$text.withValue(text) {
-                let rows = try await connection.execute(CatalogedStatement(bindings: bindings.bindings), logger: logger)
+                let rows = try await connection.execute(CatalogedStatement(bindings: bindings), logger: logger)
                 for try await row in rows { onRow(row.sql()) }
             }
         } catch {
-            catalog.failed(bindings.key(sql), name: name, sqlState: (error as? PSQLError)?.serverInfo?[.sqlState])
+            catalog.failed(key, name: name, sqlState: (error as? PSQLError)?.serverInfo?[.sqlState])
             throw error
         }
     }
@@ -62,26 +63,34 @@ struct PreparingSQLDatabase: SQLDatabase {
     }
 }
 
-/// A statement's values bound as PostgresKit binds those that PostgresNIO encodes itself, with their types.
-private struct DirectBindings {
-    var bindings: PostgresBindings
-    var types: [PostgresDataType] = []
+/// A statement's values when PostgresNIO encodes each itself, with their types: they bind as PostgresKit binds them.
+/// They are encoded only for a statement that runs prepared; the unnamed path encodes its own.
+private struct DirectValues {
+    let values: [any PostgresThrowingDynamicTypeEncodable]
+    let types: [PostgresDataType]
 
     /// Nil when the statement has no values (nothing to gain: `BEGIN`, `COMMIT`, schema changes), or when a value
     /// needs PostgresKit's `Encodable` translation. That includes a nil optional (the cast below does not match it),
     /// which PostgresKit binds as a NULL of the optional's type.
-    init?(_ binds: [any Encodable & Sendable]) throws {
+    init?(_ binds: [any Encodable & Sendable]) {
         guard !binds.isEmpty else { return nil }
-        bindings = PostgresBindings(capacity: binds.count)
-        types.reserveCapacity(binds.count)
+        var values: [any PostgresThrowingDynamicTypeEncodable] = []
+        values.reserveCapacity(binds.count)
         for bind in binds {
             guard let value = bind as? any PostgresThrowingDynamicTypeEncodable else { return nil }
-            try bindings.append(value, context: .default)
-            types.append(value.psqlType)
+            values.append(value)
         }
+        self.values = values
+        types = values.map(\.psqlType)
     }
 
     func key(_ sql: String) -> PreparedStatementCatalog.Key { .init(sql: sql, types: types) }
+
+    func bindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values { try bindings.append(value, context: .default) }
+        return bindings
+    }
 }
 
 /// PostgresNIO takes a prepared statement's name, text and value types from static properties of its type, made for
